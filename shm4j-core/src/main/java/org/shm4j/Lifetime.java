@@ -1,0 +1,17 @@
+package org.shm4j;
+
+/** How long a named object lives, chosen when it is created. */
+public enum Lifetime implements SegmentOption {
+    /** POSIX semantics: the name stays until {@link SharedMemory#remove} (or reboot). The default. */
+    PERSISTENT,
+    /**
+     * Windows semantics: the name is removed when the last handle or view in any process is gone.
+     * Every attacher holds an open-file-description read lock, which the kernel drops when the
+     * process dies (kill -9 included); whoever closes last takes the write lock and removes the
+     * name. If every attacher was killed, the next {@code open} finds no lock holders and removes
+     * the orphan instead of returning it.
+     */
+    REFERENCE_COUNTED,
+    /** No name at all ({@code memfd}); handed to other processes explicitly. */
+    ANONYMOUS
+}

@@ -1,0 +1,401 @@
+package org.shm4j;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import org.shm4j.internal.Messages;
+import org.shm4j.internal.ProcessIdentity;
+import org.shm4j.internal.os.Errno;
+import org.shm4j.internal.os.FileStat;
+import org.shm4j.internal.os.LinuxOs;
+
+/**
+ * Creates and opens the OS objects behind {@link SharedMemory}. Every path that fails after a
+ * descriptor or a file was made closes or removes it before the exception leaves.
+ */
+final class ObjectOpener {
+    /** Prefix of the private file a named object is built in before it is linked under its name. */
+    static final String INIT_PREFIX = ".shm4j-init.";
+    private static final String REFERENCE_COUNTED_TAG = "reference-counted";
+    private static final int OPEN_OR_CREATE_ATTEMPTS = 100;
+    private static final long ORPHAN_LOCK_WAIT_NANOS = 2_000_000_000L;
+
+    private ObjectOpener() {}
+
+    // ---- named objects ---------------------------------------------------------------------
+
+    /**
+     * Creates a named object, fully sized and reserved, under a private name, then publishes it with
+     * {@code link(2)}, which fails rather than replace an existing name. So exactly one of many racing
+     * creators succeeds, and no opener ever sees an object before its size and mode are final.
+     */
+    static SharedObject createNamed(SegmentName name, long byteSize, Options options) throws IOException {
+        Prepared prepared = prepare(name, byteSize, options);
+        try {
+            LinuxOs.link(prepared.initPath, name.path().toString());
+            return prepared.object;
+        } catch (IOException e) {
+            prepared.object.release();
+            throw e;
+        } finally {
+            LinuxOs.unlink(prepared.initPath);
+        }
+    }
+
+    /** Opens the named object, or creates it when there is none; see {@link SharedMemory#openOrCreate}. */
+    static Opened openOrCreateNamed(SegmentName name, long byteSize, Options options) throws IOException {
+        Prepared prepared = null;
+        try {
+            for (int attempt = 0; attempt < OPEN_OR_CREATE_ATTEMPTS; attempt++) {
+                try {
+                    return new Opened(openNamed(name, Access.READ_WRITE, options), false);
+                } catch (NoSuchFileException absent) {
+                    // Nobody has it: try to be the creator.
+                }
+                if (prepared == null) {
+                    prepared = prepare(name, byteSize, options);
+                }
+                try {
+                    LinuxOs.link(prepared.initPath, name.path().toString());
+                    SharedObject created = prepared.object;
+                    prepared = null;
+                    return new Opened(created, true);
+                } catch (FileAlreadyExistsException lostRace) {
+                    // Another process published first: loop to open theirs.
+                }
+            }
+            throw new SharedMemoryException(Messages.format("open-or-create kept racing with removal",
+                    "name", name, "attempts", OPEN_OR_CREATE_ATTEMPTS));
+        } finally {
+            if (prepared != null) {
+                prepared.object.release();
+                LinuxOs.unlink(prepared.initPath);
+            } 
+        }
+    }
+
+    /** The freshly created, linked-later object and its private path. */
+    private record Prepared(SharedObject object, String initPath) {}
+
+    private static Prepared prepare(SegmentName name, long byteSize, Options options) throws IOException {
+        requirePositive(byteSize, name.value());
+        if (options.lifetime() == Lifetime.ANONYMOUS) {
+            throw new IllegalArgumentException(Messages.format(
+                    "a named object cannot have the ANONYMOUS lifetime; use SharedMemory.createAnonymous", "name", name));
+        }
+        String initPath = SegmentName.SHM_DIRECTORY.resolve(INIT_PREFIX + ProcessHandle.current().pid() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong())).toString();
+        int fd = LinuxOs.open(initPath,
+                LinuxOs.O_RDWR | LinuxOs.O_CREAT | LinuxOs.O_EXCL | LinuxOs.O_NOFOLLOW | LinuxOs.O_CLOEXEC, 0600);
+        SharedObject object = new SharedObject(name.value(), name.path().toString(), fd, Access.READ_WRITE,
+                options.lifetime(), byteSize);
+        try {
+            // fchmod, not the open mode: the umask must not change what the caller asked for.
+            LinuxOs.fchmod(fd, options.mode().bits(), name.path().toString());
+            LinuxOs.ftruncate(fd, byteSize, name.path().toString());
+            if (options.commit() == Commit.NOW) {
+                reserve(fd, byteSize, name.value(), SegmentName.SHM_DIRECTORY);
+            }
+            LinuxOs.setXattr(fd, SharedObject.CREATOR_XATTR, ProcessIdentity.current().encode());
+            if (options.lifetime() == Lifetime.REFERENCE_COUNTED) {
+                markReferenceCounted(fd, name);
+                // Held before the name exists, so no opener can find the object unlocked.
+                requireOk(LinuxOs.ofdLock(fd, LinuxOs.F_RDLCK, false), "fcntl(F_OFD_SETLK)", name.path());
+            }
+            return new Prepared(object, initPath);
+        } catch (IOException | RuntimeException | Error e) {
+            object.release();
+            LinuxOs.unlink(initPath);
+            throw e;
+        }
+    }
+
+    private static void markReferenceCounted(int fd, SegmentName name) throws IOException {
+        int e = LinuxOs.setXattr(fd, SharedObject.LIFETIME_XATTR, REFERENCE_COUNTED_TAG);
+        if (e != 0) {
+            throw new SharedMemoryException(Messages.format(
+                    "cannot mark object reference-counted: the file system refused a user extended attribute",
+                    "name", name, "errno", Errno.name(e)), Errno.name(e));
+        }
+    }
+
+    /** Opens an existing named object, with the checks of {@link SharedMemory#open}. */
+    static SharedObject openNamed(SegmentName name, Access access, Options options) throws IOException {
+        String path = name.path().toString();
+        // Look before opening: opening a FIFO or a device can block or have side effects.
+        FileStat before = LinuxOs.lstat(path);
+        if (!before.isRegularFile()) {
+            throw notRegular(name.value(), path, before);
+        }
+        int fd = LinuxOs.open(path, openFlags(access) | LinuxOs.O_NOFOLLOW | LinuxOs.O_NONBLOCK, 0);
+        try {
+            FileStat stat = LinuxOs.fstat(fd, path);
+            if (!stat.isRegularFile()) {
+                throw notRegular(name.value(), path, stat);
+            }
+            checkOwner(stat, path, name.value(), options);
+            Lifetime lifetime = Lifetime.PERSISTENT;
+            if (REFERENCE_COUNTED_TAG.equals(LinuxOs.getXattr(fd, SharedObject.LIFETIME_XATTR))) {
+                lifetime = Lifetime.REFERENCE_COUNTED;
+                stat = attachReferenceCounted(fd, name, path);
+            }
+            return new SharedObject(name.value(), path, fd, access, lifetime, stat.size());
+        } catch (IOException | RuntimeException | Error e) {
+            LinuxOs.close(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * Takes this handle's read lock on a reference-counted object. If no process holds one, every
+     * attacher is gone (killed, since a clean close removes the name) and the object is an orphan:
+     * it is removed and reported as absent, as Windows would have destroyed it.
+     */
+    private static FileStat attachReferenceCounted(int fd, SegmentName name, String path) throws IOException {
+        long deadline = System.nanoTime() + ORPHAN_LOCK_WAIT_NANOS;
+        while (true) {
+            if (LinuxOs.ofdLock(fd, LinuxOs.F_WRLCK, false) == 0) {
+                FileStat stat = LinuxOs.fstat(fd, path);
+                if (stat.links() > 0 && stat.sameFileAs(LinuxOs.lstat(path))) {
+                    LinuxOs.unlink(path);
+                }
+                throw new NoSuchFileException(path, null, Messages.format(
+                        "reference-counted object has no live attachers and was removed", "name", name));
+            }
+            int e = LinuxOs.ofdLock(fd, LinuxOs.F_RDLCK, false);
+            if (e == 0) {
+                FileStat stat = LinuxOs.fstat(fd, path);
+                if (stat.links() == 0) {
+                    // The last attacher removed the name between our open and our lock.
+                    throw new NoSuchFileException(path, null, Messages.format(
+                            "object was removed while opening", "name", name));
+                }
+                return stat;
+            }
+            // A closer holds the write lock while it removes the name; it is brief.
+            if (System.nanoTime() - deadline > 0) {
+                throw new SharedMemoryException(Messages.format(
+                        "timed out taking the attach lock of a reference-counted object", "name", name,
+                        "waitedMillis", ORPHAN_LOCK_WAIT_NANOS / 1_000_000, "errno", Errno.name(e)), Errno.name(e));
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    // ---- anonymous objects -----------------------------------------------------------------
+
+    static SharedObject createAnonymous(String debugName, long byteSize, Options options) throws IOException {
+        requirePositive(byteSize, debugName);
+        int flags = LinuxOs.MFD_CLOEXEC | (options.has(SegmentOption.Flag.HUGE_PAGES) ? LinuxOs.MFD_HUGETLB : 0);
+        int fd = LinuxOs.memfdCreate("shm4j:" + debugName, flags);
+        String display = "memfd:" + debugName;
+        SharedObject object = new SharedObject(display, null, fd, Access.READ_WRITE, Lifetime.ANONYMOUS, byteSize);
+        try {
+            try {
+                LinuxOs.ftruncate(fd, byteSize, display);
+            } catch (SharedMemoryException e) {
+                if (options.has(SegmentOption.Flag.HUGE_PAGES)) {
+                    throw new ResourceLimitException(Messages.format(
+                            "huge pages refused: size must be a multiple of the huge page size", "name", display,
+                            "byteSize", byteSize), e.errno().orElse(null));
+                }
+                throw e;
+            }
+            if (options.commit() == Commit.NOW) {
+                reserve(fd, byteSize, display, null);
+            }
+            return object;
+        } catch (IOException | RuntimeException | Error e) {
+            object.release();
+            throw e;
+        }
+    }
+
+    /** Opens an object another process handed over as {@code /proc/<pid>/fd/<n>}. */
+    static SharedObject openDescriptorPath(String path, String displayName, Access access) throws IOException {
+        // A magic link: following it is the point, so no O_NOFOLLOW here.
+        int fd = LinuxOs.open(path, openFlags(access) | LinuxOs.O_NONBLOCK, 0);
+        try {
+            FileStat stat = LinuxOs.fstat(fd, path);
+            if (!stat.isRegularFile()) {
+                throw notRegular(displayName, path, stat);
+            }
+            return new SharedObject(displayName, null, fd, access, Lifetime.ANONYMOUS, stat.size());
+        } catch (IOException | RuntimeException | Error e) {
+            LinuxOs.close(fd);
+            throw e;
+        }
+    }
+
+    /** Wraps a descriptor received over a socket; takes ownership of {@code fd}. */
+    static SharedObject adoptDescriptor(int fd, String displayName, Access access) throws IOException {
+        try {
+            FileStat stat = LinuxOs.fstat(fd, displayName);
+            if (!stat.isRegularFile()) {
+                throw notRegular(displayName, displayName, stat);
+            }
+            return new SharedObject(displayName, null, fd, access, Lifetime.ANONYMOUS, stat.size());
+        } catch (IOException | RuntimeException | Error e) {
+            LinuxOs.close(fd);
+            throw e;
+        }
+    }
+
+    // ---- files ---------------------------------------------------------------------------
+
+    /** Opens (or creates) a file for mapping; see {@link SharedMemory#mapFile}. */
+    static Opened openFile(Path file, long byteSize, Access access, Options options) throws IOException {
+        if (byteSize < 0) {
+            throw new IllegalArgumentException(Messages.format("negative size", "path", file, "byteSize", byteSize));
+        }
+        if (options.lifetime() != Lifetime.PERSISTENT) {
+            throw new IllegalArgumentException(Messages.format("file mappings are always PERSISTENT", "path", file,
+                    "lifetime", options.lifetime()));
+        }
+        String path = file.toAbsolutePath().toString();
+        int fd = -1;
+        boolean created = false;
+        switch (options.disposition()) {
+            case OPEN_EXISTING -> fd = openExistingFile(path, access);
+            case CREATE_NEW -> {
+                fd = createFile(path, access, options);
+                created = true;
+            }
+            case OPEN_OR_CREATE -> {
+                try {
+                    fd = createFile(path, access, options);
+                    created = true;
+                } catch (FileAlreadyExistsException exists) {
+                    fd = openExistingFile(path, access);
+                }
+            }
+        }
+        try {
+            FileStat stat = LinuxOs.fstat(fd, path);
+            if (!stat.isRegularFile()) {
+                throw notRegular(path, path, stat);
+            }
+            if (access == Access.READ_WRITE && (stat.permissions() & 0222) == 0) {
+                // Root may open any file for writing; a file nobody may write is still read-only to us.
+                throw new AccessDeniedException(path, null, Messages.format(
+                        "file is read-only; map it READ_ONLY or COPY_ON_WRITE", "path", path,
+                        "mode", "0" + Integer.toOctalString(stat.permissions())));
+            }
+            long size = byteSize == 0 ? stat.size() : byteSize;
+            if (size == 0) {
+                throw new SharedMemoryException(Messages.format(
+                        "cannot map an empty file; pass a size to grow it", "path", path, "fileSize", 0));
+            }
+            if (size > stat.size()) {
+                if (access != Access.READ_WRITE) {
+                    throw new AccessDeniedException(path, null, Messages.format(
+                            "file is smaller than the mapping and may not be grown without READ_WRITE access",
+                            "path", path, "fileSize", stat.size(), "byteSize", size, "access", access));
+                }
+                LinuxOs.ftruncate(fd, size, path);
+                if (options.commit() == Commit.NOW) {
+                    reserve(fd, size, path, file.toAbsolutePath().getParent());
+                }
+            }
+            SharedObject object = new SharedObject(path, path, fd, access, Lifetime.PERSISTENT, size);
+            return new Opened(object, created);
+        } catch (IOException | RuntimeException | Error e) {
+            LinuxOs.close(fd);
+            if (created) {
+                LinuxOs.unlink(path);
+            }
+            throw e;
+        }
+    }
+
+    private static int openExistingFile(String path, Access access) throws IOException {
+        int fd = LinuxOs.open(path, openFlags(access) | LinuxOs.O_NONBLOCK, 0);
+        return fd;
+    }
+
+    private static int createFile(String path, Access access, Options options) throws IOException {
+        if (access != Access.READ_WRITE) {
+            throw new IllegalArgumentException(Messages.format("creating a file needs READ_WRITE access", "path", path,
+                    "access", access));
+        }
+        int fd = LinuxOs.open(path,
+                LinuxOs.O_RDWR | LinuxOs.O_CREAT | LinuxOs.O_EXCL | LinuxOs.O_NOFOLLOW | LinuxOs.O_CLOEXEC, 0600);
+        try {
+            LinuxOs.fchmod(fd, options.mode().bits(), path);
+            return fd;
+        } catch (IOException e) {
+            LinuxOs.close(fd);
+            LinuxOs.unlink(path);
+            throw e;
+        }
+    }
+
+    /** The object and whether this call created it. */
+    record Opened(SharedObject object, boolean created) {}
+
+    // ---- shared checks -------------------------------------------------------------------
+
+    private static int openFlags(Access access) {
+        int rw = access == Access.READ_WRITE ? LinuxOs.O_RDWR : LinuxOs.O_RDONLY;
+        return rw | LinuxOs.O_CLOEXEC | LinuxOs.O_NOCTTY;
+    }
+
+    private static void checkOwner(FileStat stat, String path, String name, Options options) throws IOException {
+        int me = LinuxOs.geteuid();
+        if (stat.uid() != me && !options.has(SegmentOption.Flag.ALLOW_FOREIGN_OWNER)) {
+            throw new ForeignOwnerException(path, Messages.format(
+                    "object is owned by another user; pass SegmentOption.Flag.ALLOW_FOREIGN_OWNER to open it",
+                    "name", name, "ownerUid", stat.uid(), "uid", me), stat.uid());
+        }
+    }
+
+    /** Reserves every byte now so that a full file system fails here and not with SIGBUS later. */
+    private static void reserve(int fd, long byteSize, String name, Path directory) throws IOException {
+        int e = LinuxOs.fallocate(fd, 0, byteSize);
+        if (e == 0) {
+            return;
+        }
+        if (e == Errno.ENOSPC || e == Errno.EFBIG) {
+            long free = -1;
+            if (directory != null) {
+                try {
+                    free = Files.getFileStore(directory).getUsableSpace();
+                } catch (IOException ignored) {
+                    // Free space unknown: reported as -1.
+                }
+            }
+            throw new InsufficientSpaceException(Messages.format("not enough space for segment", "name", name,
+                    "required", byteSize, "free", free, "directory", directory == null ? "memfd" : directory,
+                    "errno", Errno.name(e)), byteSize, free);
+        }
+        if (e == Errno.EOPNOTSUPP) {
+            throw new SharedMemoryException(Messages.format(
+                    "the file system cannot reserve storage; pass Commit.LAZY", "name", name, "errno", Errno.name(e)),
+                    Errno.name(e));
+        }
+        throw Errno.exception(e, "fallocate", name, "length", byteSize);
+    }
+
+    private static void requirePositive(long byteSize, String name) {
+        if (byteSize <= 0) {
+            throw new IllegalArgumentException(Messages.format("size must be positive", "name", name, "byteSize",
+                    byteSize));
+        }
+    }
+
+    private static void requireOk(int errno, String call, Path path) throws IOException {
+        if (errno != 0) {
+            throw Errno.exception(errno, call, path.toString());
+        }
+    }
+
+    private static UnexpectedFileTypeException notRegular(String name, String path, FileStat stat) {
+        return new UnexpectedFileTypeException(Messages.format("not a regular file", "name", name, "path", path,
+                "type", stat.typeName()));
+    }
+}

@@ -1,0 +1,110 @@
+package org.shm4j;
+
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.shm4j.internal.os.FileStat;
+import org.shm4j.internal.os.LinuxOs;
+
+/**
+ * The one owner of an object's file descriptor inside this process. The {@link SharedMemory}
+ * handle and every {@link MappedView} hold a reference; the descriptor is closed (and, for a
+ * {@link Lifetime#REFERENCE_COUNTED} object, the name removed if no other process holds it) when
+ * the last reference is released, in whatever order handles and views are closed.
+ */
+final class SharedObject {
+    /** Extended attribute that marks a named object's lifetime for later openers and the CLI. */
+    static final String LIFETIME_XATTR = "user.shm4j.lifetime";
+    /** Extended attribute holding the creator's {@code pid:startTicks}. */
+    static final String CREATOR_XATTR = "user.shm4j.creator";
+
+    private final String displayName;
+    private final String path;
+    private final int fd;
+    private final Access access;
+    private final Lifetime lifetime;
+    private final long byteSize;
+    private final AtomicInteger references = new AtomicInteger(1);
+
+    SharedObject(String displayName, String path, int fd, Access access, Lifetime lifetime, long byteSize) {
+        this.displayName = displayName;
+        this.path = path;
+        this.fd = fd;
+        this.access = access;
+        this.lifetime = lifetime;
+        this.byteSize = byteSize;
+    }
+
+    String displayName() {
+        return displayName;
+    }
+
+    /** The file path, or {@code null} for an anonymous object. */
+    String path() {
+        return path;
+    }
+
+    int fd() {
+        return fd;
+    }
+
+    Access access() {
+        return access;
+    }
+
+    Lifetime lifetime() {
+        return lifetime;
+    }
+
+    long byteSize() {
+        return byteSize;
+    }
+
+    /** The object's size now, which another process may have changed by truncating the file. */
+    long currentSize() throws IOException {
+        return LinuxOs.fstat(fd, path == null ? displayName : path).size();
+    }
+
+    /** Takes a reference for a new view; false once the last reference is gone. */
+    boolean retain() {
+        int n;
+        do {
+            n = references.get();
+            if (n <= 0) {
+                return false;
+            }
+        } while (!references.compareAndSet(n, n + 1));
+        return true;
+    }
+
+    /** Drops a reference; the last one closes the descriptor (and may remove the name). */
+    void release() {
+        if (references.decrementAndGet() == 0) {
+            dispose();
+        }
+    }
+
+    private void dispose() {
+        if (lifetime == Lifetime.REFERENCE_COUNTED && path != null) {
+            // Converting our read lock to a write lock succeeds only if no other open file
+            // description, in any process, still holds a read lock: we are the last attacher.
+            // Openers take their read lock and then check the link count, so one that opened the
+            // file just before the unlink sees links == 0 and treats the object as gone.
+            if (LinuxOs.ofdLock(fd, LinuxOs.F_WRLCK, false) == 0) {
+                removeIfStillOurs();
+            }
+        }
+        LinuxOs.close(fd);
+    }
+
+    private void removeIfStillOurs() {
+        try {
+            FileStat mine = LinuxOs.fstat(fd, path);
+            FileStat named = LinuxOs.lstat(path);
+            if (mine.sameFileAs(named)) {
+                LinuxOs.unlink(path);
+            }
+        } catch (IOException e) {
+            // The name is already gone or was replaced by another object: nothing of ours to remove.
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package org.shm4j.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+
+/**
+ * A process identity that survives PID reuse: the PID together with the process's start time in
+ * clock ticks since boot ({@code /proc/<pid>/stat} field 22). A PID read from shared memory is
+ * only believed alive if a process with that PID exists and started at that time, so a recycled
+ * PID is never mistaken for the original process. Nothing here ever signals a process.
+ *
+ * @param pid the process id, positive
+ * @param startTicks start time since boot in clock ticks, or 0 when unknown
+ */
+public record ProcessIdentity(long pid, long startTicks) {
+
+    private static final ProcessIdentity CURRENT = of(ProcessHandle.current().pid());
+
+    /** This process. */
+    public static ProcessIdentity current() {
+        return CURRENT;
+    }
+
+    /** The identity of a live process, with start time 0 if it cannot be read. */
+    public static ProcessIdentity of(long pid) {
+        return new ProcessIdentity(pid, startTicks(pid).orElse(0));
+    }
+
+    /**
+     * The start time of {@code pid}, or empty if there is no such process (or {@code pid} is not
+     * a plausible PID: it must be between 1 and 2^22, the kernel's limit).
+     */
+    public static OptionalLong startTicks(long pid) {
+        if (pid <= 0 || pid > (1L << 22)) {
+            return OptionalLong.empty();
+        }
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+        // The command name (field 2) is in parentheses and may itself contain spaces and ')':
+        // fields after it start after the last ')'.
+        int close = stat.lastIndexOf(')');
+        if (close < 0) {
+            return OptionalLong.empty();
+        }
+        String[] fields = stat.substring(close + 2).split(" ");
+        // fields[0] is field 3 (state); field 22 (starttime) is fields[19].
+        if (fields.length < 20) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(fields[19]));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** Whether this exact process (same PID, same start time) is still running. */
+    public boolean isAlive() {
+        OptionalLong now = startTicks(pid);
+        return now.isPresent() && (startTicks == 0 || now.getAsLong() == startTicks);
+    }
+
+    /** {@code pid:startTicks}, the form stored in extended attributes. */
+    public String encode() {
+        return pid + ":" + startTicks;
+    }
+
+    /** Parses {@link #encode()}'s form; empty for anything else (the text is untrusted). */
+    public static java.util.Optional<ProcessIdentity> decode(String text) {
+        if (text == null || !text.matches("[0-9]{1,10}:[0-9]{1,19}")) {
+            return java.util.Optional.empty();
+        }
+        String[] parts = text.split(":");
+        try {
+            long pid = Long.parseLong(parts[0]);
+            long start = Long.parseLong(parts[1]);
+            return pid > 0 ? java.util.Optional.of(new ProcessIdentity(pid, start)) : java.util.Optional.empty();
+        } catch (NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+}

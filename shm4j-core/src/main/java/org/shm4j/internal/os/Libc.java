@@ -1,0 +1,74 @@
+package org.shm4j.internal.os;
+
+import static org.shm4j.internal.os.Native.C_INT;
+import static org.shm4j.internal.os.Native.C_LONG;
+import static org.shm4j.internal.os.Native.C_OFF_T;
+import static org.shm4j.internal.os.Native.C_POINTER;
+import static org.shm4j.internal.os.Native.C_SIZE_T;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Method handles for the C library functions shm4j calls. Each handle that can fail takes the
+ * errno capture segment as its first argument (see {@link Native#downcallWithErrno}).
+ * Variadic functions ({@code open}, {@code fcntl}, {@code syscall}) declare their fixed
+ * arguments with {@link Linker.Option#firstVariadicArg}.
+ */
+final class Libc {
+    static final MethodHandle OPEN = Native.downcallWithErrno("open",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT), Linker.Option.firstVariadicArg(2));
+    static final MethodHandle CLOSE = Native.downcallWithErrno("close", FunctionDescriptor.of(C_INT, C_INT));
+    static final MethodHandle FTRUNCATE = Native.downcallWithErrno("ftruncate",
+            FunctionDescriptor.of(C_INT, C_INT, C_OFF_T));
+    static final MethodHandle FALLOCATE = Native.downcallWithErrno("fallocate",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_OFF_T, C_OFF_T));
+    static final MethodHandle FCHMOD = Native.downcallWithErrno("fchmod", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    static final MethodHandle FSYNC = Native.downcallWithErrno("fsync", FunctionDescriptor.of(C_INT, C_INT));
+    static final MethodHandle STATX = Native.downcallWithErrno("statx",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
+    static final MethodHandle MMAP = Native.downcallWithErrno("mmap",
+            FunctionDescriptor.of(C_POINTER, C_POINTER, C_SIZE_T, C_INT, C_INT, C_INT, C_OFF_T));
+    static final MethodHandle MUNMAP = Native.downcallWithErrno("munmap",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_SIZE_T));
+    static final MethodHandle MSYNC = Native.downcallWithErrno("msync",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_SIZE_T, C_INT));
+    static final MethodHandle MADVISE = Native.downcallWithErrno("madvise",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_SIZE_T, C_INT));
+    static final MethodHandle MLOCK = Native.downcallWithErrno("mlock", FunctionDescriptor.of(C_INT, C_POINTER, C_SIZE_T));
+    static final MethodHandle MEMFD_CREATE = Native.downcallWithErrno("memfd_create",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    static final MethodHandle FCNTL_PTR = Native.downcallWithErrno("fcntl",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER), Linker.Option.firstVariadicArg(2));
+    static final MethodHandle FCNTL_INT = Native.downcallWithErrno("fcntl",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), Linker.Option.firstVariadicArg(2));
+    static final MethodHandle LINK = Native.downcallWithErrno("link", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER));
+    static final MethodHandle UNLINK = Native.downcallWithErrno("unlink", FunctionDescriptor.of(C_INT, C_POINTER));
+    static final MethodHandle FSETXATTR = Native.downcallWithErrno("fsetxattr",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_SIZE_T, C_INT));
+    static final MethodHandle FGETXATTR = Native.downcallWithErrno("fgetxattr",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_POINTER, C_SIZE_T));
+    static final MethodHandle GETEUID = Native.downcall("geteuid", FunctionDescriptor.of(C_INT));
+    static final MethodHandle SYSCONF = Native.downcall("sysconf", FunctionDescriptor.of(C_LONG, C_INT));
+    static final MethodHandle SOCKET = Native.downcallWithErrno("socket",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+    static final MethodHandle BIND = Native.downcallWithErrno("bind", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    static final MethodHandle LISTEN = Native.downcallWithErrno("listen", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    static final MethodHandle ACCEPT = Native.downcallWithErrno("accept",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    static final MethodHandle CONNECT = Native.downcallWithErrno("connect",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    static final MethodHandle SENDMSG = Native.downcallWithErrno("sendmsg",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    static final MethodHandle RECVMSG = Native.downcallWithErrno("recvmsg",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    static final MethodHandle SETSOCKOPT = Native.downcallWithErrno("setsockopt",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_INT));
+    /** {@code long syscall(long number, ...)} with the six futex arguments. */
+    static final MethodHandle SYSCALL_FUTEX = Native.downcallWithErrno("syscall",
+            FunctionDescriptor.of(C_LONG, C_LONG, C_POINTER, C_INT, C_INT, C_POINTER, C_POINTER, C_INT),
+            Linker.Option.firstVariadicArg(1));
+
+    private Libc() {}
+}

@@ -1,0 +1,415 @@
+package org.shm4j.internal.os;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/**
+ * Typed wrappers over the Linux system calls shm4j uses. Failures become exceptions from the
+ * {@link Errno} table, or, where the caller decides what a failure means, the errno is returned.
+ *
+ * <p>This is the only class that turns raw addresses into {@link MemorySegment}s
+ * ({@link #mappedSegment}); it does so only for ranges it has just mapped.
+ */
+@SuppressWarnings("restricted")
+public final class LinuxOs {
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_NOCTTY = 0400;
+    public static final int O_TRUNC = 01000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_NOFOLLOW = 0400000;
+    public static final int O_CLOEXEC = 02000000;
+
+    public static final int PROT_NONE = 0;
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    public static final int MAP_SHARED = 0x01;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_NORESERVE = 0x4000;
+    public static final int MAP_POPULATE = 0x8000;
+    public static final int MAP_FIXED_NOREPLACE = 0x100000;
+
+    public static final int MS_ASYNC = 1;
+    public static final int MS_SYNC = 4;
+    public static final int MADV_HUGEPAGE = 14;
+    public static final int MFD_CLOEXEC = 1;
+    public static final int MFD_ALLOW_SEALING = 2;
+    public static final int MFD_HUGETLB = 4;
+
+    public static final short F_RDLCK = 0;
+    public static final short F_WRLCK = 1;
+    public static final short F_UNLCK = 2;
+    private static final int F_OFD_GETLK = 36;
+    private static final int F_OFD_SETLK = 37;
+    private static final int F_OFD_SETLKW = 38;
+
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_BASIC_STATS = 0x7ff;
+    private static final int STATX_SIZE_BYTES = 256;
+    private static final int SC_PAGESIZE = 30;
+
+    /** The base page size; views are aligned to it. */
+    public static final long PAGE_SIZE = sysconf(SC_PAGESIZE);
+
+    private LinuxOs() {}
+
+    // ---- files -------------------------------------------------------------------------------
+
+    /** {@code open(2)}; returns the new descriptor. */
+    public static int open(String path, int flags, int mode) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = Native.errnoBuffer();
+            int fd = (int) Libc.OPEN.invokeExact(errno, arena.allocateFrom(path), flags, mode);
+            if (fd < 0) {
+                throw Errno.exception(Native.lastErrno(errno), "open", path, "flags", "0" + Integer.toOctalString(flags));
+            }
+            return fd;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** {@code close(2)}; returns 0 or the errno. A descriptor is released even when close reports an error. */
+    public static int close(int fd) {
+        try {
+            MemorySegment errno = Native.errnoBuffer();
+            int rc = (int) Libc.CLOSE.invokeExact(errno, fd);
+            return rc == 0 ? 0 : Native.lastErrno(errno);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code statx} on an open descriptor. */
+    public static FileStat fstat(int fd, String pathForMessages) throws IOException {
+        return statx(fd, "", AT_EMPTY_PATH, pathForMessages);
+    }
+
+    /** {@code statx} on a path without following a final symbolic link. */
+    public static FileStat lstat(String path) throws IOException {
+        return statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, path);
+    }
+
+    private static FileStat statx(int dirFd, String path, int flags, String pathForMessages) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(STATX_SIZE_BYTES, 8);
+            MemorySegment errno = Native.errnoBuffer();
+            int rc = (int) Libc.STATX.invokeExact(errno, dirFd, arena.allocateFrom(path), flags, STATX_BASIC_STATS, buf);
+            if (rc != 0) {
+                throw Errno.exception(Native.lastErrno(errno), "statx", pathForMessages);
+            }
+            // struct statx (linux/stat.h) is the same on every architecture: fixed offsets.
+            int links = buf.get(ValueLayout.JAVA_INT, 16);
+            int uid = buf.get(ValueLayout.JAVA_INT, 20);
+            int mode = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT, 28));
+            long inode = buf.get(ValueLayout.JAVA_LONG, 32);
+            long size = buf.get(ValueLayout.JAVA_LONG, 40);
+            long blocks = buf.get(ValueLayout.JAVA_LONG, 48);
+            long ctime = buf.get(ValueLayout.JAVA_LONG, 96);
+            long mtime = buf.get(ValueLayout.JAVA_LONG, 112);
+            long devMajor = Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT, 136));
+            long devMinor = Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT, 140));
+            return new FileStat(mode, uid, size, blocks * 512, links, devMajor << 32 | devMinor, inode, mtime, ctime);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static void ftruncate(int fd, long size, String pathForMessages) throws IOException {
+        int rc;
+        MemorySegment errno = Native.errnoBuffer();
+        try {
+            rc = (int) Libc.FTRUNCATE.invokeExact(errno, fd, size);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc != 0) {
+            throw Errno.exception(Native.lastErrno(errno), "ftruncate", pathForMessages, "size", size);
+        }
+    }
+
+    /** {@code fallocate(fd, 0, offset, length)}; returns 0 or the errno (the caller words ENOSPC). */
+    public static int fallocate(int fd, long offset, long length) {
+        MemorySegment errno = Native.errnoBuffer();
+        try {
+            int rc = (int) Libc.FALLOCATE.invokeExact(errno, fd, 0, offset, length);
+            return rc == 0 ? 0 : Native.lastErrno(errno);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void fchmod(int fd, int mode, String pathForMessages) throws IOException {
+        MemorySegment errno = Native.errnoBuffer();
+        int rc;
+        try {
+            rc = (int) Libc.FCHMOD.invokeExact(errno, fd, mode);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc != 0) {
+            throw Errno.exception(Native.lastErrno(errno), "fchmod", pathForMessages, "mode", "0" + Integer.toOctalString(mode));
+        }
+    }
+
+    public static void fsync(int fd, String pathForMessages) throws IOException {
+        MemorySegment errno = Native.errnoBuffer();
+        int rc;
+        try {
+            rc = (int) Libc.FSYNC.invokeExact(errno, fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc != 0) {
+            throw Errno.exception(Native.lastErrno(errno), "fsync", pathForMessages);
+        }
+    }
+
+    /** {@code link(2)}: gives an existing file a second name; fails with EEXIST, never replaces. */
+    public static void link(String existing, String newPath) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = Native.errnoBuffer();
+            int rc = (int) Libc.LINK.invokeExact(errno, arena.allocateFrom(existing), arena.allocateFrom(newPath));
+            if (rc != 0) {
+                throw Errno.exception(Native.lastErrno(errno), "link", newPath, "from", existing);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** {@code unlink(2)}; returns 0 or the errno. */
+    public static int unlink(String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = Native.errnoBuffer();
+            int rc = (int) Libc.UNLINK.invokeExact(errno, arena.allocateFrom(path));
+            return rc == 0 ? 0 : Native.lastErrno(errno);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code memfd_create(2)}: an anonymous memory file. */
+    public static int memfdCreate(String debugName, int flags) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = Native.errnoBuffer();
+            int fd = (int) Libc.MEMFD_CREATE.invokeExact(errno, arena.allocateFrom(debugName), flags);
+            if (fd < 0) {
+                throw Errno.exception(Native.lastErrno(errno), "memfd_create", null, "name", debugName);
+            }
+            return fd;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Sets an extended attribute on an open file; returns 0 or the errno. */
+    public static int setXattr(int fd, String key, String value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = Native.errnoBuffer();
+            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+            MemorySegment v = arena.allocate(Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, v, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            int rc = (int) Libc.FSETXATTR.invokeExact(errno, fd, arena.allocateFrom(key), v, (long) bytes.length, 0);
+            return rc == 0 ? 0 : Native.lastErrno(errno);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Reads an extended attribute of at most 255 bytes; {@code null} when absent or unsupported. */
+    public static String getXattr(int fd, String key) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = Native.errnoBuffer();
+            MemorySegment v = arena.allocate(256);
+            long n = (long) Libc.FGETXATTR.invokeExact(errno, fd, arena.allocateFrom(key), v, 256L);
+            if (n < 0) {
+                return null;
+            }
+            return new String(v.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---- open file description locks ------------------------------------------------------
+
+    /**
+     * Takes, converts or releases an open-file-description lock over the whole file. OFD locks
+     * belong to the open file, not the process, so each handle holds its own and the kernel drops
+     * them when the last descriptor closes, including when the process is killed.
+     *
+     * @return 0 on success, or the errno ({@code EAGAIN} when another holder conflicts)
+     */
+    public static int ofdLock(int fd, short type, boolean wait) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flock = flock(arena, type);
+            MemorySegment errno = Native.errnoBuffer();
+            int rc = (int) Libc.FCNTL_PTR.invokeExact(errno, fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, flock);
+            return rc == 0 ? 0 : Native.lastErrno(errno);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Asks whether a lock of {@code type} could be taken, without taking it.
+     *
+     * @return {@code F_UNLCK} when nothing conflicts, otherwise the conflicting lock's type;
+     *     negative errno on failure
+     */
+    public static int ofdTest(int fd, short type) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flock = flock(arena, type);
+            MemorySegment errno = Native.errnoBuffer();
+            int rc = (int) Libc.FCNTL_PTR.invokeExact(errno, fd, F_OFD_GETLK, flock);
+            return rc == 0 ? flock.get(ValueLayout.JAVA_SHORT, 0) : -Native.lastErrno(errno);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static MemorySegment flock(Arena arena, short type) {
+        // struct flock: short l_type; short l_whence; off_t l_start; off_t l_len; pid_t l_pid (32 bytes).
+        // l_pid must be 0 for OFD locks; l_len 0 means "to the end of the file, however it grows".
+        MemorySegment flock = arena.allocate(32, 8);
+        flock.set(ValueLayout.JAVA_SHORT, 0, type);
+        return flock;
+    }
+
+    // ---- memory -----------------------------------------------------------------------------
+
+    /**
+     * {@code mmap(2)}. With {@code MAP_FIXED_NOREPLACE}, a kernel that ignores the flag (before
+     * 4.17) could place the mapping elsewhere; that is detected and reported as EEXIST.
+     *
+     * @return the address of the mapping
+     */
+    public static long mmap(long address, long length, int prot, int flags, int fd, long offset, String pathForMessages)
+            throws IOException {
+        MemorySegment errno = Native.errnoBuffer();
+        MemorySegment result;
+        try {
+            result = (MemorySegment) Libc.MMAP.invokeExact(errno, MemorySegment.ofAddress(address), length, prot, flags,
+                    fd, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (result.address() == -1L) {
+            int e = Native.lastErrno(errno);
+            if (e == Errno.EEXIST && (flags & MAP_FIXED_NOREPLACE) != 0) {
+                throw Errno.addressInUse(org.shm4j.internal.Messages.format("address range already mapped",
+                        "path", pathForMessages, "address", "0x" + Long.toHexString(address), "length", length));
+            }
+            throw Errno.exception(e, "mmap", pathForMessages, "offset", offset, "length", length);
+        }
+        if ((flags & MAP_FIXED_NOREPLACE) != 0 && result.address() != address) {
+            munmap(result.address(), length);
+            throw Errno.addressInUse(org.shm4j.internal.Messages.format("address range already mapped",
+                    "path", pathForMessages, "address", "0x" + Long.toHexString(address), "length", length));
+        }
+        return result.address();
+    }
+
+    /** {@code munmap(2)}; returns 0 or the errno. */
+    public static int munmap(long address, long length) {
+        MemorySegment errno = Native.errnoBuffer();
+        try {
+            int rc = (int) Libc.MUNMAP.invokeExact(errno, MemorySegment.ofAddress(address), length);
+            return rc == 0 ? 0 : Native.lastErrno(errno);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code msync(2)} over a page-aligned range of a mapping made by this process. */
+    public static void msync(MemorySegment range, int flags, String pathForMessages) throws IOException {
+        MemorySegment errno = Native.errnoBuffer();
+        int rc;
+        try {
+            rc = (int) Libc.MSYNC.invokeExact(errno, range, range.byteSize(), flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc != 0) {
+            throw Errno.exception(Native.lastErrno(errno), "msync", pathForMessages, "address",
+                    "0x" + Long.toHexString(range.address()), "length", range.byteSize());
+        }
+    }
+
+    /** {@code madvise(2)}; returns 0 or the errno. */
+    public static int madvise(long address, long length, int advice) {
+        MemorySegment errno = Native.errnoBuffer();
+        try {
+            int rc = (int) Libc.MADVISE.invokeExact(errno, MemorySegment.ofAddress(address), length, advice);
+            return rc == 0 ? 0 : Native.lastErrno(errno);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code mlock(2)}; returns 0 or the errno. Pages stay locked until unmapped. */
+    public static int mlock(long address, long length) {
+        MemorySegment errno = Native.errnoBuffer();
+        try {
+            int rc = (int) Libc.MLOCK.invokeExact(errno, MemorySegment.ofAddress(address), length);
+            return rc == 0 ? 0 : Native.lastErrno(errno);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * The {@link MemorySegment} over a range this process has just mapped. The segment's lifetime is
+     * {@code arena}; closing the arena runs {@code cleanup} (which unmaps) exactly once, after
+     * which every access through the segment throws {@link IllegalStateException}.
+     */
+    public static MemorySegment mappedSegment(long address, long byteSize, Arena arena, Consumer<MemorySegment> cleanup) {
+        return MemorySegment.ofAddress(address).reinterpret(byteSize, arena, cleanup);
+    }
+
+    // ---- identity -----------------------------------------------------------------------------
+
+    public static int geteuid() {
+        try {
+            return (int) Libc.GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static long sysconf(int name) {
+        try {
+            return (long) Libc.SYSCONF.invokeExact(name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("unexpected checked exception from a downcall", t);
+    }
+}
