@@ -157,6 +157,16 @@ public final class SharedMemory implements AutoCloseable {
         return java.nio.file.Files.isRegularFile(SegmentName.of(name).path(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
+    /**
+     * Opens an object the parent process passed with {@link SharedMemoryProcessBuilder#share}.
+     *
+     * @throws java.nio.file.NoSuchFileException if this process was not started with {@code key}
+     * @throws SharedMemoryException if the inherited description is malformed
+     */
+    public static SharedMemory openInherited(String key) throws IOException {
+        return SharedMemoryProcessBuilder.openInherited(key);
+    }
+
     static SharedMemory wrap(SharedObject object) {
         return new SharedMemory(object, null, false);
     }
