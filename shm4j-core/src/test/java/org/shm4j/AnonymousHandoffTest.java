@@ -49,7 +49,6 @@ class AnonymousHandoffTest {
 
     @Test
     void segmentOutlivesTheParentHandleUntilTheChildExits() throws Exception {
-        ChildJvm child;
         SharedMemory shm = SharedMemory.createAnonymous(TestNames.unique("outlive"), 4096);
         try (MappedView view = shm.map()) {
             writeString(view.segment(), 0, "kept alive");
@@ -143,13 +142,13 @@ class AnonymousHandoffTest {
         try (ChildJvm python = ChildJvm.startCommand(List.of("python3", "-c", script, socket.toString()), Map.of(),
                 "python sender")) {
             python.awaitOutput("LISTENING", WAIT);
-            try (SegmentChannel channel = SegmentChannel.connect(socket);
-                 SharedMemory shm = channel.receive(WAIT);
-                 MappedView view = shm.map()) {
+            SegmentChannel channel = SegmentChannel.connect(socket);
+            try (SharedMemory shm = channel.receive(WAIT); MappedView view = shm.map()) {
                 assertThat(shm.byteSize()).isEqualTo(8192);
                 assertThat(shm.lifetime()).isEqualTo(Lifetime.ANONYMOUS);
                 assertThat(readString(view.segment(), 0)).isEqualTo("from python!");
                 writeString(view.segment(), 100, "java wrote this");
+            } finally {
                 // Closing our end makes the peer's recv(1) return: its cue to look at the memory.
                 channel.close();
             }
