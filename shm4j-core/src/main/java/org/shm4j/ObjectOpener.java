@@ -61,6 +61,9 @@ final class ObjectOpener {
                 }
                 try {
                     LinuxOs.link(prepared.initPath, name.path().toString());
+                    // The private name must go too, or the object keeps a second link and its
+                    // storage outlives remove().
+                    LinuxOs.unlink(prepared.initPath);
                     SharedObject created = prepared.object;
                     prepared = null;
                     return new Opened(created, true);
