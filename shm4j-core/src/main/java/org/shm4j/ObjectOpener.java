@@ -11,6 +11,7 @@ import org.shm4j.internal.Messages;
 import org.shm4j.internal.ProcessIdentity;
 import org.shm4j.internal.os.Errno;
 import org.shm4j.internal.os.FileStat;
+import org.shm4j.internal.os.Flock;
 import org.shm4j.internal.os.LinuxOs;
 
 /**
@@ -107,7 +108,7 @@ final class ObjectOpener {
             if (options.lifetime() == Lifetime.REFERENCE_COUNTED) {
                 markReferenceCounted(fd, name);
                 // Held before the name exists, so no opener can find the object unlocked.
-                requireOk(LinuxOs.ofdLock(fd, LinuxOs.F_RDLCK, false), "fcntl(F_OFD_SETLK)", name.path());
+                requireOk(Flock.flock(fd, Flock.LOCK_SH | Flock.LOCK_NB), "flock(LOCK_SH)", name.path());
             }
             return new Prepared(object, initPath);
         } catch (IOException | RuntimeException | Error e) {
@@ -154,14 +155,15 @@ final class ObjectOpener {
     }
 
     /**
-     * Takes this handle's read lock on a reference-counted object. If no process holds one, every
+     * Takes this handle's shared lock on a reference-counted object. If no process holds one, every
      * attacher is gone (killed, since a clean close removes the name) and the object is an orphan:
      * it is removed and reported as absent, as Windows would have destroyed it.
      */
     private static FileStat attachReferenceCounted(int fd, SegmentName name, String path) throws IOException {
         long deadline = System.nanoTime() + ORPHAN_LOCK_WAIT_NANOS;
         while (true) {
-            if (LinuxOs.ofdLock(fd, LinuxOs.F_WRLCK, false) == 0) {
+            // Works through a read-only descriptor too, so a read-only opener never adopts an orphan.
+            if (Flock.flock(fd, Flock.LOCK_EX | Flock.LOCK_NB) == 0) {
                 FileStat stat = LinuxOs.fstat(fd, path);
                 if (stat.links() > 0 && stat.sameFileAs(LinuxOs.lstat(path))) {
                     LinuxOs.unlink(path);
@@ -169,7 +171,7 @@ final class ObjectOpener {
                 throw new NoSuchFileException(path, null, Messages.format(
                         "reference-counted object has no live attachers and was removed", "name", name));
             }
-            int e = LinuxOs.ofdLock(fd, LinuxOs.F_RDLCK, false);
+            int e = Flock.flock(fd, Flock.LOCK_SH | Flock.LOCK_NB);
             if (e == 0) {
                 FileStat stat = LinuxOs.fstat(fd, path);
                 if (stat.links() == 0) {
@@ -179,7 +181,7 @@ final class ObjectOpener {
                 }
                 return stat;
             }
-            // A closer holds the write lock while it removes the name; it is brief.
+            // A closer holds the exclusive lock while it removes the name; it is brief.
             if (System.nanoTime() - deadline > 0) {
                 throw new SharedMemoryException(Messages.format(
                         "timed out taking the attach lock of a reference-counted object", "name", name,
