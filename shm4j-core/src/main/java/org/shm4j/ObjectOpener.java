@@ -212,7 +212,18 @@ final class ObjectOpener {
                 throw e;
             }
             if (options.commit() == Commit.NOW) {
-                reserve(fd, byteSize, display, null);
+                try {
+                    reserve(fd, byteSize, display, null);
+                } catch (InsufficientSpaceException e) {
+                    if (options.has(SegmentOption.Flag.HUGE_PAGES)) {
+                        // hugetlbfs takes its pages from the reserved pool only, never from free memory.
+                        throw new ResourceLimitException(Messages.format(
+                                "huge pages refused: not enough free huge pages in the pool", "name", display,
+                                "byteSize", byteSize, "errno", e.errno().orElse(null), "hint",
+                                "raise vm.nr_hugepages"), e.errno().orElse(null));
+                    }
+                    throw e;
+                }
             }
             return object;
         } catch (IOException | RuntimeException | Error e) {
@@ -265,6 +276,7 @@ final class ObjectOpener {
         String path = file.toAbsolutePath().toString();
         int fd = -1;
         boolean created = false;
+        long sizeBeforeGrowing = -1;
         switch (options.disposition()) {
             case OPEN_EXISTING -> fd = openExistingFile(path, access);
             case CREATE_NEW -> {
@@ -302,6 +314,7 @@ final class ObjectOpener {
                             "file is smaller than the mapping and may not be grown without READ_WRITE access",
                             "path", path, "fileSize", stat.size(), "byteSize", size, "access", access));
                 }
+                sizeBeforeGrowing = stat.size();
                 LinuxOs.ftruncate(fd, size, path);
                 if (options.commit() == Commit.NOW) {
                     reserve(fd, size, path, file.toAbsolutePath().getParent());
@@ -310,10 +323,17 @@ final class ObjectOpener {
             SharedObject object = new SharedObject(path, path, fd, access, Lifetime.PERSISTENT, size);
             return new Opened(object, created);
         } catch (IOException | RuntimeException | Error e) {
-            LinuxOs.close(fd);
             if (created) {
                 LinuxOs.unlink(path);
+            } else if (sizeBeforeGrowing >= 0) {
+                // A failed open leaves the caller's file as it found it.
+                try {
+                    LinuxOs.ftruncate(fd, sizeBeforeGrowing, path);
+                } catch (IOException restoreFailed) {
+                    e.addSuppressed(restoreFailed);
+                }
             }
+            LinuxOs.close(fd);
             throw e;
         }
     }
