@@ -39,6 +39,10 @@ final class ObjectOpener {
         try {
             LinuxOs.link(prepared.initPath, name.path().toString());
             return prepared.object;
+        } catch (FileAlreadyExistsException e) {
+            prepared.object.release();
+            throw new FileAlreadyExistsException(name.path().toString(), null, Messages.format(
+                    "segment already exists", "name", name, "path", name.path()));
         } catch (IOException e) {
             prepared.object.release();
             throw e;
@@ -131,7 +135,12 @@ final class ObjectOpener {
     static SharedObject openNamed(SegmentName name, Access access, Options options) throws IOException {
         String path = name.path().toString();
         // Look before opening: opening a FIFO or a device can block or have side effects.
-        FileStat before = LinuxOs.lstat(path);
+        FileStat before;
+        try {
+            before = LinuxOs.lstat(path);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(path, null, Messages.format("no such segment", "name", name, "path", path));
+        }
         if (!before.isRegularFile()) {
             throw notRegular(name.value(), path, before);
         }
