@@ -17,8 +17,8 @@ import org.shm4j.testkit.TestNames;
 
 /**
  * Interop with Python's {@code multiprocessing.shared_memory}, both ways, and its resource-tracker
- * hazard: before Python 3.13 an attaching process registers the segment with its resource tracker,
- * which unlinks it when the process exits, although that process did not create it.
+ * hazard: an attaching process registers the segment with its resource tracker, which unlinks it
+ * when the process exits, although that process did not create it.
  */
 @ExtendWith(NoLeaks.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -33,7 +33,7 @@ class PythonInteropTest {
             name, size, workaround = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "workaround"
             shm = shared_memory.SharedMemory(name=name)
             if workaround:
-                # Python < 3.13 registers attached segments too; its tracker would unlink ours at exit.
+                # Python registers attached segments too; its tracker would unlink ours at exit.
                 resource_tracker.unregister(shm._name, "shared_memory")
             half = size // 2
             buf = shm.buf
@@ -115,15 +115,13 @@ class PythonInteropTest {
     }
 
     /**
-     * Without the workaround, Python 3.11 unlinks a segment it merely attached to when it exits
-     * (and warns about "leaked shared_memory objects"). Java's mapping keeps working; the name is
-     * gone. Python 3.13+ has {@code track=False} and, for attachers, no longer does this.
+     * Without the workaround, Python unlinks a segment it merely attached to when it exits (and
+     * warns about "leaked shared_memory objects"). Java's mapping keeps working; the name is gone.
+     * Python 3.13 added {@code track=False}, but tracking is still the default there.
      */
     @Test
     void withoutTheWorkaroundAnAttachingPythonRemovesTheSegmentAtExit() throws Exception {
         String version = pythonVersion();
-        String[] parts = version.split("\\.");
-        boolean hazardous = Integer.parseInt(parts[0]) == 3 && Integer.parseInt(parts[1]) < 13;
         String name = TestNames.unique("py-hazard");
         try (SharedMemory shm = SharedMemory.create(name, SIZE);
              MappedView view = shm.map()) {
@@ -132,15 +130,13 @@ class PythonInteropTest {
                 py.assertExitCode(0, WAIT);
                 // The tracker process unlinks and warns asynchronously, after the interpreter exits.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (hazardous && (SharedMemory.exists(name) || !py.output().contains("leaked shared_memory"))
+                while ((SharedMemory.exists(name) || !py.output().contains("leaked shared_memory"))
                         && System.nanoTime() - deadline < 0) {
                     Thread.sleep(20);
                 }
                 assertThat(SharedMemory.exists(name)).as("Python %s removed the segment it attached to", version)
-                        .isEqualTo(!hazardous);
-                if (hazardous) {
-                    assertThat(py.output()).contains("There appear to be 1 leaked shared_memory objects");
-                }
+                        .isFalse();
+                assertThat(py.output()).contains("There appear to be 1 leaked shared_memory objects");
             }
             assertThat(Interop.firstPeerMismatch(view.segment(), SIZE / 2, SIZE)).isEqualTo(-1);
         } finally {
