@@ -56,7 +56,10 @@ public final class MappedView implements AutoCloseable {
                     offset, "length", length, "byteSize", objectSize));
         }
         long viewLength = length == 0 ? objectSize - offset : length;
-        Objects.checkFromIndexSize(offset, viewLength, objectSize);
+        if (viewLength > objectSize - offset) {
+            throw new IndexOutOfBoundsException(Messages.format("view outside the object", "name", name, "offset",
+                    offset, "length", length, "byteSize", objectSize));
+        }
         long current = object.currentSize();
         if (offset + viewLength > current) {
             throw new SharedMemoryException(Messages.format("object was truncated below the requested view", "name",

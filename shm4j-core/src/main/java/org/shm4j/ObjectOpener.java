@@ -11,6 +11,7 @@ import org.shm4j.internal.Messages;
 import org.shm4j.internal.ProcessIdentity;
 import org.shm4j.internal.os.Errno;
 import org.shm4j.internal.os.FileStat;
+import org.shm4j.internal.os.Flock;
 import org.shm4j.internal.os.LinuxOs;
 
 /**
@@ -38,6 +39,10 @@ final class ObjectOpener {
         try {
             LinuxOs.link(prepared.initPath, name.path().toString());
             return prepared.object;
+        } catch (FileAlreadyExistsException e) {
+            prepared.object.release();
+            throw new FileAlreadyExistsException(name.path().toString(), null, Messages.format(
+                    "segment already exists", "name", name, "path", name.path()));
         } catch (IOException e) {
             prepared.object.release();
             throw e;
@@ -61,6 +66,9 @@ final class ObjectOpener {
                 }
                 try {
                     LinuxOs.link(prepared.initPath, name.path().toString());
+                    // The private name must go too, or the object keeps a second link and its
+                    // storage outlives remove().
+                    LinuxOs.unlink(prepared.initPath);
                     SharedObject created = prepared.object;
                     prepared = null;
                     return new Opened(created, true);
@@ -104,7 +112,7 @@ final class ObjectOpener {
             if (options.lifetime() == Lifetime.REFERENCE_COUNTED) {
                 markReferenceCounted(fd, name);
                 // Held before the name exists, so no opener can find the object unlocked.
-                requireOk(LinuxOs.ofdLock(fd, LinuxOs.F_RDLCK, false), "fcntl(F_OFD_SETLK)", name.path());
+                requireOk(Flock.flock(fd, Flock.LOCK_SH | Flock.LOCK_NB), "flock(LOCK_SH)", name.path());
             }
             return new Prepared(object, initPath);
         } catch (IOException | RuntimeException | Error e) {
@@ -127,7 +135,12 @@ final class ObjectOpener {
     static SharedObject openNamed(SegmentName name, Access access, Options options) throws IOException {
         String path = name.path().toString();
         // Look before opening: opening a FIFO or a device can block or have side effects.
-        FileStat before = LinuxOs.lstat(path);
+        FileStat before;
+        try {
+            before = LinuxOs.lstat(path);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(path, null, Messages.format("no such segment", "name", name, "path", path));
+        }
         if (!before.isRegularFile()) {
             throw notRegular(name.value(), path, before);
         }
@@ -151,14 +164,15 @@ final class ObjectOpener {
     }
 
     /**
-     * Takes this handle's read lock on a reference-counted object. If no process holds one, every
+     * Takes this handle's shared lock on a reference-counted object. If no process holds one, every
      * attacher is gone (killed, since a clean close removes the name) and the object is an orphan:
      * it is removed and reported as absent, as Windows would have destroyed it.
      */
     private static FileStat attachReferenceCounted(int fd, SegmentName name, String path) throws IOException {
         long deadline = System.nanoTime() + ORPHAN_LOCK_WAIT_NANOS;
         while (true) {
-            if (LinuxOs.ofdLock(fd, LinuxOs.F_WRLCK, false) == 0) {
+            // Works through a read-only descriptor too, so a read-only opener never adopts an orphan.
+            if (Flock.flock(fd, Flock.LOCK_EX | Flock.LOCK_NB) == 0) {
                 FileStat stat = LinuxOs.fstat(fd, path);
                 if (stat.links() > 0 && stat.sameFileAs(LinuxOs.lstat(path))) {
                     LinuxOs.unlink(path);
@@ -166,7 +180,7 @@ final class ObjectOpener {
                 throw new NoSuchFileException(path, null, Messages.format(
                         "reference-counted object has no live attachers and was removed", "name", name));
             }
-            int e = LinuxOs.ofdLock(fd, LinuxOs.F_RDLCK, false);
+            int e = Flock.flock(fd, Flock.LOCK_SH | Flock.LOCK_NB);
             if (e == 0) {
                 FileStat stat = LinuxOs.fstat(fd, path);
                 if (stat.links() == 0) {
@@ -176,7 +190,7 @@ final class ObjectOpener {
                 }
                 return stat;
             }
-            // A closer holds the write lock while it removes the name; it is brief.
+            // A closer holds the exclusive lock while it removes the name; it is brief.
             if (System.nanoTime() - deadline > 0) {
                 throw new SharedMemoryException(Messages.format(
                         "timed out taking the attach lock of a reference-counted object", "name", name,
@@ -207,7 +221,18 @@ final class ObjectOpener {
                 throw e;
             }
             if (options.commit() == Commit.NOW) {
-                reserve(fd, byteSize, display, null);
+                try {
+                    reserve(fd, byteSize, display, null);
+                } catch (InsufficientSpaceException e) {
+                    if (options.has(SegmentOption.Flag.HUGE_PAGES)) {
+                        // hugetlbfs takes its pages from the reserved pool only, never from free memory.
+                        throw new ResourceLimitException(Messages.format(
+                                "huge pages refused: not enough free huge pages in the pool", "name", display,
+                                "byteSize", byteSize, "errno", e.errno().orElse(null), "hint",
+                                "raise vm.nr_hugepages"), e.errno().orElse(null));
+                    }
+                    throw e;
+                }
             }
             return object;
         } catch (IOException | RuntimeException | Error e) {
@@ -260,6 +285,7 @@ final class ObjectOpener {
         String path = file.toAbsolutePath().toString();
         int fd = -1;
         boolean created = false;
+        long sizeBeforeGrowing = -1;
         switch (options.disposition()) {
             case OPEN_EXISTING -> fd = openExistingFile(path, access);
             case CREATE_NEW -> {
@@ -297,6 +323,7 @@ final class ObjectOpener {
                             "file is smaller than the mapping and may not be grown without READ_WRITE access",
                             "path", path, "fileSize", stat.size(), "byteSize", size, "access", access));
                 }
+                sizeBeforeGrowing = stat.size();
                 LinuxOs.ftruncate(fd, size, path);
                 if (options.commit() == Commit.NOW) {
                     reserve(fd, size, path, file.toAbsolutePath().getParent());
@@ -305,10 +332,17 @@ final class ObjectOpener {
             SharedObject object = new SharedObject(path, path, fd, access, Lifetime.PERSISTENT, size);
             return new Opened(object, created);
         } catch (IOException | RuntimeException | Error e) {
-            LinuxOs.close(fd);
             if (created) {
                 LinuxOs.unlink(path);
+            } else if (sizeBeforeGrowing >= 0) {
+                // A failed open leaves the caller's file as it found it.
+                try {
+                    LinuxOs.ftruncate(fd, sizeBeforeGrowing, path);
+                } catch (IOException restoreFailed) {
+                    e.addSuppressed(restoreFailed);
+                }
             }
+            LinuxOs.close(fd);
             throw e;
         }
     }

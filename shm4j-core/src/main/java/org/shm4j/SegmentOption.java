@@ -72,9 +72,9 @@ public sealed interface SegmentOption permits Commit, Lifetime, SegmentOption.Mo
          */
         ALLOW_FOREIGN_OWNER,
         /**
-         * Back the object with huge pages ({@code MFD_HUGETLB} for anonymous objects,
-         * {@code MADV_HUGEPAGE} for named ones). Fails with {@link ResourceLimitException} when the
-         * system has none to give.
+         * Back an anonymous object with huge pages ({@code MFD_HUGETLB}). Fails with
+         * {@link ResourceLimitException} when the system has none to give. Not yet applied to named
+         * objects or files: ask per view with {@link MapOption.Flag#HUGE_PAGES}.
          */
         HUGE_PAGES
     }
