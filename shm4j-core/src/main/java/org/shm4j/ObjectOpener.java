@@ -35,6 +35,7 @@ final class ObjectOpener {
      * creators succeeds, and no opener ever sees an object before its size and mode are final.
      */
     static SharedObject createNamed(SegmentName name, long byteSize, Options options) throws IOException {
+        requireShmemHugePages(name, options);
         Prepared prepared = prepare(name, byteSize, options);
         try {
             LinuxOs.link(prepared.initPath, name.path().toString());
@@ -53,6 +54,7 @@ final class ObjectOpener {
 
     /** Opens the named object, or creates it when there is none; see {@link SharedMemory#openOrCreate}. */
     static Opened openOrCreateNamed(SegmentName name, long byteSize, Options options) throws IOException {
+        requireShmemHugePages(name, options);
         Prepared prepared = null;
         try {
             for (int attempt = 0; attempt < OPEN_OR_CREATE_ATTEMPTS; attempt++) {
@@ -100,7 +102,7 @@ final class ObjectOpener {
         int fd = LinuxOs.open(initPath,
                 LinuxOs.O_RDWR | LinuxOs.O_CREAT | LinuxOs.O_EXCL | LinuxOs.O_NOFOLLOW | LinuxOs.O_CLOEXEC, 0600);
         SharedObject object = new SharedObject(name.value(), name.path().toString(), fd, Access.READ_WRITE,
-                options.lifetime(), byteSize);
+                options.lifetime(), byteSize, options.has(SegmentOption.Flag.HUGE_PAGES));
         try {
             // fchmod, not the open mode: the umask must not change what the caller asked for.
             LinuxOs.fchmod(fd, options.mode().bits(), name.path().toString());
@@ -133,6 +135,7 @@ final class ObjectOpener {
 
     /** Opens an existing named object, with the checks of {@link SharedMemory#open}. */
     static SharedObject openNamed(SegmentName name, Access access, Options options) throws IOException {
+        requireShmemHugePages(name, options);
         String path = name.path().toString();
         // Look before opening: opening a FIFO or a device can block or have side effects.
         FileStat before;
@@ -156,7 +159,8 @@ final class ObjectOpener {
                 lifetime = Lifetime.REFERENCE_COUNTED;
                 stat = attachReferenceCounted(fd, name, path);
             }
-            return new SharedObject(name.value(), path, fd, access, lifetime, stat.size());
+            return new SharedObject(name.value(), path, fd, access, lifetime, stat.size(),
+                    options.has(SegmentOption.Flag.HUGE_PAGES));
         } catch (IOException | RuntimeException | Error e) {
             LinuxOs.close(fd);
             throw e;
@@ -329,7 +333,8 @@ final class ObjectOpener {
                     reserve(fd, size, path, file.toAbsolutePath().getParent());
                 }
             }
-            SharedObject object = new SharedObject(path, path, fd, access, Lifetime.PERSISTENT, size);
+            SharedObject object = new SharedObject(path, path, fd, access, Lifetime.PERSISTENT, size,
+                    options.has(SegmentOption.Flag.HUGE_PAGES));
             return new Opened(object, created);
         } catch (IOException | RuntimeException | Error e) {
             if (created) {
@@ -413,6 +418,16 @@ final class ObjectOpener {
                     Errno.name(e));
         }
         throw Errno.exception(e, "fallocate", name, "length", byteSize);
+    }
+
+    /**
+     * Named objects live in tmpfs, which gives huge pages only when the kernel's shmem THP setting
+     * allows it; refuse up front, before anything is created, when it cannot.
+     */
+    private static void requireShmemHugePages(SegmentName name, Options options) throws IOException {
+        if (options.has(SegmentOption.Flag.HUGE_PAGES)) {
+            MappedView.requireShmemHugePages(name.value());
+        }
     }
 
     private static void requirePositive(long byteSize, String name) {

@@ -24,15 +24,28 @@ final class SharedObject {
     private final Access access;
     private final Lifetime lifetime;
     private final long byteSize;
+    private final boolean hugePages;
     private final AtomicInteger references = new AtomicInteger(1);
 
     SharedObject(String displayName, String path, int fd, Access access, Lifetime lifetime, long byteSize) {
+        this(displayName, path, fd, access, lifetime, byteSize, false);
+    }
+
+    /** As above; {@code hugePages} makes every view of this handle ask for transparent huge pages. */
+    SharedObject(String displayName, String path, int fd, Access access, Lifetime lifetime, long byteSize,
+            boolean hugePages) {
         this.displayName = displayName;
         this.path = path;
         this.fd = fd;
         this.access = access;
         this.lifetime = lifetime;
         this.byteSize = byteSize;
+        this.hugePages = hugePages;
+    }
+
+    /** Whether views advise huge pages ({@link SegmentOption.Flag#HUGE_PAGES} on a named object or file). */
+    boolean hugePages() {
+        return hugePages;
     }
 
     String displayName() {

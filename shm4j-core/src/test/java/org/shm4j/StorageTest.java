@@ -310,6 +310,30 @@ class StorageTest {
     }
 
     @Test
+    void hugePagesForANamedObjectAreRefusedBeforeAnythingIsCreatedWhenDisabled() throws Exception {
+        String shmem = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/shmem_enabled"));
+        String name = TestNames.unique("huge-named");
+        try {
+            if (shmem.contains("[never]") || shmem.contains("[deny]")) {
+                assertThatThrownBy(() -> SharedMemory.create(name, 4 * MIB, SegmentOption.Flag.HUGE_PAGES))
+                        .isInstanceOf(ResourceLimitException.class)
+                        .hasMessageContaining("name=" + name)
+                        .hasMessageContaining("shmem_enabled=");
+                assertThat(SharedMemory.exists(name)).isFalse();
+            } else {
+                try (SharedMemory shm = SharedMemory.create(name, 4 * MIB, SegmentOption.Flag.HUGE_PAGES);
+                     MappedView view = shm.map()) {
+                    view.segment().set(JAVA_BYTE, 0, (byte) 1);
+                    // Every view of the handle carries the advice: smaps shows the hg flag.
+                    assertThat(Files.readString(Path.of("/proc/self/smaps"))).contains(" hg");
+                }
+            }
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
+    @Test
     void anonymousHugePagesWorkOrNameTheReasonTheyWereRefused() throws Exception {
         long hugePagesFree = Files.readAllLines(Path.of("/proc/meminfo")).stream()
                 .filter(l -> l.startsWith("HugePages_Free:"))
