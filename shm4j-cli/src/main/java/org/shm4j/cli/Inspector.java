@@ -28,6 +28,8 @@ final class Inspector {
     /** Prefix of the private files the library builds objects in before publishing them. */
     static final String INIT_PREFIX = ".shm4j-init.";
 
+    private static final boolean ROOT = Copying.currentUid() == 0;
+
     private final Path directory;
     private final Probes probes;
     private final Map<Integer, String> owners = new HashMap<>();
@@ -142,7 +144,9 @@ final class Inspector {
                 return new Segment.Verdict(Segment.Verdict.State.UNKNOWN, "cannot test its attach lock");
             }
         }
-        if (scan.unreadableProcesses() > 0 && (info.permissions() & 0077) != 0) {
+        // Not root: other users' processes cannot be inspected, and may map what they may open. As
+        // root, the rare process even root may not inspect (a sandbox's init) is not counted.
+        if (scan.unreadableProcesses() > 0 && !ROOT && (info.permissions() & 0077) != 0) {
             return new Segment.Verdict(Segment.Verdict.State.UNKNOWN, scan.unreadableProcesses()
                     + " processes could not be inspected and may use it (run as root to see them)");
         }

@@ -12,7 +12,7 @@ import picocli.CommandLine.ScopeType;
         description = {"See, inspect, copy data in and out of, and clean up shared memory (/dev/shm).", ""},
         subcommands = {LsCommand.class, InfoCommand.class, DumpCommand.class, CreateCommand.class, RmCommand.class,
                 GcCommand.class, PutCommand.class, CatCommand.class, DfCommand.class, WatchCommand.class,
-                DemoCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
+                DemoCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class, WarmUpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:error (one line says what failed; --verbose adds the stack trace)",
                 "2:usage error"},
