@@ -39,7 +39,7 @@ final class CatCommand extends BaseCommand {
     @Override
     public Integer call() throws IOException {
         Inspector inspector = new Inspector(dir.directory(), probes());
-        SegmentInfo info = SegmentInfo.of(inspector.resolve(name));
+        SegmentInfo info = inspector.info(name);
         try (FileChannel channel = info.openChannel(Access.READ_ONLY)) {
             long size = info.byteSize();
             if (offset > size) {

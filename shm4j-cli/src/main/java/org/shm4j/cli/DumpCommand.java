@@ -46,7 +46,7 @@ final class DumpCommand extends BaseCommand {
     @Override
     public Integer call() throws IOException {
         Inspector inspector = new Inspector(dir.directory(), probes());
-        SegmentInfo info = SegmentInfo.of(inspector.resolve(name));
+        SegmentInfo info = inspector.info(name);
         long size = info.byteSize();
         if (offset > size || (offset == size && size > 0)) {
             throw new Errors.CommandException(Text.format("offset beyond the end of the segment", "name", name,

@@ -48,6 +48,21 @@ final class Inspector {
         return directory.resolve(SegmentName.of(name).value());
     }
 
+    /**
+     * What {@code statx} says about a named entry.
+     *
+     * @throws NoSuchFileException ({@code no such segment}) if there is none
+     */
+    SegmentInfo info(String name) throws IOException {
+        Path p = resolve(name);
+        try {
+            return SegmentInfo.of(p);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(p.toString(), null, Text.format("no such segment", "name", name,
+                    "directory", directory));
+        }
+    }
+
     /** Every entry of the directory. */
     List<Segment> list(boolean descriptors) throws IOException {
         List<Path> paths = new ArrayList<>();
