@@ -99,7 +99,7 @@ final class InfoCommand extends BaseCommand {
 
     private static String creatorState(Segment s, Colours c) {
         String pid = Long.toString(s.info().creatorPid().getAsLong());
-        return switch (s.info().creatorLiveness()) {
+        return switch (s.creator()) {
             case ALIVE -> c.green("alive") + " (" + Text.safe(ProcScan.readCommand(Long.parseLong(pid))) + ")";
             case DEAD -> c.red("dead");
             case UNKNOWN -> "unknown";

@@ -108,7 +108,8 @@ final class Inspector {
         String owner = owner(info.ownerUid(), p);
         if (!info.isRegularFile()) {
             return new Segment(name, p, info, nonFileType(info.fileType()), null, List.of(), List.of(),
-                    new Segment.Verdict(Segment.Verdict.State.NOT_A_SEGMENT, "not a regular file"), owner, null);
+                    new Segment.Verdict(Segment.Verdict.State.NOT_A_SEGMENT, "not a regular file"), owner, null,
+                    SegmentInfo.Liveness.UNKNOWN);
         }
         List<ProcScan.ProcessRef> mappers = scan.mappers(info.device(), info.inode());
         List<ProcScan.ProcessRef> openers = scan.openers(name);
@@ -125,11 +126,13 @@ final class Inspector {
             }
             type = recognised != null ? recognised.type() : info.createdByShm4j() ? "raw" : "foreign";
         }
-        Segment.Verdict verdict = verdict(name, info, mappers, openers, scan);
-        return new Segment(name, p, info, type, recognised, mappers, openers, verdict, owner, problem);
+        SegmentInfo.Liveness creator = info.creatorLiveness();
+        Segment.Verdict verdict = verdict(name, info, creator, mappers, openers, scan);
+        return new Segment(name, p, info, type, recognised, mappers, openers, verdict, owner, problem, creator);
     }
 
-    private Segment.Verdict verdict(String name, SegmentInfo info, List<ProcScan.ProcessRef> mappers,
+    private Segment.Verdict verdict(String name, SegmentInfo info, SegmentInfo.Liveness creator,
+            List<ProcScan.ProcessRef> mappers,
             List<ProcScan.ProcessRef> openers, ProcScan scan) {
         if (name.startsWith(INIT_PREFIX)) {
             long pid = initPid(name);
@@ -146,7 +149,7 @@ final class Inspector {
             return new Segment.Verdict(Segment.Verdict.State.IN_USE, "open in " + openers.size() + " process"
                     + (openers.size() == 1 ? "" : "es"));
         }
-        if (info.creatorLiveness() == SegmentInfo.Liveness.ALIVE) {
+        if (creator == SegmentInfo.Liveness.ALIVE) {
             return new Segment.Verdict(Segment.Verdict.State.IN_USE,
                     "creator pid " + info.creatorPid().getAsLong() + " is alive");
         }
@@ -168,9 +171,9 @@ final class Inspector {
         if (!scan.descriptorsScanned()) {
             return new Segment.Verdict(Segment.Verdict.State.UNKNOWN, "open descriptors not scanned");
         }
-        String creator = info.creatorLiveness() == SegmentInfo.Liveness.DEAD
+        String gone = creator == SegmentInfo.Liveness.DEAD
                 ? ", its creator pid " + info.creatorPid().getAsLong() + " is gone" : "";
-        return new Segment.Verdict(Segment.Verdict.State.STALE, "no process maps or opens it" + creator);
+        return new Segment.Verdict(Segment.Verdict.State.STALE, "no process maps or opens it" + gone);
     }
 
     private static long initPid(String name) {
@@ -185,7 +188,8 @@ final class Inspector {
 
     private Segment unreadable(Path p, IOException e) {
         return new Segment(p.getFileName().toString(), p, null, "unknown", null, List.of(), List.of(),
-                new Segment.Verdict(Segment.Verdict.State.UNKNOWN, "cannot be read"), "?", Errors.describe(e));
+                new Segment.Verdict(Segment.Verdict.State.UNKNOWN, "cannot be read"), "?", Errors.describe(e),
+                SegmentInfo.Liveness.UNKNOWN);
     }
 
     private static String nonFileType(SegmentInfo.FileType type) {

@@ -48,7 +48,7 @@ final class Json {
             } else {
                 g.writeNullField("pid");
             }
-            g.writeStringField("liveness", info.creatorLiveness().name().toLowerCase(java.util.Locale.ROOT));
+            g.writeStringField("liveness", s.creator().name().toLowerCase(java.util.Locale.ROOT));
             g.writeEndObject();
         }
         processes(g, "mappedBy", s.mappers());

@@ -146,7 +146,7 @@ final class LsCommand extends BaseCommand {
                 info == null ? "?" : s.creatorText(),
                 procs(s)
             };
-            UnaryOperator<String> creatorStyle = info == null ? null : switch (info.creatorLiveness()) {
+            UnaryOperator<String> creatorStyle = info == null ? null : switch (s.creator()) {
                 case ALIVE -> colours::green;
                 case DEAD -> colours::red;
                 case UNKNOWN -> colours::faint;

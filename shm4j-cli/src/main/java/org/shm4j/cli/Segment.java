@@ -21,10 +21,11 @@ import org.shm4j.cli.probe.Recognised;
  * @param verdict whether it is stale, and why
  * @param owner the owner's user name, or the numeric uid
  * @param problem what could not be read about it, or null
+ * @param creator whether the creator runs, read once from {@code /proc}
  */
 record Segment(String name, Path path, SegmentInfo info, String type, Recognised recognised,
         List<ProcScan.ProcessRef> mappers, List<ProcScan.ProcessRef> openers, Verdict verdict, String owner,
-        String problem) {
+        String problem, SegmentInfo.Liveness creator) {
 
     /** Whether the entry may be removed by {@code gc}, and the reason shown either way. */
     record Verdict(State state, String reason) {
@@ -43,7 +44,7 @@ record Segment(String name, Path path, SegmentInfo info, String type, Recognised
         if (info.creatorPid().isEmpty()) {
             return "-";
         }
-        return info.creatorPid().getAsLong() + " " + info.creatorLiveness().name().toLowerCase(java.util.Locale.ROOT);
+        return info.creatorPid().getAsLong() + " " + creator.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Entries that are not segments, or that could not be read: shown in yellow. */

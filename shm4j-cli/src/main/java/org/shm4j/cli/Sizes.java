@@ -78,7 +78,10 @@ public final class Sizes {
             v /= 1024;
             unit++;
         }
-        return String.format(Locale.ROOT, v >= 100 ? "%.0f %siB" : "%.1f %siB", v, UNITS.charAt(unit));
+        // By hand rather than String.format: ls formats thousands of these.
+        long tenths = Math.round(v * 10);
+        String number = v >= 100 ? Long.toString(Math.round(v)) : (tenths / 10) + "." + (tenths % 10);
+        return number + " " + UNITS.charAt(unit) + "iB";
     }
 
     private static IllegalArgumentException invalid(String text, String reason) {

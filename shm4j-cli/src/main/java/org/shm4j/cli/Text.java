@@ -80,7 +80,8 @@ public final class Text {
 
     /** {@code 0640} */
     public static String octal(int permissions) {
-        return String.format("%04o", permissions);
+        String octal = Integer.toOctalString(permissions);
+        return "0000".substring(Math.min(4, octal.length())) + octal;
     }
 
     /** {@code rw-r-----} */
