@@ -21,7 +21,7 @@ import org.shm4j.internal.os.LinuxOs;
 final class ObjectOpener {
     /** Prefix of the private file a named object is built in before it is linked under its name. */
     static final String INIT_PREFIX = ".shm4j-init.";
-    private static final String REFERENCE_COUNTED_TAG = "reference-counted";
+    static final String REFERENCE_COUNTED_TAG = "reference-counted";
     private static final int OPEN_OR_CREATE_ATTEMPTS = 100;
     private static final long ORPHAN_LOCK_WAIT_NANOS = 2_000_000_000L;
 
