@@ -29,7 +29,7 @@ import org.shm4j.internal.os.Futex;
  * }
  * }
  */
-public final class SharedEvent implements AutoCloseable {
+public final class SharedEvent implements Waitable, AutoCloseable {
     /** Bytes an event occupies in a segment. */
     public static final long BYTES = SyncLayout.EVENT_BYTES;
 
@@ -181,6 +181,12 @@ public final class SharedEvent implements AutoCloseable {
      * @return whether the event was set
      */
     public boolean tryAwait() throws CorruptStateException {
+        return tryConsume();
+    }
+
+    /** Same as {@link #tryAwait()}. */
+    @Override
+    public boolean tryTake() throws CorruptStateException {
         return tryConsume();
     }
 

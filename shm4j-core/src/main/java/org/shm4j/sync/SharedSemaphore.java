@@ -34,7 +34,7 @@ import org.shm4j.internal.os.Futex;
  * }
  * }
  */
-public final class SharedSemaphore implements AutoCloseable {
+public final class SharedSemaphore implements Waitable, AutoCloseable {
     /** Bytes a semaphore occupies in a segment. */
     public static final long BYTES = SyncLayout.SEMAPHORE_BYTES;
 
@@ -144,6 +144,12 @@ public final class SharedSemaphore implements AutoCloseable {
                 return true;
             }
         }
+    }
+
+    /** Same as {@link #tryAcquire()}. */
+    @Override
+    public boolean tryTake() throws CorruptStateException {
+        return tryAcquire();
     }
 
     /** Takes a permit, waiting without limit. */
