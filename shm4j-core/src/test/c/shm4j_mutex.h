@@ -13,7 +13,7 @@
  *        0x10000000 alone = not recoverable; anything else is corrupt.
  *
  * Owner record: ownerStartTicks and ownerToken are written first, ownerPid last with a release
- * store; it is cleared (ownerPid = 0) before the state word is released. A waiter trusts the
+ * store; it is cleared (ownerPid = 0, ownerToken = 0) before the state word is released. A waiter trusts the
  * record only when ownerPid equals the PID in the state word.
  *
  * Header-only; Linux only; gcc or clang (uses __atomic builtins).
@@ -168,6 +168,7 @@ static void shm4j_mutex_consistent(struct shm4j_mutex *m) {
 static void shm4j_mutex_unlock(struct shm4j_mutex *m) {
     uint32_t c = __atomic_load_n(&m->state, __ATOMIC_RELAXED);
     __atomic_store_n(&m->owner_pid, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&m->owner_token, 0, __ATOMIC_RELAXED);
     if (c & SHM4J_OWNER_DIED) {
         __atomic_exchange_n(&m->state, SHM4J_NOT_RECOVERABLE, __ATOMIC_RELEASE);
         shm4j_futex(&m->state, FUTEX_WAKE, 0x7fffffff, NULL);

@@ -142,18 +142,14 @@ public final class SharedEvent implements Waitable, AutoCloseable {
             }
             return;
         }
-        for (;;) {
-            int c = (int) SyncBlock.INT.getVolatile(block, STATE);
-            check(c);
-            // Release via the CAS: pairs with the consuming CAS in tryConsume.
-            if ((c & SIGNALED) != 0 || SyncBlock.INT.compareAndSet(block, STATE, c, c | SIGNALED)) {
-                if ((c & EVENT_WAITERS) != 0 && Futex.wake(word, 1) == 0) {
-                    // Nobody was asleep: drop the hint. A waiter about to sleep sees the word change
-                    // and looks again.
-                    SyncBlock.INT.compareAndSet(block, STATE, c | SIGNALED, SIGNALED);
-                }
-                return;
-            }
+        // One atomic OR (release, full fence): pairs with the consuming CAS in tryConsume. A single
+        // read-modify-write, not read-then-CAS, saves a cache-line round trip on the hand-off.
+        int c = (int) SyncBlock.INT.getAndBitwiseOr(block, STATE, SIGNALED);
+        check(c);
+        if ((c & EVENT_WAITERS) != 0 && Futex.wake(word, 1) == 0) {
+            // Nobody was asleep: drop the hint. A waiter about to sleep sees the word change and
+            // looks again.
+            SyncBlock.INT.compareAndSet(block, STATE, c | SIGNALED, SIGNALED);
         }
     }
 

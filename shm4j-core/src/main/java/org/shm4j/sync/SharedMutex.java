@@ -301,17 +301,22 @@ public final class SharedMutex implements AutoCloseable {
      * @throws IllegalMonitorStateException if the current thread does not hold the mutex
      */
     public void unlock() {
-        int c = (int) SyncBlock.INT.getOpaque(block, STATE);
+        // Plain reads: if this thread holds the mutex, these are its own writes. If it does not, no
+        // interleaving makes all three match: only this thread writes its id as the token (the
+        // token is cleared on every unlock), and the start time rules out an earlier process that
+        // had our PID and a thread with our id.
+        int c = block.get(SyncLayout.U32, STATE);
         if ((c & PID_MASK) != MY_PID
-                || (long) SyncBlock.LONG.getOpaque(block, OWNER_TOKEN) != Thread.currentThread().threadId()
-                || (long) SyncBlock.LONG.getOpaque(block, OWNER_PID) != MY_PID
-                || (long) SyncBlock.LONG.getOpaque(block, OWNER_START) != MY_START) {
+                || block.get(SyncLayout.U64, OWNER_TOKEN) != Thread.currentThread().threadId()
+                || block.get(SyncLayout.U64, OWNER_START) != MY_START) {
             throw new IllegalMonitorStateException(Messages.format("mutex not held by this thread", "location",
                     where, "holderPid", c & PID_MASK));
         }
-        // Invalidate the owner record before the word is released: a liveness checker that reads
+        // Invalidate the owner record before the word is released (the CAS or exchange below is a
+        // full fence, so these plain stores land first): a liveness checker that reads
         // ownerPid == 0 falls back to checking the PID in the word.
-        SyncBlock.LONG.setOpaque(block, OWNER_PID, 0L);
+        block.set(SyncLayout.U64, OWNER_PID, 0L);
+        block.set(SyncLayout.U64, OWNER_TOKEN, 0L);
         if ((c & OWNER_DIED) != 0) {
             SyncBlock.INT.getAndSet(block, STATE, NOT_RECOVERABLE);
             Futex.wake(word, Integer.MAX_VALUE);
@@ -394,10 +399,10 @@ public final class SharedMutex implements AutoCloseable {
     // ---- internals -----------------------------------------------------------------------------
 
     private void setOwner() {
-        // ownerPid last, with release: a checker that reads ownerPid equal to the PID in the word
-        // (acquire, in holderAlive) also sees this owner's start time.
-        SyncBlock.LONG.setOpaque(block, OWNER_START, MY_START);
-        SyncBlock.LONG.setOpaque(block, OWNER_TOKEN, Thread.currentThread().threadId());
+        // Plain stores, then ownerPid with release: a checker that reads ownerPid equal to the PID in
+        // the word (acquire, in Owners.alive) also sees this owner's start time.
+        block.set(SyncLayout.U64, OWNER_START, MY_START);
+        block.set(SyncLayout.U64, OWNER_TOKEN, Thread.currentThread().threadId());
         SyncBlock.LONG.setRelease(block, OWNER_PID, (long) MY_PID);
     }
 

@@ -49,8 +49,9 @@
  *     auto-reset events clear the bit again when {@code futex_wake} found nobody: a waiter about
  *     to sleep then sees the word change and retries.</li>
  * <li><b>Owner record.</b> After its CAS the holder writes {@code ownerStartTicks} and
- *     {@code ownerToken} (opaque), then {@code ownerPid} with <em>release</em>; before releasing the
- *     word it sets {@code ownerPid = 0}. A waiter loads {@code ownerPid} with <em>acquire</em> and
+ *     {@code ownerToken} (plain), then {@code ownerPid} with <em>release</em>; before releasing the
+ *     word it clears {@code ownerPid} and {@code ownerToken} (plain stores, ordered before the
+ *     releasing CAS, which is a full fence). A waiter loads {@code ownerPid} with <em>acquire</em> and
  *     trusts the start time only when {@code ownerPid} equals the PID in the state word;
  *     otherwise the holder is between its CAS and its record, and only the PID is checked.</li>
  * <li><b>Death.</b> A waiter whose sleep slice ran out checks the holder in {@code /proc} (no

@@ -355,6 +355,64 @@ class SharedMutexTest {
         }
     }
 
+    /** Child: args[0] name; hammers the mutex at 0 until the flag at 128 is 2, counting at 72. */
+    public static final class Hammer {
+        public static void main(String[] args) throws Exception {
+            try (SharedMemory shm = SharedMemory.open(args[0], Access.READ_WRITE); MappedView view = shm.map()) {
+                hammer(view.segment(), SharedMutex.open(view.segment()), 72);
+            }
+        }
+    }
+
+    static void hammer(MemorySegment m, SharedMutex mutex, long slot) throws Exception {
+        java.lang.invoke.VarHandle flag = ValueLayout.JAVA_INT.varHandle();
+        while ((int) flag.getAcquire(m, 128L) == 0) {
+            Thread.onSpinWait();
+        }
+        long n = 0;
+        while ((int) flag.getOpaque(m, 128L) == 1) {
+            mutex.lock(Duration.ofSeconds(30));
+            m.set(ValueLayout.JAVA_LONG, slot, ++n);
+            mutex.unlock();
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Tag("stress")
+    void twoProcessesShareAContendedMutexFairlyForTenSeconds() throws Exception {
+        String name = TestNames.unique("fair");
+        try (SharedMemory shm = SharedMemory.create(name, 4096); MappedView view = shm.map()) {
+            MemorySegment m = view.segment();
+            SharedMutex mutex = SharedMutex.create(m);
+            // Same compiler on both sides (ChildJvm defaults to C1 only), so shares compare the lock.
+            try (ChildJvm child = ChildJvm.start(Hammer.class, java.util.Map.of(),
+                    List.of("-XX:TieredStopAtLevel=4"), name)) {
+                Thread.sleep(3_000); // the child maps the segment and waits for the flag
+                java.lang.invoke.VarHandle flag = ValueLayout.JAVA_INT.varHandle();
+                flag.setRelease(m, 128L, 1);
+                Thread stopper = Thread.ofPlatform().start(() -> {
+                    try {
+                        Thread.sleep(10_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    flag.setRelease(m, 128L, 2);
+                });
+                hammer(m, mutex, 64);
+                stopper.join();
+                child.assertExitCode(0, CHILD_WAIT);
+            }
+            long parent = m.get(ValueLayout.JAVA_LONG, 64);
+            long child = m.get(ValueLayout.JAVA_LONG, 72);
+            double share = parent / (double) (parent + child);
+            System.out.printf("fairness: parent=%d child=%d parentShare=%.3f perSecond=%d%n", parent, child, share,
+                    (parent + child) / 10);
+            assertThat(share).isBetween(0.30, 0.70);
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
     @Test
     void holderKilledWithSigkillIsReportedAndMustBeMadeConsistent() throws Exception {
         String name = TestNames.unique("dead");
