@@ -24,37 +24,7 @@ final class Liveness {
      * "unknown" and then any live process with that PID counts.
      */
     static boolean isAlive(long pid, long startTicks) {
-        if (pid <= 0 || pid > MAX_PID) {
-            return false;
-        }
-        String stat;
-        try {
-            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
-        // Field 2, the command, is in parentheses and may contain anything: fields after it start
-        // after the last ')'.
-        int close = stat.lastIndexOf(')');
-        if (close < 0 || close + 2 >= stat.length()) {
-            return false;
-        }
-        String[] fields = stat.substring(close + 2).split(" ");
-        if (fields.length < 20) {
-            return false;
-        }
-        String state = fields[0];
-        if (state.equals("Z") || state.equals("X") || state.equals("x")) {
-            return false;
-        }
-        if (startTicks == 0) {
-            return true;
-        }
-        try {
-            return Long.parseLong(fields[19]) == startTicks;
-        } catch (NumberFormatException e) {
-            return false;
-        }
+        return pid <= MAX_PID && ProcessIdentity.isAlive(pid, startTicks);
     }
 
     /** The inode of this process's PID namespace, 0 if it cannot be read. */
