@@ -16,5 +16,6 @@ module org.shm4j.cli {
     opens org.shm4j.cli to info.picocli;
 
     uses org.shm4j.cli.probe.SegmentTypeProbe;
-    provides org.shm4j.cli.probe.SegmentTypeProbe with org.shm4j.cli.demo.DemoSegmentProbe;
+    provides org.shm4j.cli.probe.SegmentTypeProbe with org.shm4j.cli.demo.DemoSegmentProbe,
+            org.shm4j.cli.inspect.SyncProbe;
 }
