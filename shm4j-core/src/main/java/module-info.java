@@ -6,4 +6,5 @@
  */
 module org.shm4j {
     exports org.shm4j;
+    exports org.shm4j.ring;
 }

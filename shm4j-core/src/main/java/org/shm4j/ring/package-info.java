@@ -1,0 +1,4 @@
+/**
+ * Message rings between processes. (Full protocol documentation is written below.)
+ */
+package org.shm4j.ring;
