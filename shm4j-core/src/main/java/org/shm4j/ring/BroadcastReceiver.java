@@ -100,15 +100,17 @@ public final class BroadcastReceiver implements AutoCloseable {
             }
             long off = c & mask;
             long word0 = data.get(ValueLayout.JAVA_LONG, off);
-            long word1 = data.get(ValueLayout.JAVA_LONG, off + 8);
-            long sequence = data.get(ValueLayout.JAVA_LONG, off + BROADCAST_SEQUENCE);
+            // A padding record may be the last 8 bytes alone: read the rest only if it is there.
+            boolean fullHeader = off + BROADCAST_RECORD_HEADER_LENGTH <= capacity;
+            long word1 = fullHeader ? data.get(ValueLayout.JAVA_LONG, off + 8) : 0;
+            long sequence = fullHeader ? data.get(ValueLayout.JAVA_LONG, off + BROADCAST_SEQUENCE) : 0;
             boolean tagged = (word0 & ~STATE_MASK) == c;
             long state = word0 & STATE_MASK;
             int length = (int) word1;
             int typeId = (int) (word1 >>> 32);
             long recordLength = broadcastRecordLength(length & 0xFFFF_FFFFL);
             boolean padding = tagged && state == PADDING && off != 0;
-            boolean record = tagged && state == COMMITTED && length >= 0 && length <= maxPayload && typeId >= 0
+            boolean record = tagged && fullHeader && state == COMMITTED && length >= 0 && length <= maxPayload && typeId >= 0
                     && off + recordLength <= capacity && recordLength <= available;
             if (record) {
                 ensureScratch(length);

@@ -122,10 +122,10 @@ public final class RingConsumer implements AutoCloseable {
                 long off = h & mask;
                 // Pairs with the producer's release store of word0 (commit, claim, padding, abort).
                 long word0 = (long) LONG.getAcquire(data, off);
-                if ((word0 & ~STATE_MASK) != h) {
-                    break;
-                }
                 int state = (int) (word0 & STATE_MASK);
+                if ((word0 & ~STATE_MASK) != h || state == 0) {
+                    break; // not written yet (an older lap's header, or zero)
+                }
                 if (state == PADDING) {
                     if (off == 0) {
                         throw corrupted("padding record at the start of the data region", h, word0, 0);
@@ -135,6 +135,9 @@ public final class RingConsumer implements AutoCloseable {
                 }
                 if (state == CLAIMED) {
                     break;
+                }
+                if (off + RECORD_HEADER_LENGTH > capacity) {
+                    throw corrupted("record header crosses the end of the data region", h, word0, 0);
                 }
                 long word1 = data.get(ValueLayout.JAVA_LONG, off + 8);
                 long next = h + checkedRecordLength(h, off, word0, word1);
@@ -245,7 +248,8 @@ public final class RingConsumer implements AutoCloseable {
 
     private boolean readable() {
         long word0 = (long) LONG.getAcquire(data, head & mask);
-        return (word0 & ~STATE_MASK) == head && (word0 & STATE_MASK) != CLAIMED;
+        long state = word0 & STATE_MASK;
+        return (word0 & ~STATE_MASK) == head && state != 0 && state != CLAIMED;
     }
 
     /**
@@ -257,7 +261,7 @@ public final class RingConsumer implements AutoCloseable {
         long h = head;
         long off = h & mask;
         long word0 = (long) LONG.getAcquire(data, off);
-        boolean headerPresent = (word0 & ~STATE_MASK) == h;
+        boolean headerPresent = (word0 & ~STATE_MASK) == h && (word0 & STATE_MASK) != 0;
         boolean claimed = headerPresent && (word0 & STATE_MASK) == CLAIMED;
         if (headerPresent && !claimed) {
             stuck = false;
@@ -291,6 +295,9 @@ public final class RingConsumer implements AutoCloseable {
         }
         long next;
         if (claimed) {
+            if (off + RECORD_HEADER_LENGTH > capacity) {
+                throw corrupted("record header crosses the end of the data region", h, word0, 0);
+            }
             next = h + checkedRecordLength(h, off, word0, data.get(ValueLayout.JAVA_LONG, off + 8));
         } else {
             next = nextHeader(h, t);
