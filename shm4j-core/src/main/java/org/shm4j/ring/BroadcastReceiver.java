@@ -47,7 +47,17 @@ public final class BroadcastReceiver implements AutoCloseable {
         this.wait = wait;
         this.scratch = Arena.ofAuto().allocate(Math.min(maxPayload, 4096) + 8L, 8);
         // Pairs with the transmitter's release store of tail.
-        this.cursor = (long) LONG.getAcquire(header, TAIL_OFFSET);
+        long t = (long) LONG.getAcquire(header, TAIL_OFFSET);
+        if (t == ring.startPosition) {
+            // Nothing transmitted yet: the first record will be number 0, so losses count from it.
+            this.cursor = t;
+            this.sequenceKnown = true;
+        } else {
+            // Start at the latest record; its sequence number comes with it.
+            this.cursor = t;
+            lap();
+            this.laps = 0;
+        }
     }
 
     static BroadcastReceiver open(RingRegion ring, WaitStrategy wait) {

@@ -85,12 +85,15 @@ public final class BroadcastRing implements AutoCloseable {
         return BroadcastTransmitter.open(region);
     }
 
-    /** A receiver that starts with the next record transmitted and waits with spin-then-yield. */
+    /**
+     * A receiver that starts with the latest record transmitted (or the first one, if none was yet)
+     * and waits with spin-then-yield.
+     */
     public BroadcastReceiver receiver() {
         return receiver(WaitStrategy.spinThenYield());
     }
 
-    /** A receiver that starts with the next record transmitted and waits with {@code wait}. */
+    /** As {@link #receiver()}, waiting with {@code wait}. */
     public BroadcastReceiver receiver(WaitStrategy wait) {
         return BroadcastReceiver.open(region, wait);
     }
