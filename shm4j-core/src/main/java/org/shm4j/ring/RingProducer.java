@@ -351,7 +351,7 @@ public final class RingProducer implements AutoCloseable {
     }
 
     private int checkWrite(int typeId, long length) {
-        if (closed || !ring.isOpen()) {
+        if (closed) { // also set when the ring handle is closed: it closes its producers
             throw new IllegalStateException(Messages.format("producer is closed", "name", ring.name));
         }
         if (claim.isActive()) {
