@@ -18,7 +18,7 @@ import java.util.function.UnaryOperator;
  */
 public final class Demo {
     /** The steps, in order; the peer runs the same list. */
-    static final List<DemoStep> STEPS = List.of(new SharedSegmentStep());
+    static final List<DemoStep> STEPS = List.of(new SharedSegmentStep(), new LockStep(), new RingStep());
 
     private final PrintWriter out;
     private final PrintStream err;
