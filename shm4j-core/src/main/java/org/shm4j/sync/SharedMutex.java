@@ -232,7 +232,8 @@ public final class SharedMutex implements AutoCloseable {
     private LockResult lockSlow(long timeoutNanos) throws InterruptedException, LockTimeoutException, SyncException {
         Waiting.checkInterrupt();
         long deadline = Waiting.deadline(timeoutNanos);
-        int spins = Waiting.SPINS;
+        int spins = Waiting.SPINNING;
+        long spinStart = System.nanoTime();
         long slice = Waiting.MIN_SLICE_NANOS;
         boolean slept = false;
         boolean checkHolder = false;
@@ -257,8 +258,7 @@ public final class SharedMutex implements AutoCloseable {
                 }
             }
             if (spins > 0) {
-                spins--;
-                Thread.onSpinWait();
+                spins = Waiting.spin(spins, spinStart);
                 continue;
             }
             if (checkHolder) {
@@ -312,9 +312,10 @@ public final class SharedMutex implements AutoCloseable {
             throw new IllegalMonitorStateException(Messages.format("mutex not held by this thread", "location",
                     where, "holderPid", c & PID_MASK));
         }
-        // Invalidate the owner record before the word is released (the CAS or exchange below is a
-        // full fence, so these plain stores land first): a liveness checker that reads
-        // ownerPid == 0 falls back to checking the PID in the word.
+        // Invalidate the owner record before the word is released (the exchange below is a full
+        // fence, so these plain stores land first): a liveness checker that reads ownerPid == 0 falls
+        // back to checking the PID in the word, and a stale token can never match another thread's
+        // unlock while the next holder is between its CAS and its record.
         block.set(SyncLayout.U64, OWNER_PID, 0L);
         block.set(SyncLayout.U64, OWNER_TOKEN, 0L);
         if ((c & OWNER_DIED) != 0) {
@@ -322,14 +323,12 @@ public final class SharedMutex implements AutoCloseable {
             Futex.wake(word, Integer.MAX_VALUE);
             return;
         }
-        // Release: pairs with the acquiring CAS of the next locker. An atomic exchange, not a plain
-        // store, so a WAITERS bit set after our read is seen and its sleeper woken.
-        if (!SyncBlock.INT.compareAndSet(block, STATE, c, 0)) {
-            int prev = (int) SyncBlock.INT.getAndSet(block, STATE, 0);
-            if ((prev & WAITERS) != 0) {
-                Futex.wake(word, 1);
-            }
-        } else if ((c & WAITERS) != 0) {
+        // Release: pairs with the acquiring CAS of the next locker. One atomic exchange, not a plain
+        // store, so a WAITERS bit set after our read is seen and its sleeper woken. While we hold the
+        // lock nobody else changes the word except to add WAITERS (a waiter's CAS) and nobody takes
+        // it from us (we are alive), so no compare is needed.
+        int prev = (int) SyncBlock.INT.getAndSet(block, STATE, 0);
+        if ((prev & WAITERS) != 0) {
             Futex.wake(word, 1);
         }
     }
@@ -400,8 +399,12 @@ public final class SharedMutex implements AutoCloseable {
 
     private void setOwner() {
         // Plain stores, then ownerPid with release: a checker that reads ownerPid equal to the PID in
-        // the word (acquire, in Owners.alive) also sees this owner's start time.
-        block.set(SyncLayout.U64, OWNER_START, MY_START);
+        // the word (acquire, in Owners.alive) also sees this owner's start time. The start time is
+        // only stored when it differs (a holder from another process last wrote it): unlock does not
+        // clear it, and only the holder writes the record, so a value equal to ours stays ours.
+        if (block.get(SyncLayout.U64, OWNER_START) != MY_START) {
+            block.set(SyncLayout.U64, OWNER_START, MY_START);
+        }
         block.set(SyncLayout.U64, OWNER_TOKEN, Thread.currentThread().threadId());
         SyncBlock.LONG.setRelease(block, OWNER_PID, (long) MY_PID);
     }

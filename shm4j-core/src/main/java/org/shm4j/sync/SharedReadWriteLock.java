@@ -162,7 +162,8 @@ public final class SharedReadWriteLock implements AutoCloseable {
         }
         Waiting.checkInterrupt();
         long deadline = Waiting.deadline(timeoutNanos);
-        int spins = Waiting.SPINS;
+        int spins = Waiting.SPINNING;
+        long spinStart = System.nanoTime();
         long slice = Waiting.MIN_SLICE_NANOS;
         for (;;) {
             int c = (int) SyncBlock.INT.getVolatile(block, STATE);
@@ -175,8 +176,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
                 continue;
             }
             if (spins > 0) {
-                spins--;
-                Thread.onSpinWait();
+                spins = Waiting.spin(spins, spinStart);
                 continue;
             }
             long remaining = Waiting.remaining(timeoutNanos, deadline);
@@ -265,7 +265,8 @@ public final class SharedReadWriteLock implements AutoCloseable {
         }
         Waiting.checkInterrupt();
         long deadline = Waiting.deadline(timeoutNanos);
-        int spins = Waiting.SPINS;
+        int spins = Waiting.SPINNING;
+        long spinStart = System.nanoTime();
         long slice = Waiting.MIN_SLICE_NANOS;
         boolean slept = false;
         boolean checkHolder = false;
@@ -305,8 +306,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
                 }
                 checkHolder = false;
                 if (spins > 0) {
-                    spins--;
-                    Thread.onSpinWait();
+                    spins = Waiting.spin(spins, spinStart);
                     continue;
                 }
                 long remaining = Waiting.remaining(timeoutNanos, deadline);

@@ -174,15 +174,15 @@ public final class SharedSemaphore implements Waitable, AutoCloseable {
         }
         Waiting.checkInterrupt();
         long deadline = Waiting.deadline(timeoutNanos);
-        int spins = Waiting.SPINS;
+        int spins = Waiting.SPINNING;
+        long spinStart = System.nanoTime();
         long slice = Waiting.MIN_SLICE_NANOS;
         for (;;) {
             if (tryAcquire()) {
                 return true;
             }
             if (spins > 0) {
-                spins--;
-                Thread.onSpinWait();
+                spins = Waiting.spin(spins, spinStart);
                 continue;
             }
             long remaining = Waiting.remaining(timeoutNanos, deadline);

@@ -58,7 +58,8 @@ public final class SyncWait {
         }
         int[] expected = new int[objects.length];
         long deadline = Waiting.deadline(timeoutNanos);
-        int spins = Waiting.SPINS;
+        int spins = Waiting.SPINNING;
+        long spinStart = System.nanoTime();
         long slice = Waiting.MIN_SLICE_NANOS;
         outer:
         for (;;) {
@@ -69,8 +70,7 @@ public final class SyncWait {
                 }
             }
             if (spins > 0) {
-                spins--;
-                Thread.onSpinWait();
+                spins = Waiting.spin(spins, spinStart);
                 continue;
             }
             long remaining = Waiting.remaining(timeoutNanos, deadline);

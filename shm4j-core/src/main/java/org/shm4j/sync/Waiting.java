@@ -8,7 +8,8 @@ import org.shm4j.internal.Messages;
 import org.shm4j.internal.os.Futex;
 
 /**
- * How every wait in this package waits: spin about 5 us, then sleep in {@code futex} in bounded
+ * How every wait in this package waits: spin about 5 us (yielding the CPU once, about 1 us in,
+ * see {@link #YIELD_AT}), then sleep in {@code futex} in bounded
  * slices (platform threads) or park-and-poll (virtual threads, see below). A slice ends early when the word changes or a waker calls {@code futex_wake}; at the end
  * of each slice the caller re-checks its condition, its deadline, the thread's interrupt status,
  * and (for locks) whether the holder still lives. Slices start at {@value #MIN_SLICE_NANOS} ns and
@@ -23,13 +24,22 @@ import org.shm4j.internal.os.Futex;
  * extra hand-off latency.
  */
 final class Waiting {
-    /** Target length of the spin phase: long enough for a hand-off between cores, short enough not to starve a peer sharing our core. */
+    /** Length of the spin phase: long enough for a hand-off between cores, short enough not to starve a peer sharing our core. */
     static final long SPIN_BUDGET_NANOS = 5_000;
     /**
-     * Spin iterations worth {@link #SPIN_BUDGET_NANOS}, measured once: {@code Thread.onSpinWait()}
-     * costs from 10 ns on bare metal to 150 ns in VMs that trap PAUSE. No spinning on one CPU.
+     * When a spinning waiter yields its CPU, once: a peer that answers while spinning has answered by
+     * then, and a peer we just woke from {@code futex_wait} is often queued on our own CPU (the
+     * kernel places a wakee near its waker) and would otherwise wait for our whole spin before it
+     * can run and answer.
      */
-    static final int SPINS = Runtime.getRuntime().availableProcessors() > 1 ? calibrateSpins() : 0;
+    static final long YIELD_AFTER_NANOS = 1_000;
+    /**
+     * The spin state a wait starts in (see {@link #spin}): spinning, before the yield; on one CPU
+     * no spinning at all. The phase is measured in time, not iterations: {@code Thread.onSpinWait()}
+     * costs from 10 ns on bare metal to 150 ns in VMs that trap PAUSE, and a calibration run at
+     * start-up is easily disturbed by preemption on a loaded machine.
+     */
+    static final int SPINNING = Runtime.getRuntime().availableProcessors() > 1 ? 2 : 0;
     static final long MIN_SLICE_NANOS = 1_000_000L;
     static final long MAX_SLICE_NANOS = 20_000_000L;
     /** Virtual threads poll this many times faster than platform threads sleep. */
@@ -41,14 +51,23 @@ final class Waiting {
 
     private Waiting() {}
 
-    private static int calibrateSpins() {
-        int n = 2_000;
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            Thread.onSpinWait();
+    /**
+     * One step of a spin phase that began at {@code spinStart} in state {@code state}
+     * ({@link #SPINNING}, then 1 after the yield); returns the next state, 0 when the phase is over.
+     * A step is a {@code Thread.onSpinWait()}, except one {@code Thread.yield()} after
+     * {@link #YIELD_AFTER_NANOS}.
+     */
+    static int spin(int state, long spinStart) {
+        long elapsed = System.nanoTime() - spinStart;
+        if (elapsed >= SPIN_BUDGET_NANOS) {
+            return 0;
         }
-        long perSpin = Math.max(1, (System.nanoTime() - start) / n);
-        return Math.clamp(SPIN_BUDGET_NANOS / perSpin, 16, 1_000);
+        if (state == 2 && elapsed >= YIELD_AFTER_NANOS) {
+            Thread.yield();
+            return 1;
+        }
+        Thread.onSpinWait();
+        return state;
     }
 
     /** A timeout in nanoseconds: negative durations are refused, huge ones saturate. */
