@@ -184,7 +184,7 @@ public final class BroadcastReceiver implements AutoCloseable {
                 return 0;
             }
             switch (wait) {
-                case WaitStrategy.BusySpin b -> Thread.onSpinWait();
+                case WaitStrategy.BusySpin b -> WaitStrategy.BusySpin.spin(idle);
                 case WaitStrategy.SpinThenYield s -> {
                     if (idle < s.spins()) {
                         Thread.onSpinWait();
