@@ -88,11 +88,26 @@ public final class BroadcastReceiver implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException(Messages.format("receiver is closed", "name", ring.name));
         }
+        // The common empty case stays in this small method; the batch is a separate method, so its
+        // handler call is hot there and inlines, and the payload slices are not allocated.
+        // Pairs with the transmitter's release store of tail: records below it are complete.
+        long t = (long) LONG.getAcquire(header, TAIL_OFFSET);
+        if (t == cursor) {
+            return 0;
+        }
+        return deliver(handler, limit, t);
+    }
+
+    /** Delivers a batch; {@code firstTail} is the tail the caller loaded (once), later ones are loaded here. */
+    private int deliver(RecordHandler handler, int limit, long firstTail) {
         int count = 0;
         int lapsNow = 0;
-        while (count < limit) {
-            // Pairs with the transmitter's release store of tail: records below it are complete.
-            long t = (long) LONG.getAcquire(header, TAIL_OFFSET);
+        long t = firstTail;
+        for (boolean first = true; count < limit; first = false) {
+            if (!first) {
+                // Pairs with the transmitter's release store of tail: records below it are complete.
+                t = (long) LONG.getAcquire(header, TAIL_OFFSET);
+            }
             long c = cursor;
             long available = t - c;
             if (available == 0) {
@@ -184,7 +199,7 @@ public final class BroadcastReceiver implements AutoCloseable {
                 return 0;
             }
             switch (wait) {
-                case WaitStrategy.BusySpin b -> Thread.onSpinWait();
+                case WaitStrategy.BusySpin b -> WaitStrategy.BusySpin.spin(idle);
                 case WaitStrategy.SpinThenYield s -> {
                     if (idle < s.spins()) {
                         Thread.onSpinWait();

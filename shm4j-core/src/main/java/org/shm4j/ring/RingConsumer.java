@@ -28,7 +28,13 @@ import org.shm4j.internal.Messages;
  * the longest time a claim is held.
  */
 public final class RingConsumer implements AutoCloseable {
-    private static final int STUCK_CHECK_INTERVAL = 64;
+    /**
+     * Empty polls between two checks for a blocked head (a power of two). The check loads the
+     * producers' tail, whose cache line the producer writes per message: loading it often would
+     * make every write miss, so a spinning consumer looks at it only once in a while (every few
+     * microseconds to a few tens), which is still far below any skip timeout.
+     */
+    private static final int STUCK_CHECK_INTERVAL = 1024;
 
     private final RingRegion ring;
     private final MemorySegment header;
@@ -107,59 +113,82 @@ public final class RingConsumer implements AutoCloseable {
      */
     public int poll(RecordHandler handler, int limit) {
         Objects.requireNonNull(handler, "handler");
+        if (limit <= 0 || closed) {
+            throw badPoll(limit);
+        }
+        // The common empty case stays in this small method, which inlines into the caller's loop;
+        // the batch is a separate method, so its handler call is hot there and inlines, and the
+        // payload slices it hands over are not allocated (escape analysis).
+        long h = head;
+        // Pairs with the producer's release store of word0 (commit, claim, padding, abort).
+        long word0 = (long) LONG.getAcquire(data, h & mask);
+        long state = word0 & STATE_MASK;
+        if ((word0 & ~STATE_MASK) != h || state == 0 || state == CLAIMED) {
+            // Not written yet (an older lap's header, or zero), or still claimed.
+            if ((++emptyPolls & (STUCK_CHECK_INTERVAL - 1)) == 0) {
+                untilSkip(handler);
+            }
+            return 0;
+        }
+        return deliver(handler, limit, h, word0);
+    }
+
+    private RuntimeException badPoll(int limit) {
         if (limit <= 0) {
-            throw new IllegalArgumentException(Messages.format("limit must be positive", "limit", limit));
+            return new IllegalArgumentException(Messages.format("limit must be positive", "limit", limit));
         }
-        if (closed) {
-            throw new IllegalStateException(Messages.format("consumer is closed", "name", ring.name));
-        }
-        final long start = head;
+        return new IllegalStateException(Messages.format("consumer is closed", "name", ring.name));
+    }
+
+    /**
+     * Delivers the batch that starts at {@code start}, whose word0 the caller loaded (once) and
+     * found published; every later word0 is loaded once here. Advances the head once at the end.
+     */
+    private int deliver(RecordHandler handler, int limit, final long start, long firstWord0) {
         long h = start;
+        long word0 = firstWord0;
         int count = 0;
         long bytes = 0;
         try {
-            while (count < limit) {
+            while (true) {
                 long off = h & mask;
-                // Pairs with the producer's release store of word0 (commit, claim, padding, abort).
-                long word0 = (long) LONG.getAcquire(data, off);
                 int state = (int) (word0 & STATE_MASK);
-                if ((word0 & ~STATE_MASK) != h || state == 0) {
-                    break; // not written yet (an older lap's header, or zero)
+                if ((word0 & ~STATE_MASK) != h || state == 0 || state == CLAIMED) {
+                    break; // not written yet (an older lap's header, or zero), or still claimed
                 }
                 if (state == PADDING) {
                     if (off == 0) {
                         throw corrupted("padding record at the start of the data region", h, word0, 0);
                     }
                     h += capacity - off;
-                    continue;
-                }
-                if (state == CLAIMED) {
-                    break;
-                }
-                if (off + RECORD_HEADER_LENGTH > capacity) {
-                    throw corrupted("record header crosses the end of the data region", h, word0, 0);
-                }
-                long word1 = data.get(ValueLayout.JAVA_LONG, off + 8);
-                long next = h + checkedRecordLength(h, off, word0, word1);
-                if (state == COMMITTED) {
-                    int length = (int) word1;
-                    h = next;
-                    count++;
-                    bytes += length;
-                    handler.onRecord((int) (word1 >>> 32), data.asSlice(off + RECORD_HEADER_LENGTH, length));
-                } else if (state == ABORTED) {
-                    h = next;
                 } else {
-                    throw corrupted("unknown record state", h, word0, word1);
+                    if (off + RECORD_HEADER_LENGTH > capacity) {
+                        throw corrupted("record header crosses the end of the data region", h, word0, 0);
+                    }
+                    long word1 = data.get(ValueLayout.JAVA_LONG, off + 8);
+                    long next = h + checkedRecordLength(h, off, word0, word1);
+                    if (state == COMMITTED) {
+                        int length = (int) word1;
+                        h = next;
+                        count++;
+                        bytes += length;
+                        handler.onRecord((int) (word1 >>> 32), data.asSlice(off + RECORD_HEADER_LENGTH, length));
+                        if (count >= limit) {
+                            break;
+                        }
+                    } else if (state == ABORTED) {
+                        h = next;
+                    } else {
+                        throw corrupted("unknown record state", h, word0, word1);
+                    }
                 }
+                // Pairs with the producer's release store of word0 (commit, claim, padding, abort).
+                word0 = (long) LONG.getAcquire(data, h & mask);
             }
         } finally {
             if (h != start) {
                 advance(h, count, bytes);
             }
-        }
-        if (h == start && ++emptyPolls % STUCK_CHECK_INTERVAL == 0) {
-            untilSkip(handler);
         }
         return count;
     }
@@ -187,7 +216,7 @@ public final class RingConsumer implements AutoCloseable {
                 return 0;
             }
             switch (wait) {
-                case WaitStrategy.BusySpin b -> Thread.onSpinWait();
+                case WaitStrategy.BusySpin b -> WaitStrategy.BusySpin.spin(idle);
                 case WaitStrategy.SpinThenYield s -> {
                     if (idle < s.spins()) {
                         Thread.onSpinWait();

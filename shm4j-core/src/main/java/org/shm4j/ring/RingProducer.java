@@ -328,7 +328,7 @@ public final class RingProducer implements AutoCloseable {
             return false;
         }
         switch (wait) {
-            case WaitStrategy.BusySpin b -> Thread.onSpinWait();
+            case WaitStrategy.BusySpin b -> WaitStrategy.BusySpin.spin(idle);
             case WaitStrategy.SpinThenYield s -> {
                 if (idle < s.spins()) {
                     Thread.onSpinWait();

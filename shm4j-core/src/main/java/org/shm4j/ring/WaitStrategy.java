@@ -14,7 +14,11 @@ package org.shm4j.ring;
  */
 public sealed interface WaitStrategy permits WaitStrategy.BusySpin, WaitStrategy.SpinThenYield, WaitStrategy.Blocking {
 
-    /** Spin with {@link Thread#onSpinWait()} until ready or timed out. */
+    /**
+     * Spin until ready or timed out, with a {@link Thread#onSpinWait()} every
+     * 16 checks: a spin-wait hint can cost over 100 ns, which one
+     * per check would add to the latency of every hand-off.
+     */
     static WaitStrategy busySpin() {
         return new BusySpin();
     }
@@ -40,7 +44,17 @@ public sealed interface WaitStrategy permits WaitStrategy.BusySpin, WaitStrategy
     }
 
     /** Busy spinning. */
-    record BusySpin() implements WaitStrategy {}
+    record BusySpin() implements WaitStrategy {
+        /** Checks between two {@link Thread#onSpinWait()} hints (a power of two). */
+        static final int CHECKS_PER_PAUSE = 16;
+
+        /** One idle step of a busy spin: {@code idle} counts the checks that found nothing. */
+        static void spin(int idle) {
+            if ((idle & (CHECKS_PER_PAUSE - 1)) == CHECKS_PER_PAUSE - 1) {
+                Thread.onSpinWait();
+            }
+        }
+    }
 
     /** Spinning, then yielding. @param spins checks before the first yield, not negative */
     record SpinThenYield(int spins) implements WaitStrategy {

@@ -144,7 +144,8 @@ class RingHostileInputTest {
             try (MpscRing ring = MpscRing.format(s, CAP)) {
                 RingConsumer consumer = ring.consumer(WaitStrategy.busySpin(), Duration.ofSeconds(30));
                 putLong(s, RingLayout.TAIL_OFFSET, -64);
-                for (int i = 0; i < 64; i++) {
+                // An empty poll looks at the tail once per 1024 (it is the producer's cache line).
+                for (int i = 0; i < 4096; i++) {
                     try {
                         consumer.poll((t, p) -> { });
                     } catch (RingCorruptedException expected) {

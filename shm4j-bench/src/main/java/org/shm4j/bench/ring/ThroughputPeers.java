@@ -68,19 +68,18 @@ final class ThroughputPeers {
             if (impl.equals("shm4j")) {
                 try (MessageRing ring = MessageRing.open(args[1]);
                      RingConsumer consumer = ring.consumer(WaitStrategy.busySpin(), java.time.Duration.ofSeconds(30))) {
+                    // One handler for the whole run, as for Agrona below.
+                    org.shm4j.ring.RecordHandler handler = (t, p) -> {
+                        checksum[0] += p.get(ValueLayout.JAVA_LONG, 0);
+                        received[0]++;
+                    };
                     System.out.println("READY");
                     while (received[0] == 0) {
-                        consumer.poll((t, p) -> {
-                            checksum[0] += p.get(ValueLayout.JAVA_LONG, 0);
-                            received[0]++;
-                        }, 256);
+                        consumer.poll(handler, 256);
                     }
                     first = System.nanoTime();
                     while (received[0] < total) {
-                        consumer.poll((t, p) -> {
-                            checksum[0] += p.get(ValueLayout.JAVA_LONG, 0);
-                            received[0]++;
-                        }, 256);
+                        consumer.poll(handler, 256);
                     }
                 }
             } else {
