@@ -235,6 +235,15 @@ final class RingRegion implements AutoCloseable {
      * once into a local, then checked.
      */
     static Header readHeader(MemorySegment s, String name, Set<RingType> accepted) throws RingFormatException {
+        return readHeader(s, s.byteSize(), name, accepted);
+    }
+
+    /**
+     * As {@link #readHeader(MemorySegment, String, Set)} for {@code s} holding at least the header of
+     * a segment of {@code segmentBytes} bytes (a monitor's copy of the header, say).
+     */
+    static Header readHeader(MemorySegment s, long segmentBytes, String name, Set<RingType> accepted)
+            throws RingFormatException {
         if (s.byteSize() < DATA_OFFSET) {
             throw new RingFormatException(Messages.format("segment too small to hold a ring", "name", name,
                     "byteSize", s.byteSize(), "required", DATA_OFFSET + MIN_CAPACITY));
@@ -275,9 +284,9 @@ final class RingRegion implements AutoCloseable {
             throw new RingFormatException(Messages.format("inconsistent ring header", "name", name, "dataOffset",
                     dataOffset, "maxPayload", maxPayload, "recordHeaderLength", recordHeader));
         }
-        if (s.byteSize() < DATA_OFFSET + capacity) {
+        if (segmentBytes < DATA_OFFSET + capacity) {
             throw new RingFormatException(Messages.format("segment smaller than the ring it claims to hold", "name",
-                    name, "byteSize", s.byteSize(), "required", DATA_OFFSET + capacity));
+                    name, "byteSize", segmentBytes, "required", DATA_OFFSET + capacity));
         }
         long start = s.get(ValueLayout.JAVA_LONG, START_POSITION_OFFSET);
         if ((start & (RECORD_ALIGNMENT - 1)) != 0) {

@@ -65,6 +65,32 @@ public record RingStats(RingType type, long capacityBytes, long headPosition, lo
         return snapshot(segment, h.type(), h.capacity());
     }
 
+    /** Bytes of a ring's header: what {@link #read(MemorySegment, long)} needs to see. */
+    public static final int HEADER_BYTES = (int) DATA_OFFSET;
+
+    /** Whether {@code header} starts with a published ring's magic (a quick test before {@link #read}). */
+    public static boolean startsWithRingMagic(MemorySegment header) {
+        return header.byteSize() >= Long.BYTES
+                && header.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, MAGIC_OFFSET) == MAGIC;
+    }
+
+    /**
+     * Reads the counters from a copy of a ring's first {@link #HEADER_BYTES} bytes, taken from a
+     * segment of {@code segmentByteSize} bytes; how a monitor that does not map segments (the
+     * {@code shm4j} command reads them with {@code read(2)}) inspects a ring. The copy must be 8-byte
+     * aligned.
+     *
+     * @throws RingFormatException if the copy holds no published ring, or a ring larger than the segment
+     */
+    public static RingStats read(MemorySegment header, long segmentByteSize) throws RingFormatException {
+        RingRegion.Header h = RingRegion.readHeader(header, segmentByteSize, header.toString(),
+                EnumSet.allOf(RingType.class));
+        if (h == null) {
+            throw new RingNotInitializedException(Messages.format("ring header not published", "segment", header));
+        }
+        return snapshot(header, h.type(), h.capacity());
+    }
+
     /**
      * Opens the named ring read-only and reads its counters.
      *
