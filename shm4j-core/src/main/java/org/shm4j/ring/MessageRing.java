@@ -12,7 +12,7 @@ import java.util.EnumSet;
  * <p>A ring handle is thread-safe; the producers and consumers made from it are each used by one
  * thread at a time. Closing the ring closes them and unmaps the ring if the handle mapped it.
  */
-public sealed interface MessageRing extends AutoCloseable permits SpscRing, MpscRing {
+public sealed interface MessageRing extends AutoCloseable permits RegionRing {
 
     /**
      * Opens an existing SPSC or MPSC ring by name, whichever it is.

@@ -2,7 +2,6 @@ package org.shm4j.ring;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.time.Duration;
 import java.util.EnumSet;
 
 /**
@@ -21,11 +20,10 @@ import java.util.EnumSet;
  * }
  * }
  */
-public final class MpscRing implements MessageRing {
-    private final RingRegion region;
+public final class MpscRing extends RegionRing {
 
     MpscRing(RingRegion region) {
-        this.region = region;
+        super(region);
     }
 
     /**
@@ -81,40 +79,5 @@ public final class MpscRing implements MessageRing {
     @Override
     public RingType type() {
         return RingType.MPSC;
-    }
-
-    @Override
-    public long capacityBytes() {
-        return region.capacity;
-    }
-
-    @Override
-    public int maxPayloadBytes() {
-        return region.maxPayload;
-    }
-
-    @Override
-    public RingProducer producer(WaitStrategy wait) throws RingBusyException {
-        return RingProducer.open(region, wait);
-    }
-
-    @Override
-    public RingConsumer consumer(WaitStrategy wait, Duration skipTimeout) throws RingBusyException {
-        return RingConsumer.open(region, wait, skipTimeout);
-    }
-
-    @Override
-    public RingStats stats() {
-        return region.stats();
-    }
-
-    @Override
-    public void close() {
-        region.close();
-    }
-
-    @Override
-    public String toString() {
-        return "MpscRing[name=" + region.name + ", capacity=" + region.capacity + "]";
     }
 }
