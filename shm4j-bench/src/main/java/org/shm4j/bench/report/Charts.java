@@ -1,0 +1,143 @@
+package org.shm4j.bench.report;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** The report's PNG charts, drawn with XChart (headless). */
+final class Charts {
+    private static final int WIDTH = 1000;
+    private static final int HEIGHT = 560;
+
+    private Charts() {}
+
+    /** A series of points for an XY chart. */
+    record Series(String name, double[] x, double[] y) {}
+
+    /**
+     * Round-trip latency against percentile, HdrHistogram style: the x axis is 1/(1-p) on a log
+     * scale, so 90 %, 99 %, 99.9 % ... are evenly spaced and the tail is visible.
+     */
+    static void percentiles(Path file, String title, Map<String, Histogram> histograms) throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle("percentile").yAxisTitle("round trip (µs)").build();
+        style(chart);
+        chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true);
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(Charts::percentileLabel);
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        for (Map.Entry<String, Histogram> e : histograms.entrySet()) {
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (HistogramIterationValue v : e.getValue().percentiles(5)) {
+                double p = v.getPercentileLevelIteratedTo();
+                if (p >= 100.0) {
+                    break;
+                }
+                xs.add(1 / (1 - p / 100));
+                ys.add(Math.max(0.001, v.getValueIteratedTo() / 1000.0));
+            }
+            if (!xs.isEmpty()) {
+                chart.addSeries(e.getKey(), xs, ys).setMarker(SeriesMarkers.NONE);
+            }
+        }
+        save(chart, file);
+    }
+
+    private static String percentileLabel(double x) {
+        double p = 100 * (1 - 1 / x);
+        if (p < 1) {
+            return "0%";
+        }
+        return String.format(Locale.ROOT, "%s%%", new java.math.BigDecimal(p).round(new java.math.MathContext(6))
+                .stripTrailingZeros().toPlainString());
+    }
+
+    /** Bars, one per category, with error bars to the farthest run. */
+    static void bars(Path file, String title, String yTitle, List<String> categories, List<Double> values,
+            List<Double> errors) throws IOException {
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).yAxisTitle(yTitle)
+                .build();
+        style(chart);
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setXAxisLabelRotation(30);
+        chart.getStyler().setErrorBarsColor(java.awt.Color.DARK_GRAY);
+        chart.addSeries(yTitle, categories, values.stream().map(v -> Double.isFinite(v) && v > 0 ? v : 0.0).toList(),
+                errors.stream().map(v -> Double.isFinite(v) ? v : 0.0).toList());
+        save(chart, file);
+    }
+
+    /** Grouped bars: one group per category, one bar per series; missing figures draw no bar. */
+    static void groupedBars(Path file, String title, String xTitle, String yTitle, List<String> categories,
+            Map<String, List<Double>> series, boolean logarithmic) throws IOException {
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
+                .yAxisTitle(yTitle).build();
+        style(chart);
+        double min = series.values().stream().flatMap(List::stream).filter(v -> Double.isFinite(v) && v > 0)
+                .mapToDouble(Double::doubleValue).min().orElse(1);
+        if (logarithmic) {
+            // XChart draws log-scale bars from the axis minimum, which must be set and positive.
+            chart.getStyler().setYAxisLogarithmic(true);
+            chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
+        }
+        double none = logarithmic ? Math.pow(10, Math.floor(Math.log10(min))) : 0.0;
+        for (Map.Entry<String, List<Double>> e : series.entrySet()) {
+            chart.addSeries(e.getKey(), categories, e.getValue().stream()
+                    .map(v -> Double.isFinite(v) && v > 0 ? v : none).toList());
+        }
+        save(chart, file);
+    }
+
+    /** Lines on log-log axes, e.g. latency against message size. */
+    static void logLog(Path file, String title, String xTitle, String yTitle, List<Series> series) throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
+                .yAxisTitle(yTitle).build();
+        style(chart);
+        chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true);
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> Format.bytes(Math.round(x)));
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        for (Series s : series) {
+            List<double[]> points = new ArrayList<>();
+            for (int i = 0; i < s.x().length; i++) {
+                if (Double.isFinite(s.y()[i]) && s.y()[i] > 0) {
+                    points.add(new double[] {s.x()[i], s.y()[i]});
+                }
+            }
+            if (!points.isEmpty()) {
+                chart.addSeries(s.name(), points.stream().mapToDouble(p -> p[0]).toArray(),
+                        points.stream().mapToDouble(p -> p[1]).toArray());
+            }
+        }
+        save(chart, file);
+    }
+
+    private static void style(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) {
+        Styler s = chart.getStyler();
+        s.setLegendPosition(Styler.LegendPosition.OutsideE);
+        s.setChartBackgroundColor(java.awt.Color.WHITE);
+        s.setPlotBackgroundColor(java.awt.Color.WHITE);
+        s.setAntiAlias(true);
+    }
+
+    private static void save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        try (OutputStream out = Files.newOutputStream(file)) {
+            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+        }
+    }
+}
