@@ -53,7 +53,8 @@ public final class Campaign {
                         results.put(t.name(), m.workload().key(), round, m);
                     }
                     if (context.verbose()) {
-                        log.printf("round %d %-12s %5.1f s%n", round + 1, t.name(), (System.nanoTime() - start) / 1e9);
+                        log.printf("round %d %-12s %5.1f s (%s)%n", round + 1, t.name(),
+                                (System.nanoTime() - start) / 1e9, java.time.LocalTime.now().withNano(0));
                     }
                 } catch (IOException | RuntimeException ex) {
                     results.failures.computeIfAbsent(t.name(), k -> new ArrayList<>()).add("round " + (round + 1)

@@ -8,7 +8,7 @@ import java.util.List;
  * The entry point of child JVMs the harness starts; not for people. Its arguments are positional and
  * written by {@link JvmTransport} and {@link Driver} only:
  * <pre>
- * peer   TRANSPORT SPEC BUDGET_NANOS PEER_ARGUMENTS...
+ * peer   TRANSPORT SPEC BUDGET_NANOS PEER_CPU PEER_ARGUMENTS...
  * driver TRANSPORT RESULT_FILE BUDGET_NANOS HARNESS_CPU PEER_CPU WORK_DIR WORKLOAD...
  * </pre>
  * Exit status 0 means the session completed; a failure prints its stack trace to the log and exits 1.
@@ -22,7 +22,13 @@ public final class ChildMain {
             switch (args[0]) {
                 case "peer" -> {
                     Watchdog.guardChild(Long.parseLong(args[3]));
-                    transport.runPeer(Spec.parse(args[2]), List.of(args).subList(4, args.length));
+                    int cpu = Integer.parseInt(args[4]);
+                    if (cpu >= 0) {
+                        // Only the thread that spins (and producer threads it starts, which inherit
+                        // its affinity); the JIT and GC threads stay free to use any CPU.
+                        Cpus.pinCurrentThread(cpu);
+                    }
+                    transport.runPeer(Spec.parse(args[2]), List.of(args).subList(5, args.length));
                 }
                 case "driver" -> {
                     List<Workload> plan = new ArrayList<>();

@@ -59,17 +59,12 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * The command that runs {@link ChildMain} in a new JVM from this JVM's class path, on
-     * {@code cpu} when given. With a {@code classArchive}, the JVM writes a dynamic CDS archive of
+     * The command that runs {@link ChildMain} in a new JVM from this JVM's class path. With a {@code classArchive}, the JVM writes a dynamic CDS archive of
      * the classes it loaded at exit, and later JVMs of the same role start from it: the second and
      * later rounds start their peers faster (Chronicle loads thousands of classes).
      */
-    public static List<String> javaCommand(Integer cpu, Path classArchive, List<String> jvmOptions,
-            List<String> arguments) {
+    public static List<String> javaCommand(Path classArchive, List<String> jvmOptions, List<String> arguments) {
         List<String> command = new ArrayList<>();
-        if (cpu != null) {
-            command.addAll(Cpus.prefix(cpu));
-        }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
         // A small serial heap: the peer allocates almost nothing, and GC threads would compete for 2 cores.
@@ -88,6 +83,11 @@ public final class ChildProcess implements AutoCloseable {
             command.add("-Xlog:cds=off,cds+dynamic=off");
         }
         command.addAll(jvmOptions);
+        // Extra options for every child JVM, e.g. -Dshm4j.bench.childJvmOptions="-XX:+PrintCompilation".
+        String extra = System.getProperty("shm4j.bench.childJvmOptions", "").strip();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
         command.add("-cp");
         command.add(classPath);
         command.add(ChildMain.class.getName());

@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * CPU affinity without native code: the allowed CPUs from {@code /proc/self/status} and
- * {@code taskset}, applied to a child's command line or to one thread of this JVM by its
- * kernel thread id ({@code /proc/thread-self}).
+ * CPU affinity without native code: the allowed CPUs from {@code /proc/self/status}, and
+ * {@code taskset} applied to one thread of this JVM by its kernel thread id
+ * ({@code /proc/thread-self}), so the JVM's other threads (JIT, GC) stay free.
  */
 public final class Cpus {
     private static final Path TASKSET = findTaskset();
@@ -63,11 +63,6 @@ public final class Cpus {
 
     public static boolean canPin() {
         return TASKSET != null;
-    }
-
-    /** The command prefix that runs a program on {@code cpu}, or nothing when pinning is impossible. */
-    public static List<String> prefix(int cpu) {
-        return TASKSET == null ? List.of() : List.of(TASKSET.toString(), "-c", Integer.toString(cpu));
     }
 
     /** Pins the calling thread (only it, not the JVM) to {@code cpu}; returns whether it worked. */

@@ -32,8 +32,7 @@ final class Driver {
                     context.peerCpu().map(String::valueOf).orElse("-1"), context.workDirectory().toString()));
             plan.forEach(w -> arguments.add(w.format()));
             // The driver pins its own measuring thread; it is not pinned as a whole.
-            List<String> command = ChildProcess.javaCommand(null,
-                    context.workDirectory().resolve("cds-" + transport.name() + "-driver.jsa"), transport.jvmOptions(),
+            List<String> command = ChildProcess.javaCommand(context.workDirectory().resolve("cds-" + transport.name() + "-driver.jsa"), transport.jvmOptions(),
                     arguments);
             try (ChildProcess driver = ChildProcess.start(command, ChildProcess.Stdio.LOG, context.workDirectory(),
                     transport.name() + "-driver")) {

@@ -74,10 +74,11 @@ public abstract class JvmTransport implements Transport {
         Waiter waiter = Waiter.withBudget(budget);
         context.harnessCpu().ifPresent(Cpus::pinCurrentThread);
         try (Listener listener = listen(spec, context.workDirectory(), waiter)) {
-            List<String> arguments = new ArrayList<>(List.of("peer", name, spec.format(), Long.toString(budget)));
+            List<String> arguments = new ArrayList<>(List.of("peer", name, spec.format(), Long.toString(budget),
+                    Integer.toString(context.peerCpu().orElse(-1))));
             arguments.addAll(listener.peerArguments());
-            List<String> command = ChildProcess.javaCommand(context.peerCpu().orElse(null),
-                    context.workDirectory().resolve("cds-" + name + "-peer.jsa"), jvmOptions(), arguments);
+            List<String> command = ChildProcess.javaCommand(context.workDirectory().resolve("cds-" + name + "-peer.jsa"),
+                    jvmOptions(), arguments);
             try (ChildProcess peer = ChildProcess.start(command,
                     usesPeerStdio() ? ChildProcess.Stdio.PIPE : ChildProcess.Stdio.LOG, context.workDirectory(),
                     name + "-peer");

@@ -28,7 +28,8 @@ public record RunContext(Optional<Integer> harnessCpu, Optional<Integer> peerCpu
         if (harnessCpu.isEmpty()) {
             return "not pinned (fewer than 2 CPUs allowed, or no taskset)";
         }
-        return "harness thread on CPU " + harnessCpu.get() + ", peer process on CPU " + peerCpu.orElseThrow()
-                + " (taskset)";
+        return "the harness's measuring thread on CPU " + harnessCpu.get() + ", the peer's on CPU "
+                + peerCpu.orElseThrow() + " (taskset on the thread; JIT and GC threads unpinned; C peers pin "
+                + "their processes)";
     }
 }

@@ -81,7 +81,7 @@ public final class BenchReport {
                     createMap, copy, lifecycle);
             Path report = out.resolve("report.md");
             Files.writeString(report, markdown, StandardCharsets.UTF_8);
-            log.printf("wrote %s and %d charts in %.0f s%n", report, charts.size(), took.toMillis() / 1000.0);
+            log.printf("wrote %s and its charts in %.0f s%n", report, took.toMillis() / 1000.0);
             return new Outcome(report, charts, comparison, scaling);
         } finally {
             try (Stream<Path> files = Files.walk(work)) {
@@ -254,9 +254,11 @@ public final class BenchReport {
                 thr.add(sizeSeries(t, s -> streamKey(s, 1), BYTES_RATE, 1e-6));
             }
             files.add(out.resolve("size-latency.png"));
-            Charts.logLog(files.getLast(), "Round trip (p50) against message size", "message size", "µs", lat);
+            Charts.logLog(files.getLast(), "Round trip (p50) against message size", "message size (bytes)", "µs",
+                    lat);
             files.add(out.resolve("size-throughput.png"));
-            Charts.logLog(files.getLast(), "One-way throughput against message size", "message size", "MB/s", thr);
+            Charts.logLog(files.getLast(), "One-way throughput against message size", "message size (bytes)", "MB/s",
+                    thr);
             return files;
         }
 
@@ -483,7 +485,7 @@ public final class BenchReport {
                 series.add(new Charts.Series("map, " + commit, cs.stream().mapToDouble(c -> c.byteSize()).toArray(),
                         cs.stream().mapToDouble(c -> c.mapMicros().median()).toArray()));
             }
-            Charts.logLog(out.resolve("create-map.png"), "Create and map cost against segment size", "segment size",
+            Charts.logLog(out.resolve("create-map.png"), "Create and map cost against segment size", "segment size (bytes)",
                     "µs", series);
 
             b.append("\n## Bulk copy bandwidth\n\n");
@@ -498,7 +500,7 @@ public final class BenchReport {
                         .append(Format.spread(c.cGBps(), Format::sig)).append(" | ").append(Format.ratio(c.javaToC()))
                         .append(" |\n");
             }
-            Charts.logLog(out.resolve("copy-bandwidth.png"), "Copy bandwidth against size", "bytes copied", "GB/s",
+            Charts.logLog(out.resolve("copy-bandwidth.png"), "Copy bandwidth against size", "bytes copied per call", "GB/s",
                     List.of(new Charts.Series("Java MemorySegment.copy",
                             copy.stream().mapToDouble(c -> c.byteSize()).toArray(),
                             copy.stream().mapToDouble(c -> c.javaGBps().median()).toArray()),

@@ -36,7 +36,7 @@ public record Budget(String mode, int rounds, Duration pingWarmup, Duration ping
     private static final long GIB = MIB * KIB;
 
     public static Budget quick() {
-        return new Budget("quick", 3, ms(200), ms(250), 300_000, ms(80), ms(200), List.of(2, 4),
+        return new Budget("quick", 3, ms(500), ms(250), 300_000, ms(80), ms(200), List.of(2, 4),
                 List.of(8, 256, 4096, 65536), Set.of("shm-spin", "c-spsc", "agrona-1to1", "uds"),
                 ms(50), ms(100), List.of(4 * KIB, MIB, 256 * MIB, 16 * GIB), 256 * MIB,
                 List.of(64 * KIB, MIB, 64 * MIB), ms(150), 1000);
@@ -51,9 +51,9 @@ public record Budget(String mode, int rounds, Duration pingWarmup, Duration ping
 
     /** A few seconds: proves the harness end to end, measures nothing worth reading. */
     public static Budget smoke() {
-        return new Budget("smoke", 2, ms(50), ms(50), 20_000, ms(20), ms(50), List.of(2),
-                List.of(8, 4096), Set.of("shm-spin", "c-spsc", "uds"), ms(20), ms(30), List.of(4 * KIB, MIB),
-                MIB, List.of(64 * KIB), ms(20), 50);
+        return new Budget("smoke", 1, ms(50), ms(50), 20_000, ms(20), ms(50), List.of(2),
+                List.of(8, 4096), Set.of("shm-spin"), ms(20), ms(30), List.of(4 * KIB, MIB), MIB, List.of(64 * KIB),
+                ms(20), 50);
     }
 
     public Budget withRounds(int n) {

@@ -30,14 +30,16 @@ final class Charts {
     record Series(String name, double[] x, double[] y) {}
 
     /**
-     * Round-trip latency against percentile, HdrHistogram style: the x axis is 1/(1-p) on a log
-     * scale, so 90 %, 99 %, 99.9 % ... are evenly spaced and the tail is visible.
+     * Round-trip latency against percentile, HdrHistogram style: the x axis counts nines,
+     * log10(1/(1-p)), so 90 %, 99 %, 99.9 % ... are evenly spaced and the tail is visible. (A
+     * linear axis of nines, not a log axis of 1/(1-p): XChart ignores the log scale when tick labels
+     * are formatted by a function.)
      */
     static void percentiles(Path file, String title, Map<String, Histogram> histograms) throws IOException {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("percentile").yAxisTitle("round trip (µs)").build();
         style(chart);
-        chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true);
+        chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setxAxisTickLabelsFormattingFunction(Charts::percentileLabel);
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         for (Map.Entry<String, Histogram> e : histograms.entrySet()) {
@@ -48,7 +50,7 @@ final class Charts {
                 if (p >= 100.0) {
                     break;
                 }
-                xs.add(1 / (1 - p / 100));
+                xs.add(Math.log10(1 / (1 - p / 100)));
                 ys.add(Math.max(0.001, v.getValueIteratedTo() / 1000.0));
             }
             if (!xs.isEmpty()) {
@@ -58,13 +60,14 @@ final class Charts {
         save(chart, file);
     }
 
-    private static String percentileLabel(double x) {
-        double p = 100 * (1 - 1 / x);
-        if (p < 1) {
-            return "0%";
-        }
-        return String.format(Locale.ROOT, "%s%%", new java.math.BigDecimal(p).round(new java.math.MathContext(6))
-                .stripTrailingZeros().toPlainString());
+    /**
+     * The label of a tick at {@code nines}. Distinct ticks must get distinct labels: XChart keeps
+     * recomputing the ticks until they do.
+     */
+    static String percentileLabel(double nines) {
+        double p = 100 * (1 - Math.pow(10, -nines));
+        return new java.math.BigDecimal(p).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString()
+                + "%";
     }
 
     /** Bars, one per category, with error bars to the farthest run. */
@@ -108,7 +111,6 @@ final class Charts {
                 .yAxisTitle(yTitle).build();
         style(chart);
         chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> Format.bytes(Math.round(x)));
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         for (Series s : series) {
             List<double[]> points = new ArrayList<>();
@@ -125,8 +127,16 @@ final class Charts {
         save(chart, file);
     }
 
+    /** Twelve colours that stay apart (XChart's default theme repeats after a few series). */
+    private static final java.awt.Color[] PALETTE = {new java.awt.Color(0x1f77b4), new java.awt.Color(0xff7f0e),
+        new java.awt.Color(0x2ca02c), new java.awt.Color(0xd62728), new java.awt.Color(0x9467bd),
+        new java.awt.Color(0x8c564b), new java.awt.Color(0xe377c2), new java.awt.Color(0x7f7f7f),
+        new java.awt.Color(0xbcbd22), new java.awt.Color(0x17becf), new java.awt.Color(0x000000),
+        new java.awt.Color(0xaec7e8)};
+
     private static void style(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) {
         Styler s = chart.getStyler();
+        s.setSeriesColors(PALETTE);
         s.setLegendPosition(Styler.LegendPosition.OutsideE);
         s.setChartBackgroundColor(java.awt.Color.WHITE);
         s.setPlotBackgroundColor(java.awt.Color.WHITE);
