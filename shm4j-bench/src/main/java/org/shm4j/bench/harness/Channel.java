@@ -8,8 +8,9 @@ import java.lang.foreign.MemorySegment;
  * must provide so the generic loops ({@link Session}, {@link PeerLoop}) can measure it.
  *
  * <p>Messages keep their boundaries and their order. Both methods wait (spin or block, as the
- * transport does) until they can complete; a spinning wait calls {@link Waiter#spin()} so the
- * session's deadline bounds it. {@code send} must be safe to call from several threads at once
+ * transport does) until they can complete; a spinning wait calls {@link Waiter#spin()} and a
+ * blocking one wakes at least every 100 ms to call {@link Waiter#check()}, so the session's
+ * deadline bounds it (a blocked socket read ends when the watchdog kills the peer). {@code send} must be safe to call from several threads at once
  * when the transport declares more than one producer ({@link Transport#maxProducers()}); receive
  * is only ever called by one thread.
  */

@@ -16,20 +16,23 @@ import org.shm4j.internal.Messages;
  * measured.
  *
  * <h2>Adding a transport</h2>
- * Both sides in Java over one shm4j segment (the shm4j rings and events): extend
- * {@link SegmentTransport}, whose javadoc shows the three methods; for anything else extend
- * {@link JvmTransport} ({@code listen} makes the resources, {@code connect} opens them in the peer).
- * Then add one line to {@link #all()}. For example, after the ring and sync packages are merged:
+ * Both sides in Java over one shm4j segment (the shm4j rings and the event hand-off): extend
+ * {@link SegmentTransport} and implement its three methods (its javadoc has the skeleton: the size,
+ * the harness side that lays the structure out, the peer side that attaches); for anything else
+ * extend {@link JvmTransport} ({@code listen} makes the resources, {@code connect} opens them in
+ * the peer). Then add one line per variant to the list below, after the baseline and the C peers,
+ * for example after the ring and sync packages are merged:
  * {@snippet :
- * new RingTransport("shm4j-spsc-spin", SpscRing::create, SpscRing::open, Wait.SPIN),
- * new RingTransport("shm4j-spsc-block", SpscRing::create, SpscRing::open, Wait.BLOCK),
- * new RingTransport("shm4j-mpsc-spin", MpscRing::create, MpscRing::open, Wait.SPIN), // maxProducers() 4
- * new EventHandoffTransport(),   // a slot plus two auto-reset events; compare with c-futex
+ * new SpscRingTransport(RingWait.SPIN),    // "shm4j-spsc-spin"
+ * new SpscRingTransport(RingWait.BLOCK),   // "shm4j-spsc-block": compare with c-futex
+ * new MpscRingTransport(RingWait.SPIN),    // maxProducers() 4: joins the producer scaling
+ * new EventHandoffTransport(),             // a slot and two auto-reset events: compare with c-futex
  * }
- * Give blocking transports a name ending in {@code -block} and spinning ones {@code -spin}; the
- * report compares every transport with the baseline and the C peers in the same run, so nothing
- * else needs to change. Register a JMH benchmark of the same structure in {@code org.shm4j.bench.ring}
- * or {@code org.shm4j.bench.sync} for single-process costs.
+ * Name blocking variants {@code -block} and spinning ones {@code -spin}. The report, the ratios to
+ * the baseline, the charts and {@code ChannelContractTest} pick new transports up by themselves;
+ * nothing else needs to change. A blocking wait must wake at least every 100 ms to call
+ * {@link Waiter#check()}, so a dead peer cannot hang the session. JMH benchmarks of the same
+ * structures in one process go in {@code org.shm4j.bench.ring} and {@code org.shm4j.bench.sync}.
  */
 public final class Transports {
     private static final List<Transport> ALL = List.of(

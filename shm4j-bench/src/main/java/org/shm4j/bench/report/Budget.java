@@ -43,8 +43,8 @@ public record Budget(String mode, int rounds, Duration pingWarmup, Duration ping
     }
 
     public static Budget full() {
-        return new Budget("full", 5, ms(2000), ms(3000), 5_000_000, ms(1000), ms(2000), List.of(2, 4),
-                List.of(8, 64, 256, 1024, 4096, 16384, 65536), Set.of(), ms(300), ms(700),
+        return new Budget("full", 5, ms(2000), ms(2000), 5_000_000, ms(500), ms(1500), List.of(2, 4),
+                List.of(8, 64, 256, 1024, 4096, 16384, 65536), Set.of(), ms(200), ms(500),
                 List.of(4 * KIB, 64 * KIB, MIB, 16 * MIB, 256 * MIB, GIB, 4 * GIB, 16 * GIB), 4 * GIB,
                 List.of(4 * KIB, 64 * KIB, MIB, 16 * MIB, 256 * MIB), ms(1000), 5000);
     }

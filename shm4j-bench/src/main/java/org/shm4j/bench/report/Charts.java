@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
@@ -31,16 +30,17 @@ final class Charts {
 
     /**
      * Round-trip latency against percentile, HdrHistogram style: the x axis counts nines,
-     * log10(1/(1-p)), so 90 %, 99 %, 99.9 % ... are evenly spaced and the tail is visible. (A
-     * linear axis of nines, not a log axis of 1/(1-p): XChart ignores the log scale when tick labels
-     * are formatted by a function.)
+     * log10(1/(1-p)), so 90 %, 99 %, 99.9 % ... are evenly spaced and the tail is visible. The axis
+     * shows plain numbers of nines: XChart's tick calculation can loop forever when tick labels come
+     * from a formatting function, so there is none.
      */
     static void percentiles(Path file, String title, Map<String, Histogram> histograms) throws IOException {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-                .xAxisTitle("percentile").yAxisTitle("round trip (µs)").build();
+                .xAxisTitle("percentile, in nines: 1 = 90%, 2 = 99%, 3 = 99.9%, 4 = 99.99%, 5 = 99.999%")
+                .yAxisTitle("round trip (µs)").build();
         style(chart);
         chart.getStyler().setYAxisLogarithmic(true);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(Charts::percentileLabel);
+        chart.getStyler().setXAxisMin(0.0);
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         for (Map.Entry<String, Histogram> e : histograms.entrySet()) {
             List<Double> xs = new ArrayList<>();
@@ -50,7 +50,12 @@ final class Charts {
                 if (p >= 100.0) {
                     break;
                 }
-                xs.add(Math.log10(1 / (1 - p / 100)));
+                double nines = Math.log10(1 / (1 - p / 100));
+                if (!Double.isFinite(nines)) {
+                    // Levels within rounding of 100 % (millions of samples) have no place on the axis.
+                    break;
+                }
+                xs.add(nines);
                 ys.add(Math.max(0.001, v.getValueIteratedTo() / 1000.0));
             }
             if (!xs.isEmpty()) {
@@ -58,16 +63,6 @@ final class Charts {
             }
         }
         save(chart, file);
-    }
-
-    /**
-     * The label of a tick at {@code nines}. Distinct ticks must get distinct labels: XChart keeps
-     * recomputing the ticks until they do.
-     */
-    static String percentileLabel(double nines) {
-        double p = 100 * (1 - Math.pow(10, -nines));
-        return new java.math.BigDecimal(p).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString()
-                + "%";
     }
 
     /** Bars, one per category, with error bars to the farthest run. */
@@ -148,6 +143,9 @@ final class Charts {
         Files.createDirectories(file.toAbsolutePath().getParent());
         try (OutputStream out = Files.newOutputStream(file)) {
             BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+        } catch (RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw new IOException("cannot draw " + file.getFileName() + ": " + e, e);
         }
     }
 }

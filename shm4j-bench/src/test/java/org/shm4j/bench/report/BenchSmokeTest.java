@@ -28,7 +28,7 @@ class BenchSmokeTest {
     Path out;
 
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aTinyReportMeasuresEveryKindOfTransportAndLeavesNothingBehind() throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         BenchReport.Outcome outcome;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.shm4j.testkit.NoLeaks;
 
 @ExtendWith(NoLeaks.class)
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ChartsTest {
     @TempDir
     Path dir;
@@ -29,7 +29,7 @@ class ChartsTest {
         for (String name : List.of("fast", "slow")) {
             Histogram h = new Histogram(3);
             h.setAutoResize(true);
-            for (int i = 0; i < 200_000; i++) {
+            for (int i = 0; i < 3_000_000; i++) {
                 // Mostly a few hundred ns, a tail up to tens of milliseconds.
                 h.recordValue(name.equals("fast") ? 200 + random.nextInt(100) : 20_000 + random.nextInt(5000));
             }
@@ -39,14 +39,6 @@ class ChartsTest {
         Path file = dir.resolve("p.png");
         Charts.percentiles(file, "test", histograms);
         assertThat(Files.size(file)).isGreaterThan(1000);
-    }
-
-    @Test
-    void percentileLabelsAreDistinctForDistinctTicks() {
-        assertThat(Charts.percentileLabel(0)).isEqualTo("0%");
-        assertThat(Charts.percentileLabel(1)).isEqualTo("90%");
-        assertThat(Charts.percentileLabel(3)).isEqualTo("99.9%");
-        assertThat(Charts.percentileLabel(0.1)).isNotEqualTo(Charts.percentileLabel(0.2));
     }
 
     @Test
