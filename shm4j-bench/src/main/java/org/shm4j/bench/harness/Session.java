@@ -44,9 +44,25 @@ public final class Session {
             out.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) i);
         }
         long seq = 0;
-        long warmupEnd = System.nanoTime() + w.warmupNanos();
-        while (System.nanoTime() - warmupEnd < 0) {
-            roundTrip(channel, out, in, size, seq++);
+        // Adaptive warm-up: at least warmupNanos, then on in slices of a quarter of it while the
+        // round trips still get more than 10 % faster (a JIT still compiling, in either process),
+        // up to four times warmupNanos.
+        long slice = Math.max(1, w.warmupNanos() / 4);
+        long warmupStart = System.nanoTime();
+        double previousRate = 0;
+        while (true) {
+            long sliceStart = System.nanoTime();
+            long sliceTrips = 0;
+            while (System.nanoTime() - sliceStart < slice) {
+                roundTrip(channel, out, in, size, seq++);
+                sliceTrips++;
+            }
+            double rate = sliceTrips / (double) (System.nanoTime() - sliceStart);
+            long spent = System.nanoTime() - warmupStart;
+            if (spent >= 4 * w.warmupNanos() || (spent >= w.warmupNanos() && rate < 1.1 * previousRate)) {
+                break;
+            }
+            previousRate = Math.max(previousRate, rate);
         }
         Histogram histogram = Measurement.newHistogram();
         long measureEnd = System.nanoTime() + w.measureNanos();
@@ -79,8 +95,14 @@ public final class Session {
 
     private static Measurement stream(Channel channel, Workload w, MemorySegment out, MemorySegment in)
             throws IOException {
-        if (w.warmupNanos() > 0) {
-            drain(channel, w, out, in, w.warmupNanos());
+        // Warm up as for round trips: again while the rate still grows by more than 10 %, at most 4 times.
+        double previousRate = 0;
+        for (int i = 0; i < 4 && w.warmupNanos() > 0; i++) {
+            double rate = drain(channel, w, out, in, w.warmupNanos()).messagesPerSecond();
+            if (rate < 1.1 * previousRate) {
+                break;
+            }
+            previousRate = Math.max(previousRate, rate);
         }
         return drain(channel, w, out, in, w.measureNanos());
     }
