@@ -216,18 +216,16 @@ public final class BenchReport {
             String stream = streamKey(SIZE, 1);
             List<String> tNames = new ArrayList<>();
             List<Double> values = new ArrayList<>();
-            List<Double> errors = new ArrayList<>();
             for (String t : cmp.transports()) {
                 if (cmp.has(t, stream)) {
                     Spread s = figure(cmp.get(t, stream), RATE);
                     tNames.add(t);
                     values.add(s.median() / 1e6);
-                    errors.add(Math.max(s.median() - s.min(), s.max() - s.median()) / 1e6);
                 }
             }
             files.add(out.resolve("throughput-bars.png"));
-            Charts.bars(files.getLast(), "One-way throughput, 64-byte messages, 1 producer (error bar: farthest run)",
-                    "million messages/s", tNames, values, errors);
+            Charts.bars(files.getLast(), "One-way throughput, 64-byte messages, 1 producer: median of runs",
+                    "million messages/s", tNames, values);
 
             List<String> producerCounts = new ArrayList<>(List.of("1"));
             budget.producers().forEach(p -> producerCounts.add(Integer.toString(p)));

@@ -65,17 +65,18 @@ final class Charts {
         save(chart, file);
     }
 
-    /** Bars, one per category, with error bars to the farthest run. */
-    static void bars(Path file, String title, String yTitle, List<String> categories, List<Double> values,
-            List<Double> errors) throws IOException {
+    /**
+     * Bars, one per category. No error bars: XChart draws them symmetric, which would show a
+     * lopsided spread wrongly (even below zero); the report's tables give each spread.
+     */
+    static void bars(Path file, String title, String yTitle, List<String> categories, List<Double> values)
+            throws IOException {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).yAxisTitle(yTitle)
                 .build();
         style(chart);
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setXAxisLabelRotation(30);
-        chart.getStyler().setErrorBarsColor(java.awt.Color.DARK_GRAY);
-        chart.addSeries(yTitle, categories, values.stream().map(v -> Double.isFinite(v) && v > 0 ? v : 0.0).toList(),
-                errors.stream().map(v -> Double.isFinite(v) ? v : 0.0).toList());
+        chart.addSeries(yTitle, categories, values.stream().map(v -> Double.isFinite(v) && v > 0 ? v : 0.0).toList());
         save(chart, file);
     }
 

@@ -13,7 +13,7 @@ import org.shm4j.bench.harness.Waiter;
  */
 public final class ShmSpinTransport extends SegmentTransport {
     public ShmSpinTransport() {
-        super("shm-spin", "Java, raw spin SPSC slot ring over one shm4j segment (256 slots per direction); baseline");
+        super("shm-spin", "Java, raw spin SPSC slot ring over one shm4j segment (256 slots per direction)");
     }
 
     @Override
