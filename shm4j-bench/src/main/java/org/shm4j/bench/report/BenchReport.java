@@ -48,6 +48,9 @@ public final class BenchReport {
         long t0 = System.nanoTime();
         Files.createDirectories(out);
         Path work = Files.createTempDirectory("shm4j-bench-");
+        // Interrupted runs (Ctrl-C) clean up too; the hook is dropped when the run ends normally.
+        Thread cleanup = new Thread(() -> deleteTree(work), "delete-bench-work");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             RunContext context = RunContext.pinned(work, true);
             Map<String, String> machine = MachineInfo.describe();
@@ -84,11 +87,22 @@ public final class BenchReport {
             log.printf("wrote %s and its charts in %.0f s%n", report, took.toMillis() / 1000.0);
             return new Outcome(report, charts, comparison, scaling);
         } finally {
-            try (Stream<Path> files = Files.walk(work)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
+            deleteTree(work);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // The hook is running or has run.
             }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // Best effort: a leftover temporary directory is harmless.
         }
     }
 
