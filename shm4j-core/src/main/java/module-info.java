@@ -6,4 +6,6 @@
  */
 module org.shm4j {
     exports org.shm4j;
+    exports org.shm4j.ring;
+    exports org.shm4j.sync;
 }

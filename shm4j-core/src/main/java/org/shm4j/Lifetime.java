@@ -6,10 +6,10 @@ public enum Lifetime implements SegmentOption {
     PERSISTENT,
     /**
      * Windows semantics: the name is removed when the last handle or view in any process is gone.
-     * Every attacher holds an open-file-description read lock, which the kernel drops when the
-     * process dies (kill -9 included); whoever closes last takes the write lock and removes the
-     * name. If every attacher was killed, the next {@code open} finds no lock holders and removes
-     * the orphan instead of returning it.
+     * Every attacher, read-only ones included, holds a shared {@code flock(2)} lock on its own open
+     * file description, which the kernel drops when the process dies (kill -9 included); whoever
+     * closes last gets the exclusive lock and removes the name. If every attacher was killed, the
+     * next {@code open} finds no lock holders and removes the orphan instead of returning it.
      */
     REFERENCE_COUNTED,
     /** No name at all ({@code memfd}); handed to other processes explicitly. */

@@ -56,7 +56,10 @@ public final class MappedView implements AutoCloseable {
                     offset, "length", length, "byteSize", objectSize));
         }
         long viewLength = length == 0 ? objectSize - offset : length;
-        Objects.checkFromIndexSize(offset, viewLength, objectSize);
+        if (viewLength > objectSize - offset) {
+            throw new IndexOutOfBoundsException(Messages.format("view outside the object", "name", name, "offset",
+                    offset, "length", length, "byteSize", objectSize));
+        }
         long current = object.currentSize();
         if (offset + viewLength > current) {
             throw new SharedMemoryException(Messages.format("object was truncated below the requested view", "name",
@@ -99,8 +102,8 @@ public final class MappedView implements AutoCloseable {
 
         long mapped = LinuxOs.mmap(address, mappingLength, prot, flags, object.fd(), alignedOffset, name);
         try {
-            if (hugePages) {
-                adviseHugePages(mapped, mappingLength, name);
+            if (hugePages || object.hugePages()) {
+                adviseHugePages(object, mapped, mappingLength, name);
             }
             if (lock) {
                 lock(mapped, mappingLength, name);
@@ -123,13 +126,22 @@ public final class MappedView implements AutoCloseable {
         return new MappedView(object, access, offset, mapping, delta, arena, segment);
     }
 
-    private static void adviseHugePages(long address, long length, String name) throws IOException {
+    /** Fails when the kernel gives no transparent huge pages to shared memory (tmpfs, memfd). */
+    static void requireShmemHugePages(String name) throws IOException {
         String shmem = readSysfs("/sys/kernel/mm/transparent_hugepage/shmem_enabled");
         if (shmem.contains("[never]") || shmem.contains("[deny]")) {
             throw new ResourceLimitException(Messages.format(
                     "huge pages refused: transparent huge pages for shared memory are disabled", "name", name,
                     "shmem_enabled", shmem.trim(), "hint",
                     "echo advise > /sys/kernel/mm/transparent_hugepage/shmem_enabled"), null);
+        }
+    }
+
+    private static void adviseHugePages(SharedObject object, long address, long length, String name)
+            throws IOException {
+        String path = object.path();
+        if (path == null || path.startsWith(SegmentName.SHM_DIRECTORY + "/")) {
+            requireShmemHugePages(name);
         }
         int e = LinuxOs.madvise(address, length, LinuxOs.MADV_HUGEPAGE);
         if (e != 0) {

@@ -11,6 +11,7 @@ import org.shm4j.internal.Messages;
 import org.shm4j.internal.ProcessIdentity;
 import org.shm4j.internal.os.Errno;
 import org.shm4j.internal.os.FileStat;
+import org.shm4j.internal.os.Flock;
 import org.shm4j.internal.os.LinuxOs;
 
 /**
@@ -20,7 +21,7 @@ import org.shm4j.internal.os.LinuxOs;
 final class ObjectOpener {
     /** Prefix of the private file a named object is built in before it is linked under its name. */
     static final String INIT_PREFIX = ".shm4j-init.";
-    private static final String REFERENCE_COUNTED_TAG = "reference-counted";
+    static final String REFERENCE_COUNTED_TAG = "reference-counted";
     private static final int OPEN_OR_CREATE_ATTEMPTS = 100;
     private static final long ORPHAN_LOCK_WAIT_NANOS = 2_000_000_000L;
 
@@ -34,10 +35,15 @@ final class ObjectOpener {
      * creators succeeds, and no opener ever sees an object before its size and mode are final.
      */
     static SharedObject createNamed(SegmentName name, long byteSize, Options options) throws IOException {
+        requireShmemHugePages(name, options);
         Prepared prepared = prepare(name, byteSize, options);
         try {
             LinuxOs.link(prepared.initPath, name.path().toString());
             return prepared.object;
+        } catch (FileAlreadyExistsException e) {
+            prepared.object.release();
+            throw new FileAlreadyExistsException(name.path().toString(), null, Messages.format(
+                    "segment already exists", "name", name, "path", name.path()));
         } catch (IOException e) {
             prepared.object.release();
             throw e;
@@ -48,6 +54,7 @@ final class ObjectOpener {
 
     /** Opens the named object, or creates it when there is none; see {@link SharedMemory#openOrCreate}. */
     static Opened openOrCreateNamed(SegmentName name, long byteSize, Options options) throws IOException {
+        requireShmemHugePages(name, options);
         Prepared prepared = null;
         try {
             for (int attempt = 0; attempt < OPEN_OR_CREATE_ATTEMPTS; attempt++) {
@@ -61,6 +68,9 @@ final class ObjectOpener {
                 }
                 try {
                     LinuxOs.link(prepared.initPath, name.path().toString());
+                    // The private name must go too, or the object keeps a second link and its
+                    // storage outlives remove().
+                    LinuxOs.unlink(prepared.initPath);
                     SharedObject created = prepared.object;
                     prepared = null;
                     return new Opened(created, true);
@@ -92,7 +102,7 @@ final class ObjectOpener {
         int fd = LinuxOs.open(initPath,
                 LinuxOs.O_RDWR | LinuxOs.O_CREAT | LinuxOs.O_EXCL | LinuxOs.O_NOFOLLOW | LinuxOs.O_CLOEXEC, 0600);
         SharedObject object = new SharedObject(name.value(), name.path().toString(), fd, Access.READ_WRITE,
-                options.lifetime(), byteSize);
+                options.lifetime(), byteSize, options.has(SegmentOption.Flag.HUGE_PAGES));
         try {
             // fchmod, not the open mode: the umask must not change what the caller asked for.
             LinuxOs.fchmod(fd, options.mode().bits(), name.path().toString());
@@ -104,7 +114,7 @@ final class ObjectOpener {
             if (options.lifetime() == Lifetime.REFERENCE_COUNTED) {
                 markReferenceCounted(fd, name);
                 // Held before the name exists, so no opener can find the object unlocked.
-                requireOk(LinuxOs.ofdLock(fd, LinuxOs.F_RDLCK, false), "fcntl(F_OFD_SETLK)", name.path());
+                requireOk(Flock.flock(fd, Flock.LOCK_SH | Flock.LOCK_NB), "flock(LOCK_SH)", name.path());
             }
             return new Prepared(object, initPath);
         } catch (IOException | RuntimeException | Error e) {
@@ -125,9 +135,15 @@ final class ObjectOpener {
 
     /** Opens an existing named object, with the checks of {@link SharedMemory#open}. */
     static SharedObject openNamed(SegmentName name, Access access, Options options) throws IOException {
+        requireShmemHugePages(name, options);
         String path = name.path().toString();
         // Look before opening: opening a FIFO or a device can block or have side effects.
-        FileStat before = LinuxOs.lstat(path);
+        FileStat before;
+        try {
+            before = LinuxOs.lstat(path);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(path, null, Messages.format("no such segment", "name", name, "path", path));
+        }
         if (!before.isRegularFile()) {
             throw notRegular(name.value(), path, before);
         }
@@ -143,7 +159,8 @@ final class ObjectOpener {
                 lifetime = Lifetime.REFERENCE_COUNTED;
                 stat = attachReferenceCounted(fd, name, path);
             }
-            return new SharedObject(name.value(), path, fd, access, lifetime, stat.size());
+            return new SharedObject(name.value(), path, fd, access, lifetime, stat.size(),
+                    options.has(SegmentOption.Flag.HUGE_PAGES));
         } catch (IOException | RuntimeException | Error e) {
             LinuxOs.close(fd);
             throw e;
@@ -151,14 +168,15 @@ final class ObjectOpener {
     }
 
     /**
-     * Takes this handle's read lock on a reference-counted object. If no process holds one, every
+     * Takes this handle's shared lock on a reference-counted object. If no process holds one, every
      * attacher is gone (killed, since a clean close removes the name) and the object is an orphan:
      * it is removed and reported as absent, as Windows would have destroyed it.
      */
     private static FileStat attachReferenceCounted(int fd, SegmentName name, String path) throws IOException {
         long deadline = System.nanoTime() + ORPHAN_LOCK_WAIT_NANOS;
         while (true) {
-            if (LinuxOs.ofdLock(fd, LinuxOs.F_WRLCK, false) == 0) {
+            // Works through a read-only descriptor too, so a read-only opener never adopts an orphan.
+            if (Flock.flock(fd, Flock.LOCK_EX | Flock.LOCK_NB) == 0) {
                 FileStat stat = LinuxOs.fstat(fd, path);
                 if (stat.links() > 0 && stat.sameFileAs(LinuxOs.lstat(path))) {
                     LinuxOs.unlink(path);
@@ -166,7 +184,7 @@ final class ObjectOpener {
                 throw new NoSuchFileException(path, null, Messages.format(
                         "reference-counted object has no live attachers and was removed", "name", name));
             }
-            int e = LinuxOs.ofdLock(fd, LinuxOs.F_RDLCK, false);
+            int e = Flock.flock(fd, Flock.LOCK_SH | Flock.LOCK_NB);
             if (e == 0) {
                 FileStat stat = LinuxOs.fstat(fd, path);
                 if (stat.links() == 0) {
@@ -176,7 +194,7 @@ final class ObjectOpener {
                 }
                 return stat;
             }
-            // A closer holds the write lock while it removes the name; it is brief.
+            // A closer holds the exclusive lock while it removes the name; it is brief.
             if (System.nanoTime() - deadline > 0) {
                 throw new SharedMemoryException(Messages.format(
                         "timed out taking the attach lock of a reference-counted object", "name", name,
@@ -207,7 +225,18 @@ final class ObjectOpener {
                 throw e;
             }
             if (options.commit() == Commit.NOW) {
-                reserve(fd, byteSize, display, null);
+                try {
+                    reserve(fd, byteSize, display, null);
+                } catch (InsufficientSpaceException e) {
+                    if (options.has(SegmentOption.Flag.HUGE_PAGES)) {
+                        // hugetlbfs takes its pages from the reserved pool only, never from free memory.
+                        throw new ResourceLimitException(Messages.format(
+                                "huge pages refused: not enough free huge pages in the pool", "name", display,
+                                "byteSize", byteSize, "errno", e.errno().orElse(null), "hint",
+                                "raise vm.nr_hugepages"), e.errno().orElse(null));
+                    }
+                    throw e;
+                }
             }
             return object;
         } catch (IOException | RuntimeException | Error e) {
@@ -260,6 +289,7 @@ final class ObjectOpener {
         String path = file.toAbsolutePath().toString();
         int fd = -1;
         boolean created = false;
+        long sizeBeforeGrowing = -1;
         switch (options.disposition()) {
             case OPEN_EXISTING -> fd = openExistingFile(path, access);
             case CREATE_NEW -> {
@@ -297,18 +327,27 @@ final class ObjectOpener {
                             "file is smaller than the mapping and may not be grown without READ_WRITE access",
                             "path", path, "fileSize", stat.size(), "byteSize", size, "access", access));
                 }
+                sizeBeforeGrowing = stat.size();
                 LinuxOs.ftruncate(fd, size, path);
                 if (options.commit() == Commit.NOW) {
                     reserve(fd, size, path, file.toAbsolutePath().getParent());
                 }
             }
-            SharedObject object = new SharedObject(path, path, fd, access, Lifetime.PERSISTENT, size);
+            SharedObject object = new SharedObject(path, path, fd, access, Lifetime.PERSISTENT, size,
+                    options.has(SegmentOption.Flag.HUGE_PAGES));
             return new Opened(object, created);
         } catch (IOException | RuntimeException | Error e) {
-            LinuxOs.close(fd);
             if (created) {
                 LinuxOs.unlink(path);
+            } else if (sizeBeforeGrowing >= 0) {
+                // A failed open leaves the caller's file as it found it.
+                try {
+                    LinuxOs.ftruncate(fd, sizeBeforeGrowing, path);
+                } catch (IOException restoreFailed) {
+                    e.addSuppressed(restoreFailed);
+                }
             }
+            LinuxOs.close(fd);
             throw e;
         }
     }
@@ -379,6 +418,16 @@ final class ObjectOpener {
                     Errno.name(e));
         }
         throw Errno.exception(e, "fallocate", name, "length", byteSize);
+    }
+
+    /**
+     * Named objects live in tmpfs, which gives huge pages only when the kernel's shmem THP setting
+     * allows it; refuse up front, before anything is created, when it cannot.
+     */
+    private static void requireShmemHugePages(SegmentName name, Options options) throws IOException {
+        if (options.has(SegmentOption.Flag.HUGE_PAGES)) {
+            MappedView.requireShmemHugePages(name.value());
+        }
     }
 
     private static void requirePositive(long byteSize, String name) {

@@ -72,9 +72,11 @@ public sealed interface SegmentOption permits Commit, Lifetime, SegmentOption.Mo
          */
         ALLOW_FOREIGN_OWNER,
         /**
-         * Back the object with huge pages ({@code MFD_HUGETLB} for anonymous objects,
-         * {@code MADV_HUGEPAGE} for named ones). Fails with {@link ResourceLimitException} when the
-         * system has none to give.
+         * Back the object with huge pages: {@code MFD_HUGETLB} for an anonymous object (from the
+         * {@code vm.nr_hugepages} pool); {@code MADV_HUGEPAGE} on every view of a named object or
+         * file (transparent huge pages). Fails with {@link ResourceLimitException} when the system
+         * has none to give: an empty pool, or {@code shmem_enabled} set to {@code never}/{@code deny}
+         * for named objects, checked before anything is created.
          */
         HUGE_PAGES
     }

@@ -3,6 +3,7 @@ package org.shm4j;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.shm4j.internal.os.FileStat;
+import org.shm4j.internal.os.Flock;
 import org.shm4j.internal.os.LinuxOs;
 
 /**
@@ -23,15 +24,28 @@ final class SharedObject {
     private final Access access;
     private final Lifetime lifetime;
     private final long byteSize;
+    private final boolean hugePages;
     private final AtomicInteger references = new AtomicInteger(1);
 
     SharedObject(String displayName, String path, int fd, Access access, Lifetime lifetime, long byteSize) {
+        this(displayName, path, fd, access, lifetime, byteSize, false);
+    }
+
+    /** As above; {@code hugePages} makes every view of this handle ask for transparent huge pages. */
+    SharedObject(String displayName, String path, int fd, Access access, Lifetime lifetime, long byteSize,
+            boolean hugePages) {
         this.displayName = displayName;
         this.path = path;
         this.fd = fd;
         this.access = access;
         this.lifetime = lifetime;
         this.byteSize = byteSize;
+        this.hugePages = hugePages;
+    }
+
+    /** Whether views advise huge pages ({@link SegmentOption.Flag#HUGE_PAGES} on a named object or file). */
+    boolean hugePages() {
+        return hugePages;
     }
 
     String displayName() {
@@ -85,11 +99,12 @@ final class SharedObject {
 
     private void dispose() {
         if (lifetime == Lifetime.REFERENCE_COUNTED && path != null) {
-            // Converting our read lock to a write lock succeeds only if no other open file
-            // description, in any process, still holds a read lock: we are the last attacher.
-            // Openers take their read lock and then check the link count, so one that opened the
+            // Converting our shared lock to an exclusive one succeeds only if no other open file
+            // description, in any process, still holds a shared lock: we are the last attacher.
+            // (Of several last attachers closing at once, exactly one succeeds; see Flock.)
+            // Openers take their shared lock and then check the link count, so one that opened the
             // file just before the unlink sees links == 0 and treats the object as gone.
-            if (LinuxOs.ofdLock(fd, LinuxOs.F_WRLCK, false) == 0) {
+            if (Flock.flock(fd, Flock.LOCK_EX | Flock.LOCK_NB) == 0) {
                 removeIfStillOurs();
             }
         }

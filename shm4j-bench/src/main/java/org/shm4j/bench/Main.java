@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
  * java -jar shm4j-bench/target/shm4j-benchmarks.jar report --full --out docs/bench
  * java -jar shm4j-bench/target/shm4j-benchmarks.jar jmh ViewLifecycle
  * java -jar shm4j-bench/target/shm4j-benchmarks.jar list
+ * java -jar shm4j-bench/target/shm4j-benchmarks.jar RingOps -f 1     (anything else: JMH's arguments)
  * </pre>
  */
 @Command(name = "shm4j-benchmarks", mixinStandardHelpOptions = true,
@@ -26,7 +27,18 @@ import picocli.CommandLine.Option;
         subcommands = {Main.Report.class, Main.Jmh.class, Main.ListTransports.class})
 public final class Main implements Callable<Integer> {
 
-    public static void main(String[] args) {
+    private static final java.util.Set<String> OWN = java.util.Set.of("report", "jmh", "list", "-h", "--help", "-V",
+            "--version", "help");
+
+    /**
+     * Runs a subcommand; any other first argument goes to JMH as before this entry point existed,
+     * so {@code java -jar shm4j-benchmarks.jar RingOps -f 1} still works.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && !OWN.contains(args[0])) {
+            org.openjdk.jmh.Main.main(args);
+            return;
+        }
         System.exit(new CommandLine(new Main()).execute(args));
     }
 

@@ -26,10 +26,17 @@ public final class Messages {
     }
 
     private static String render(Object value) {
-        if (value instanceof String s && (s.isEmpty() || s.chars().anyMatch(c -> c <= ' ' || c == ',' || c == 0x7f))) {
+        if (value instanceof String s && !isQuoted(s)
+                && (s.isEmpty() || s.chars().anyMatch(c -> c <= ' ' || c == ',' || c == 0x7f))) {
             return quote(s);
         }
         return String.valueOf(value);
+    }
+
+    /** Whether {@code s} already went through {@link #quote}, so it is not quoted twice. */
+    private static boolean isQuoted(String s) {
+        return s.length() >= 2 && s.charAt(0) == '"' && s.charAt(s.length() - 1) == '"'
+                && s.chars().noneMatch(c -> c < ' ' || c == 0x7f);
     }
 
     /** Quotes a string with Java escapes so control characters and separators stay visible. */

@@ -33,37 +33,67 @@ public record ProcessIdentity(long pid, long startTicks) {
      * a plausible PID: it must be between 1 and 2^22, the kernel's limit).
      */
     public static OptionalLong startTicks(long pid) {
+        String[] fields = statFields(pid);
+        return fields == null ? OptionalLong.empty() : parseTicks(fields[19]);
+    }
+
+    /**
+     * Whether the process {@code pid} that started at {@code startTicks} runs, judged from
+     * {@code /proc} alone (nothing is ever signalled). A zombie (state {@code Z} or {@code X}: dead,
+     * not yet reaped by its parent) counts as dead; a start time of 0 means unknown, and then any
+     * live process with that PID counts.
+     */
+    public static boolean isAlive(long pid, long startTicks) {
+        String[] fields = statFields(pid);
+        if (fields == null) {
+            return false;
+        }
+        String state = fields[0];
+        if (state.equals("Z") || state.equals("X") || state.equals("x")) {
+            return false;
+        }
+        if (startTicks == 0) {
+            return true;
+        }
+        OptionalLong now = parseTicks(fields[19]);
+        return now.isPresent() && now.getAsLong() == startTicks;
+    }
+
+    /** Whether this exact process (same PID, same start time) is still running. */
+    public boolean isAlive() {
+        return isAlive(pid, startTicks);
+    }
+
+    /**
+     * Fields 3 onwards of {@code /proc/<pid>/stat} (index 0 is the state, 19 the start time), or
+     * null when there is no such process or the file is not as expected.
+     */
+    private static String[] statFields(long pid) {
         if (pid <= 0 || pid > (1L << 22)) {
-            return OptionalLong.empty();
+            return null;
         }
         String stat;
         try {
             stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         } catch (IOException | RuntimeException e) {
-            return OptionalLong.empty();
+            return null;
         }
         // The command name (field 2) is in parentheses and may itself contain spaces and ')':
         // fields after it start after the last ')'.
         int close = stat.lastIndexOf(')');
-        if (close < 0) {
-            return OptionalLong.empty();
+        if (close < 0 || close + 2 >= stat.length()) {
+            return null;
         }
         String[] fields = stat.substring(close + 2).split(" ");
-        // fields[0] is field 3 (state); field 22 (starttime) is fields[19].
-        if (fields.length < 20) {
-            return OptionalLong.empty();
-        }
+        return fields.length < 20 ? null : fields;
+    }
+
+    private static OptionalLong parseTicks(String field) {
         try {
-            return OptionalLong.of(Long.parseLong(fields[19]));
+            return OptionalLong.of(Long.parseLong(field));
         } catch (NumberFormatException e) {
             return OptionalLong.empty();
         }
-    }
-
-    /** Whether this exact process (same PID, same start time) is still running. */
-    public boolean isAlive() {
-        OptionalLong now = startTicks(pid);
-        return now.isPresent() && (startTicks == 0 || now.getAsLong() == startTicks);
     }
 
     /** {@code pid:startTicks}, the form stored in extended attributes. */

@@ -58,8 +58,24 @@ public final class Futex {
         };
     }
 
-    /** Wakes at most {@code count} waiters on the word; returns how many were woken. */
+    /**
+     * Wakes at most {@code count} waiters on the word; returns how many were woken. The fast path
+     * neither captures errno nor changes thread state (see {@code Libc.SYSCALL_FUTEX_WAKE}); only a
+     * failed wake, which a valid word never causes, is repeated with errno capture for the message
+     * (an extra wake is harmless: every waiter re-checks its condition).
+     */
     public static int wake(MemorySegment word, int count) {
+        long rc;
+        try {
+            rc = (long) Libc.SYSCALL_FUTEX_WAKE.invokeExact(SYSCALL_NUMBER, word, FUTEX_WAKE, count, MemorySegment.NULL,
+                    MemorySegment.NULL, 0);
+        } catch (Throwable t) {
+            throw LinuxOs.rethrow(t);
+        }
+        return rc >= 0 ? (int) rc : wakeReportingErrno(word, count);
+    }
+
+    private static int wakeReportingErrno(MemorySegment word, int count) {
         MemorySegment errno = Native.errnoBuffer();
         long rc;
         try {

@@ -69,6 +69,14 @@ final class Libc {
     static final MethodHandle SYSCALL_FUTEX = Native.downcallWithErrno("syscall",
             FunctionDescriptor.of(C_LONG, C_LONG, C_POINTER, C_INT, C_INT, C_POINTER, C_POINTER, C_INT),
             Linker.Option.firstVariadicArg(1));
+    /**
+     * The same {@code syscall} for {@code FUTEX_WAKE} only: no errno capture (a wake on a valid word
+     * cannot fail; on failure the caller repeats it through {@link #SYSCALL_FUTEX} to learn errno)
+     * and a critical call (no thread-state transition), since {@code FUTEX_WAKE} never blocks.
+     */
+    static final MethodHandle SYSCALL_FUTEX_WAKE = Native.downcall("syscall",
+            FunctionDescriptor.of(C_LONG, C_LONG, C_POINTER, C_INT, C_INT, C_POINTER, C_POINTER, C_INT),
+            Linker.Option.firstVariadicArg(1), Linker.Option.critical(false));
 
     private Libc() {}
 }

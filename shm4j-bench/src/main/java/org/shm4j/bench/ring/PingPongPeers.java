@@ -1,0 +1,237 @@
+package org.shm4j.bench.ring;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.shm4j.Access;
+import org.shm4j.MappedView;
+import org.shm4j.SharedMemory;
+import org.shm4j.internal.os.Futex;
+import org.shm4j.ring.MessageRing;
+import org.shm4j.ring.RecordHandler;
+import org.shm4j.ring.RingConsumer;
+import org.shm4j.ring.RingProducer;
+import org.shm4j.ring.WaitStrategy;
+
+/**
+ * Ping-pong round trips of 64-byte messages between two processes. The pinger sends, waits for the
+ * echo, and records the round trip in an HdrHistogram.
+ *
+ * <p>Implementations: {@code shm4j-spin} and {@code shm4j-blocking} (two SPSC rings),
+ * {@code agrona-spin} (two OneToOneRingBuffers over mapped files), {@code raw-spin} (the floor: a
+ * sequence word and 64 bytes per direction in one segment, spinning on the word) and
+ * {@code raw-futex} (the same with FUTEX_WAIT/FUTEX_WAKE on the word: the floor for blocking).
+ */
+final class PingPongPeers {
+    static final int MESSAGE = 64;
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    private PingPongPeers() {}
+
+    /** One direction of the raw channels: a 32-bit sequence word at 0, the 64-byte message at 64. */
+    static final class RawChannel {
+        final MemorySegment word;
+        final MemorySegment message;
+
+        RawChannel(MemorySegment s, long offset) {
+            this.word = s.asSlice(offset, 4);
+            this.message = s.asSlice(offset + 64, MESSAGE);
+        }
+
+        void send(MemorySegment src, int seq, boolean futex) {
+            MemorySegment.copy(src, 0, message, 0, MESSAGE);
+            INT.setRelease(word, 0L, seq);
+            if (futex) {
+                Futex.wake(word, 1);
+            }
+        }
+
+        void receive(MemorySegment dst, int seq, boolean futex) {
+            int spins = 0;
+            while ((int) INT.getAcquire(word, 0L) != seq) {
+                // The spin variant checks without a pause (the floor); the futex variant spins with
+                // pauses before sleeping, as the rings' blocking strategy does.
+                if (futex && ++spins > 100) {
+                    Futex.await(word, seq - 1, -1);
+                } else if (futex) {
+                    Thread.onSpinWait();
+                }
+            }
+            MemorySegment.copy(message, 0, dst, 0, MESSAGE);
+        }
+    }
+
+    /** A bidirectional endpoint: send a message, receive the other side's. */
+    interface Endpoint extends AutoCloseable {
+        void send(MemorySegment message, int seq) throws Exception;
+
+        void receive(MemorySegment into, int seq) throws Exception;
+
+        @Override
+        void close();
+    }
+
+    static Endpoint open(String impl, String out, String in) throws Exception {
+        switch (impl) {
+            case "shm4j-spin", "shm4j-blocking" -> {
+                boolean blocking = impl.equals("shm4j-blocking");
+                WaitStrategy wait = blocking ? WaitStrategy.blocking(100) : WaitStrategy.busySpin();
+                MessageRing outRing = MessageRing.open(out);
+                MessageRing inRing = MessageRing.open(in);
+                RingProducer producer = outRing.producer(wait);
+                RingConsumer consumer = inRing.consumer(wait, Duration.ofSeconds(30));
+                Duration timeout = Duration.ofSeconds(30);
+                return new Endpoint() {
+                    MemorySegment target;
+                    // Made once, as the Agrona endpoint's handler is: the loops below allocate nothing.
+                    final RecordHandler handler = (t, p) -> MemorySegment.copy(p, 0, target, 0, MESSAGE);
+
+                    @Override
+                    public void send(MemorySegment message, int seq) {
+                        while (!producer.offer(1, message)) {
+                            // spin: the ring is never full here
+                        }
+                    }
+
+                    @Override
+                    public void receive(MemorySegment into, int seq) throws InterruptedException {
+                        target = into;
+                        if (blocking) {
+                            while (consumer.poll(handler, 1, timeout) == 0) {
+                                // keep waiting
+                            }
+                        } else {
+                            while (consumer.poll(handler, 1) == 0) {
+                                // spin without a pause, as the raw and Agrona loops do
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void close() {
+                        outRing.close();
+                        inRing.close();
+                    }
+                };
+            }
+            case "agrona-spin" -> {
+                int length = (1 << 16) + RingBufferDescriptor.TRAILER_LENGTH;
+                OneToOneRingBuffer outRing = new OneToOneRingBuffer(Peer.mapFile(out, length));
+                OneToOneRingBuffer inRing = new OneToOneRingBuffer(Peer.mapFile(in, length));
+                return new Endpoint() {
+                    // Views of the caller's (reused) message segments, made once, so neither side allocates.
+                    MemorySegment sourceSegment;
+                    UnsafeBuffer source;
+                    MemorySegment targetSegment;
+                    UnsafeBuffer target;
+                    final org.agrona.concurrent.MessageHandler handler = (t, buffer, index, len) ->
+                            buffer.getBytes(index, target, 0, MESSAGE);
+
+                    @Override
+                    public void send(MemorySegment message, int seq) {
+                        if (message != sourceSegment) {
+                            sourceSegment = message;
+                            source = new UnsafeBuffer(message.asByteBuffer());
+                        }
+                        while (!outRing.write(1, source, 0, MESSAGE)) {
+                            // spin: the ring is never full here
+                        }
+                    }
+
+                    @Override
+                    public void receive(MemorySegment into, int seq) {
+                        if (into != targetSegment) {
+                            targetSegment = into;
+                            target = new UnsafeBuffer(into.asByteBuffer());
+                        }
+                        while (inRing.read(handler, 1) == 0) {
+                            // spin without a pause, as the raw and shm4j loops do
+                        }
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+            case "raw-spin", "raw-futex" -> {
+                boolean futex = impl.equals("raw-futex");
+                SharedMemory shm = SharedMemory.open(out, Access.READ_WRITE);
+                MappedView view = shm.map();
+                shm.close();
+                boolean pinger = in.equals("ping");
+                RawChannel ping = new RawChannel(view.segment(), 0);
+                RawChannel pong = new RawChannel(view.segment(), 256);
+                RawChannel outChannel = pinger ? ping : pong;
+                RawChannel inChannel = pinger ? pong : ping;
+                return new Endpoint() {
+                    @Override
+                    public void send(MemorySegment message, int seq) {
+                        outChannel.send(message, seq, futex);
+                    }
+
+                    @Override
+                    public void receive(MemorySegment into, int seq) {
+                        inChannel.receive(into, seq, futex);
+                    }
+
+                    @Override
+                    public void close() {
+                        view.close();
+                    }
+                };
+            }
+            default -> throw new IllegalArgumentException("unknown implementation: " + impl);
+        }
+    }
+
+    /** args: impl, out ring, in ring, iterations. Echoes every message. */
+    public static final class Echo {
+        public static void main(String[] args) throws Exception {
+            int iterations = Integer.parseInt(args[3]);
+            try (Arena arena = Arena.ofConfined(); Endpoint e = open(args[0], args[1], args[2])) {
+                MemorySegment message = arena.allocate(MESSAGE, 8);
+                System.out.println("READY");
+                for (int seq = 1; seq <= iterations; seq++) {
+                    e.receive(message, seq);
+                    e.send(message, seq);
+                }
+            }
+        }
+    }
+
+    /** args: impl, out ring, in ring, iterations, warm-up. Prints P50 / P99 / P999 in nanoseconds. */
+    public static final class Pinger {
+        public static void main(String[] args) throws Exception {
+            int iterations = Integer.parseInt(args[3]);
+            int warmup = Integer.parseInt(args[4]);
+            Histogram histogram = new Histogram(3_600_000_000_000L, 3);
+            try (Arena arena = Arena.ofConfined(); Endpoint e = open(args[0], args[1], args[2])) {
+                MemorySegment message = arena.allocate(MESSAGE, 8);
+                MemorySegment reply = arena.allocate(MESSAGE, 8);
+                System.out.println("READY");
+                for (int seq = 1; seq <= iterations; seq++) {
+                    long begin = System.nanoTime();
+                    message.set(ValueLayout.JAVA_LONG, 0, begin);
+                    e.send(message, seq);
+                    e.receive(reply, seq);
+                    long rtt = System.nanoTime() - begin;
+                    if (reply.get(ValueLayout.JAVA_LONG, 0) != begin) {
+                        throw new AssertionError("echo mismatch at " + seq);
+                    }
+                    if (seq > warmup) {
+                        histogram.recordValue(rtt);
+                    }
+                }
+            }
+            System.out.printf("P50 %d P99 %d P999 %d MAX %d%n", histogram.getValueAtPercentile(50),
+                    histogram.getValueAtPercentile(99), histogram.getValueAtPercentile(99.9), histogram.getMaxValue());
+        }
+    }
+}

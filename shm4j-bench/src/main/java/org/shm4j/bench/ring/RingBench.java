@@ -1,0 +1,256 @@
+package org.shm4j.bench.ring;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.shm4j.SharedMemory;
+import org.shm4j.ring.MpscRing;
+import org.shm4j.ring.SpscRing;
+
+/**
+ * The cross-process harness: every figure is measured in the same run as its baseline and printed
+ * as a ratio. Producers, consumers, pingers and echoes are separate JVMs (see {@link Peer}).
+ *
+ * <pre>
+ * java -cp shm4j-bench/target/shm4j-benchmarks.jar org.shm4j.bench.ring.RingBench [throughput|pingpong|all]
+ *      [--runs 3] [--messages 10000000] [--iterations 200000]
+ * </pre>
+ */
+public final class RingBench {
+    private static final long CAPACITY = 1 << 20;
+
+    private RingBench() {}
+
+    public static void main(String[] args) throws Exception {
+        String what = args.length > 0 && !args[0].startsWith("--") ? args[0] : "all";
+        int runs = intOption(args, "--runs", 3);
+        long messages = intOption(args, "--messages", 10_000_000);
+        int iterations = intOption(args, "--iterations", 200_000);
+        System.out.printf("shm4j ring benchmark: %d cores, %s, runs=%d (medians)%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"), runs);
+        if (what.equals("throughput") || what.equals("all")) {
+            throughput(runs, messages);
+        }
+        if (what.equals("pingpong") || what.equals("all")) {
+            pingPong(runs, iterations);
+        }
+    }
+
+    private static int intOption(String[] args, String name, int fallback) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return fallback;
+    }
+
+    // ---- throughput ------------------------------------------------------------------------------
+
+    static void throughput(int runs, long messages) throws Exception {
+        Map<String, List<Double>> rates = new LinkedHashMap<>();
+        for (int run = 0; run < runs; run++) {
+            rates.computeIfAbsent("spsc shm4j", k -> new ArrayList<>()).add(rate("shm4j", false, 1, messages));
+            rates.computeIfAbsent("spsc agrona", k -> new ArrayList<>()).add(rate("agrona-spsc", false, 1, messages));
+            for (int producers : new int[] {1, 2, 4}) {
+                rates.computeIfAbsent("mpsc" + producers + " shm4j", k -> new ArrayList<>())
+                        .add(rate("shm4j", true, producers, messages));
+                rates.computeIfAbsent("mpsc" + producers + " agrona", k -> new ArrayList<>())
+                        .add(rate("agrona-mpsc", true, producers, messages));
+            }
+        }
+        System.out.println();
+        System.out.println("throughput, 64-byte messages, producer process(es) -> consumer process, 1 MiB ring");
+        System.out.printf("%-10s %16s %16s %8s   runs (shm4j | agrona, M msg/s)%n", "case", "shm4j M msg/s",
+                "agrona M msg/s", "ratio");
+        for (String c : List.of("spsc", "mpsc1", "mpsc2", "mpsc4")) {
+            List<Double> ours = rates.get(c + " shm4j");
+            List<Double> theirs = rates.get(c + " agrona");
+            System.out.printf("%-10s %16.2f %16.2f %7.2fx   %s | %s%n", c, median(ours) / 1e6, median(theirs) / 1e6,
+                    median(ours) / median(theirs), millions(ours), millions(theirs));
+        }
+    }
+
+    private static String millions(List<Double> values) {
+        return values.stream().map(v -> String.format("%.1f", v / 1e6)).toList().toString();
+    }
+
+    static double rate(String impl, boolean many, int producers, long messages) throws Exception {
+        String name = "shm4j-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        boolean agrona = impl.startsWith("agrona");
+        long perProducer = messages / producers;
+        long total = perProducer * producers;
+        if (agrona) {
+            try (var channel = java.nio.channels.FileChannel.open(Path.of("/dev/shm", name),
+                    java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+                channel.truncate(CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
+            }
+        } else if (many) {
+            MpscRing.create(name, CAPACITY).close();
+        } else {
+            SpscRing.create(name, CAPACITY).close();
+        }
+        List<Process> processes = new ArrayList<>();
+        try {
+            Process consumer = Peer.start(ThroughputPeers.Consumer.class, agrona, impl, name,
+                    Long.toString(CAPACITY), Long.toString(total));
+            processes.add(consumer);
+            Lines consumerOut = new Lines(consumer);
+            consumerOut.await("READY", 60);
+            for (int i = 0; i < producers; i++) {
+                Process p = Peer.start(ThroughputPeers.Producer.class, agrona, impl, name, Long.toString(CAPACITY),
+                        Long.toString(perProducer));
+                processes.add(p);
+                new Lines(p);
+            }
+            String line = consumerOut.await("RATE", 600);
+            return Double.parseDouble(line.split(" ")[1]);
+        } finally {
+            for (Process p : processes) {
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+            Files.deleteIfExists(Path.of("/dev/shm", name));
+        }
+    }
+
+    // ---- ping-pong ---------------------------------------------------------------------------
+
+    static void pingPong(int runs, int iterations) throws Exception {
+        List<String> impls = List.of("raw-spin", "shm4j-spin", "agrona-spin", "raw-futex", "shm4j-blocking");
+        Map<String, List<long[]>> results = new LinkedHashMap<>();
+        for (int run = 0; run < runs; run++) {
+            for (String impl : impls) {
+                int n = impl.endsWith("futex") || impl.endsWith("blocking") ? Math.max(20_000, iterations / 5) : iterations;
+                results.computeIfAbsent(impl, k -> new ArrayList<>()).add(roundTrip(impl, n));
+            }
+        }
+        System.out.println();
+        System.out.println("ping-pong round trip, 64-byte messages, two processes (ns; median of runs)");
+        System.out.printf("%-16s %10s %10s %10s   %s%n", "implementation", "p50", "p99", "p99.9", "vs baseline p50 / p99");
+        Map<String, long[]> medians = new LinkedHashMap<>();
+        results.forEach((impl, list) -> medians.put(impl, new long[] {medianOf(list, 0), medianOf(list, 1),
+                medianOf(list, 2)}));
+        medians.forEach((impl, m) -> {
+            String baseline = impl.endsWith("futex") || impl.endsWith("blocking") ? "raw-futex" : "raw-spin";
+            long[] b = medians.get(baseline);
+            System.out.printf("%-16s %10d %10d %10d   %.2fx / %.2fx of %s%n", impl, m[0], m[1], m[2],
+                    (double) m[0] / b[0], (double) m[1] / b[1], baseline);
+        });
+        long[] agrona = medians.get("agrona-spin");
+        long[] ours = medians.get("shm4j-spin");
+        System.out.printf("shm4j-spin vs agrona-spin: p50 %.2fx, p99 %.2fx%n", (double) ours[0] / agrona[0],
+                (double) ours[1] / agrona[1]);
+    }
+
+    private static long medianOf(List<long[]> values, int index) {
+        long[] v = values.stream().mapToLong(a -> a[index]).sorted().toArray();
+        return v[v.length / 2];
+    }
+
+    static long[] roundTrip(String impl, int iterations) throws Exception {
+        String base = "shm4j-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        String a = base + "-a";
+        String b = base + "-b";
+        boolean agrona = impl.startsWith("agrona");
+        String pingerOut;
+        String pingerIn;
+        String echoOut;
+        String echoIn;
+        if (impl.startsWith("raw")) {
+            SharedMemory.create(a, 4096).close();
+            pingerOut = a;
+            pingerIn = "ping";
+            echoOut = a;
+            echoIn = "pong";
+        } else {
+            if (agrona) {
+                for (String n : List.of(a, b)) {
+                    try (var channel = java.nio.channels.FileChannel.open(Path.of("/dev/shm", n),
+                            java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+                        channel.truncate((1 << 16) + RingBufferDescriptor.TRAILER_LENGTH);
+                    }
+                }
+            } else {
+                SpscRing.create(a, 1 << 16).close();
+                SpscRing.create(b, 1 << 16).close();
+            }
+            pingerOut = a;
+            pingerIn = b;
+            echoOut = b;
+            echoIn = a;
+        }
+        List<Process> processes = new ArrayList<>();
+        try {
+            Process echo = Peer.start(PingPongPeers.Echo.class, agrona, impl, echoOut, echoIn, Integer.toString(iterations));
+            processes.add(echo);
+            new Lines(echo).await("READY", 60);
+            Process pinger = Peer.start(PingPongPeers.Pinger.class, agrona, impl, pingerOut, pingerIn,
+                    Integer.toString(iterations), Integer.toString(iterations / 4));
+            processes.add(pinger);
+            String[] f = new Lines(pinger).await("P50", 600).split(" ");
+            return new long[] {Long.parseLong(f[1]), Long.parseLong(f[3]), Long.parseLong(f[5])};
+        } finally {
+            for (Process p : processes) {
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+            Files.deleteIfExists(Path.of("/dev/shm", a));
+            Files.deleteIfExists(Path.of("/dev/shm", b));
+        }
+    }
+
+    static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(v);
+        return v[v.length / 2];
+    }
+
+    /** The output lines of a child, read by a daemon thread; failing children fail the harness. */
+    static final class Lines {
+        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        private final StringBuilder all = new StringBuilder();
+
+        Lines(Process p) {
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        lines.add(line);
+                    }
+                } catch (IOException ignored) {
+                    // The child is gone; await() reports it.
+                }
+                lines.add("<EOF>");
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        String await(String prefix, int seconds) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (true) {
+                String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (line == null || line.equals("<EOF>")) {
+                    throw new IllegalStateException("child did not print " + prefix + "; output:\n" + all);
+                }
+                all.append(line).append('\n');
+                if (line.startsWith(prefix)) {
+                    return line;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package org.shm4j.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.shm4j.Lifetime;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code shm4j info NAME}: everything known about one segment. */
+@Command(name = "info", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Show everything known about one segment: size and storage, owner and mode, times, the",
+                "creator and whether it runs, the lifetime, the processes that map it or hold it open,",
+                "whether it is stale, and what a probe found in its header (for rings: positions, lag,",
+                "capacity, counters, producer and consumer liveness; for locks and events: owner, waiters)."},
+        footerHeading = "%nExamples:%n", footer = {"  shm4j info orders", "  shm4j info orders --json"})
+final class InfoCommand extends BaseCommand {
+    @Mixin
+    private DirectoryOption dir;
+
+    @Parameters(paramLabel = "NAME", description = "The segment's name (as for shm_open; a leading / is allowed).")
+    private String name;
+
+    @Option(names = "--json", description = "Print a JSON object.")
+    private boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        Inspector inspector = new Inspector(dir.directory(), probes());
+        Segment s = inspector.inspect(name, true);
+        Instant now = Instant.now();
+        if (json) {
+            try (JsonGenerator g = Json.generator(rawOut())) {
+                Json.segment(g, s, now);
+            }
+            rawOut().write('\n');
+            rawOut().flush();
+        } else {
+            print(s, now);
+        }
+        if (!s.info().isRegularFile()) {
+            warn(Text.format("not a shared-memory object", "name", s.name(), "type", s.type()));
+            return Main.ERROR;
+        }
+        if (s.problem() != null) {
+            warn(Text.safe(s.name()) + ": " + s.problem());
+            return Main.ERROR;
+        }
+        return Main.OK;
+    }
+
+    private void print(Segment s, Instant now) throws IOException {
+        PrintWriter out = out();
+        Colours c = colours();
+        var info = s.info();
+        line(out, c, "name", Text.safe(s.name()));
+        line(out, c, "path", Text.safe(s.path().toString()));
+        line(out, c, "type", s.type());
+        line(out, c, "size", info.byteSize() + " bytes (" + Sizes.human(info.byteSize()) + ")");
+        line(out, c, "used", info.allocatedBytes() + " bytes (" + Sizes.human(info.allocatedBytes()) + ")"
+                + (info.allocatedBytes() < info.byteSize() ? ", sparse" : ""));
+        line(out, c, "owner", Text.safe(s.owner()) + " (uid " + info.ownerUid() + ")");
+        line(out, c, "mode", Text.octal(info.permissions()) + " " + Text.symbolic(info.permissions()));
+        line(out, c, "changed", info.changed() + " (" + Text.age(s.age(now)) + " ago)");
+        line(out, c, "modified", info.modified().toString());
+        line(out, c, "inode", info.inode() + " on device " + info.deviceMajor() + ":" + info.deviceMinor());
+        if (info.isRegularFile()) {
+            String creator = info.creatorPid().isEmpty() ? "unknown (not created by shm4j)"
+                    : info.creatorPid().getAsLong() + " " + creatorState(s, c);
+            line(out, c, "creator", creator);
+            line(out, c, "lifetime", info.lifetime().map(LsCommand::lower).orElse("unknown (not created by shm4j)"));
+            if (info.lifetime().orElse(null) == Lifetime.REFERENCE_COUNTED) {
+                String held;
+                try {
+                    held = info.hasAttachedHandles() ? "yes" : "no (orphaned: the next open removes it)";
+                } catch (IOException e) {
+                    held = "unknown (" + Errors.describe(e) + ")";
+                }
+                line(out, c, "handles held", held);
+            }
+            line(out, c, "mapped by", processes(s.mappers()));
+            line(out, c, "open by", processes(s.openers()));
+            String verdict = LsCommand.lower(s.verdict().state()).replace('_', ' ') + " (" + s.verdict().reason() + ")";
+            line(out, c, "state", s.verdict().stale() ? c.yellow(verdict) : verdict);
+            if (s.recognised() != null) {
+                for (Map.Entry<String, Object> e : s.recognised().details().entrySet()) {
+                    line(out, c, Text.safe(e.getKey()), Text.safe(String.valueOf(e.getValue())));
+                }
+            }
+        }
+        out.flush();
+        flushOut();
+    }
+
+    private static String creatorState(Segment s, Colours c) {
+        String pid = Long.toString(s.info().creatorPid().getAsLong());
+        return switch (s.creator()) {
+            case ALIVE -> c.green("alive") + " (" + Text.safe(ProcScan.readCommand(Long.parseLong(pid))) + ")";
+            case DEAD -> c.red("dead");
+            case UNKNOWN -> "unknown";
+        };
+    }
+
+    private static String processes(List<ProcScan.ProcessRef> refs) {
+        if (refs.isEmpty()) {
+            return "none";
+        }
+        StringBuilder b = new StringBuilder();
+        for (ProcScan.ProcessRef p : refs) {
+            if (!b.isEmpty()) {
+                b.append(", ");
+            }
+            b.append(p.pid()).append(' ').append(Text.safe(p.command()));
+        }
+        return b.toString();
+    }
+
+    private static void line(PrintWriter out, Colours c, String key, String value) {
+        out.println(c.bold(String.format("%-13s", key + ":")) + " " + value);
+    }
+}

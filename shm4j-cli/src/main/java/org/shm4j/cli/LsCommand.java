@@ -1,0 +1,184 @@
+package org.shm4j.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.UnaryOperator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code shm4j ls}: every segment with its size, owner, type, age, users and creator. */
+@Command(name = "ls", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"List the segments of /dev/shm (or --dir): name, type, size, storage used, owner, mode, age,",
+                "the creator's PID and whether it still runs, and the processes that map each segment.",
+                "",
+                "Types: raw (made by shm4j), foreign (made by something else: C, Python, Boost...), partial",
+                "(a segment being created, or left by a creator that crashed), a structure a probe recognised",
+                "(e.g. ring, lock, demo), or what a non-file entry is (fifo, socket, symlink, dir, chardev, blockdev).",
+                "Entries are examined with statx and read(2) only: FIFOs and devices are never opened."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  shm4j ls", "  shm4j ls --sort size --reverse", "  shm4j ls --stale --user alice",
+                "  shm4j ls --type ring,lock --json | jq '.[].name'", "  shm4j ls --match 'orders-*'"})
+final class LsCommand extends BaseCommand {
+    enum SortKey { name, size, used, age, owner, type, procs }
+
+    @Mixin
+    private DirectoryOption dir;
+
+    @Option(names = "--json", description = "Print a JSON array instead of a table.")
+    private boolean json;
+
+    @Option(names = {"-s", "--sort"}, paramLabel = "KEY", defaultValue = "name",
+            description = "Sort by ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    private SortKey sort;
+
+    @Option(names = {"-r", "--reverse"}, description = "Reverse the order.")
+    private boolean reverse;
+
+    @Option(names = "--stale", description = "Only segments no living process maps or holds open, "
+            + "whose creator (if known) is gone: what 'gc' would remove.")
+    private boolean stale;
+
+    @Option(names = {"-t", "--type"}, split = ",", paramLabel = "TYPE", description = "Only these types (comma-separated).")
+    private List<String> types;
+
+    @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "Only segments owned by this user name or uid.")
+    private String user;
+
+    @Option(names = {"-m", "--match"}, paramLabel = "GLOB", description = "Only names matching this glob, e.g. 'orders-*'.")
+    private String match;
+
+    @Override
+    public Integer call() throws IOException {
+        Inspector inspector = new Inspector(dir.directory(), probes());
+        List<Segment> segments = select(inspector.list(stale), stale, types, user, match);
+        segments.sort(comparator());
+        Instant now = Instant.now();
+        if (json) {
+            try (JsonGenerator g = Json.generator(rawOut())) {
+                g.writeStartArray();
+                for (Segment s : segments) {
+                    Json.segment(g, s, now);
+                }
+                g.writeEndArray();
+            }
+            rawOut().write('\n');
+            rawOut().flush();
+            return Main.OK;
+        }
+        printTable(segments, now);
+        for (Segment s : segments) {
+            if (s.problem() != null) {
+                warn(Text.safe(s.name()) + ": " + s.problem());
+            }
+        }
+        flushOut();
+        return Main.OK;
+    }
+
+    static List<Segment> select(List<Segment> all, boolean staleOnly, List<String> types, String user, String glob) {
+        PathMatcher matcher = glob == null ? null : FileSystems.getDefault().getPathMatcher("glob:" + glob);
+        List<Segment> selected = new ArrayList<>();
+        for (Segment s : all) {
+            if (staleOnly && !s.verdict().stale()) {
+                continue;
+            }
+            if (types != null && !types.isEmpty() && types.stream().noneMatch(t -> t.equalsIgnoreCase(s.type()))) {
+                continue;
+            }
+            if (user != null && (s.info() == null
+                    || !(user.equals(s.owner()) || user.equals(Integer.toString(s.info().ownerUid()))))) {
+                continue;
+            }
+            if (matcher != null && !matches(matcher, s.name())) {
+                continue;
+            }
+            selected.add(s);
+        }
+        return selected;
+    }
+
+    private static boolean matches(PathMatcher matcher, String name) {
+        try {
+            return matcher.matches(Path.of(name));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private Comparator<Segment> comparator() {
+        Comparator<Segment> byName = Comparator.comparing(Segment::name);
+        Comparator<Segment> c = switch (sort) {
+            case name -> byName;
+            case size -> Comparator.comparingLong((Segment s) -> s.info() == null ? -1 : s.info().byteSize());
+            case used -> Comparator.comparingLong((Segment s) -> s.info() == null ? -1 : s.info().allocatedBytes());
+            case age -> Comparator.comparing((Segment s) -> s.info() == null ? Instant.MAX : s.info().changed())
+                    .reversed();
+            case owner -> Comparator.comparing(Segment::owner);
+            case type -> Comparator.comparing(Segment::type);
+            case procs -> Comparator.comparingInt((Segment s) -> s.mappers().size());
+        };
+        c = c.thenComparing(byName);
+        return reverse ? c.reversed() : c;
+    }
+
+    private void printTable(List<Segment> segments, Instant now) {
+        Colours colours = colours();
+        Table table = new Table(List.of("NAME", "TYPE", "SIZE", "USED", "OWNER", "MODE", "AGE", "CREATOR", "PROCS"),
+                false, false, true, true, false, false, true, false, false);
+        for (Segment s : segments) {
+            var info = s.info();
+            String[] cells = {
+                Text.safe(s.name()), s.type(),
+                info == null ? "?" : Sizes.human(info.byteSize()),
+                info == null ? "?" : Sizes.human(info.allocatedBytes()),
+                Text.safe(s.owner()),
+                info == null ? "?" : Text.octal(info.permissions()),
+                info == null ? "?" : Text.age(s.age(now)),
+                info == null ? "?" : s.creatorText(),
+                procs(s)
+            };
+            UnaryOperator<String> creatorStyle = info == null ? null : switch (s.creator()) {
+                case ALIVE -> colours::green;
+                case DEAD -> colours::red;
+                case UNKNOWN -> colours::faint;
+            };
+            UnaryOperator<String> typeStyle = s.isKnownProblemType() ? colours::yellow : null;
+            table.add(cells);
+            table.style(1, typeStyle);
+            table.style(7, creatorStyle);
+        }
+        int columns = io().stdoutTerminal() ? io().columns(160) : Integer.MAX_VALUE;
+        table.print(out(), colours, Math.max(20, columns - 100));
+        if (segments.isEmpty()) {
+            out().println(colours.faint("(no segments in " + Text.safe(dir.directory().toString()) + ")"));
+        }
+        out().flush();
+    }
+
+    static String procs(Segment s) {
+        if (s.mappers().isEmpty()) {
+            return "-";
+        }
+        StringBuilder b = new StringBuilder();
+        for (ProcScan.ProcessRef p : s.mappers()) {
+            if (!b.isEmpty()) {
+                b.append(", ");
+            }
+            b.append(p.pid()).append(' ').append(Text.safe(p.command()));
+        }
+        return b.toString();
+    }
+
+    static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,129 @@
+package org.shm4j.ring;
+
+import static org.shm4j.ring.RingLayout.*;
+import static org.shm4j.ring.RingRegion.LONG;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import org.shm4j.internal.Messages;
+
+/**
+ * The one writer of a {@link BroadcastRing}. Transmitting never waits: the oldest records are
+ * overwritten. Used by one thread at a time; a process that dies holding the role is replaced by
+ * the next one that asks for it, which continues the sequence numbers.
+ */
+public final class BroadcastTransmitter implements AutoCloseable {
+    private final RingRegion ring;
+    private final MemorySegment header;
+    private final MemorySegment data;
+    private final long capacity;
+    private final long mask;
+    private final int maxPayload;
+    private final long identity;
+    private long tail;
+    private long sequence;
+    private long payloadBytes;
+    private boolean closed;
+
+    private BroadcastTransmitter(RingRegion ring, long identity) {
+        this.ring = ring;
+        this.header = ring.header;
+        this.data = ring.data;
+        this.capacity = ring.capacity;
+        this.mask = ring.mask;
+        this.maxPayload = ring.maxPayload;
+        this.identity = identity;
+        // A transmitter that died mid-record left tailIntent ahead of tail; receivers never read
+        // past tail, so writing again from tail is safe.
+        this.tail = (long) LONG.getAcquire(header, TAIL_OFFSET);
+        if ((tail & (RECORD_ALIGNMENT - 1)) != 0) {
+            throw new RingCorruptedException(Messages.format("ring corrupted: misaligned tail", "name", ring.name,
+                    "tail", tail));
+        }
+        this.sequence = (long) LONG.getOpaque(header, MESSAGES_WRITTEN_OFFSET);
+        this.payloadBytes = (long) LONG.getOpaque(header, PAYLOAD_BYTES_WRITTEN_OFFSET);
+    }
+
+    static BroadcastTransmitter open(RingRegion ring) throws RingBusyException {
+        long identity = ring.takeRole(PRODUCER_IDENTITY_OFFSET, "transmitter");
+        try {
+            BroadcastTransmitter t = new BroadcastTransmitter(ring, identity);
+            ring.register(t);
+            return t;
+        } catch (RuntimeException e) {
+            ring.releaseRole(PRODUCER_IDENTITY_OFFSET, identity);
+            throw e;
+        }
+    }
+
+    /**
+     * Copies {@code payload} into the ring as one record, overwriting the oldest records if needed.
+     *
+     * @throws IllegalArgumentException if {@code typeId} is negative or the payload is too long
+     * @throws IllegalStateException if the transmitter is closed
+     */
+    public void transmit(int typeId, MemorySegment payload) {
+        long length = payload.byteSize();
+        if (closed || !ring.isOpen()) {
+            throw new IllegalStateException(Messages.format("transmitter is closed", "name", ring.name));
+        }
+        if (typeId < 0) {
+            throw new IllegalArgumentException(Messages.format("type id must not be negative", "typeId", typeId));
+        }
+        if (length > maxPayload) {
+            throw new IllegalArgumentException(Messages.format("payload length out of range", "name", ring.name,
+                    "length", length, "maxPayload", maxPayload));
+        }
+        long recordLength = broadcastRecordLength(length);
+        long t = tail;
+        long off = t & mask;
+        long toEnd = capacity - off;
+        long end = recordLength <= toEnd ? t + recordLength : t + toEnd + recordLength;
+        // Announces which bytes are about to be overwritten before any of them is: receivers read
+        // tailIntent after copying a record (after a loadLoadFence) and discard the copy if it moved
+        // past their record's position plus the capacity. The fence keeps the stores below after it.
+        LONG.setOpaque(header, TAIL_INTENT_OFFSET, end);
+        VarHandle.storeStoreFence();
+        long p = t;
+        if (recordLength > toEnd) {
+            data.set(ValueLayout.JAVA_LONG, off, t | PADDING);
+            p = t + toEnd;
+            off = 0;
+        }
+        data.set(ValueLayout.JAVA_LONG, off + 8, lengthAndType((int) length, typeId));
+        data.set(ValueLayout.JAVA_LONG, off + BROADCAST_SEQUENCE, sequence);
+        MemorySegment.copy(payload, 0, data, off + BROADCAST_RECORD_HEADER_LENGTH, length);
+        data.set(ValueLayout.JAVA_LONG, off, p | COMMITTED);
+        sequence++;
+        payloadBytes += length;
+        LONG.setOpaque(header, MESSAGES_WRITTEN_OFFSET, sequence);
+        LONG.setOpaque(header, PAYLOAD_BYTES_WRITTEN_OFFSET, payloadBytes);
+        // Where a lapped receiver resumes: pairs with its acquire load of latestPosition.
+        LONG.setRelease(header, LATEST_POSITION_OFFSET, p);
+        tail = end;
+        // Publishes the record: pairs with the receivers' acquire load of tail.
+        LONG.setRelease(header, TAIL_OFFSET, end);
+        Waits.wakeIfWaiting(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal);
+    }
+
+    /** Records transmitted on this ring (by this transmitter and those before it). */
+    public long messagesWritten() {
+        return sequence;
+    }
+
+    public int maxPayloadBytes() {
+        return maxPayload;
+    }
+
+    /** Gives up the transmitter role. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ring.unregister(this);
+        ring.releaseRole(PRODUCER_IDENTITY_OFFSET, identity);
+    }
+}

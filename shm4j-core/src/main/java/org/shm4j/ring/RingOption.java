@@ -1,0 +1,65 @@
+package org.shm4j.ring;
+
+import java.time.Duration;
+import java.util.Objects;
+import org.shm4j.SegmentOption;
+import org.shm4j.internal.Messages;
+
+/**
+ * Options for creating and opening rings.
+ *
+ * {@snippet :
+ * SpscRing ring = SpscRing.create("quotes", 1 << 20,
+ *         RingOption.segment(Lifetime.REFERENCE_COUNTED), RingOption.segment(SegmentOption.Mode.of("0660")));
+ * }
+ */
+public sealed interface RingOption permits RingOption.StartPosition, RingOption.Segment, RingOption.OpenTimeout {
+
+    /**
+     * The position (byte count) the first record is written at; a multiple of 8, any value
+     * including negative ones: positions are 64-bit counters that wrap. Used to resume a numbering
+     * and to test wrap-around near 2^31, 2^32 and 2^63. Default 0. Only on create/format.
+     */
+    static RingOption startPosition(long position) {
+        return new StartPosition(position);
+    }
+
+    /** An option for the segment a named ring is created in (mode, lifetime, commit). Only on create. */
+    static RingOption segment(SegmentOption option) {
+        return new Segment(Objects.requireNonNull(option, "option"));
+    }
+
+    /**
+     * How long {@code open} waits for a ring whose creator is still writing its header before it
+     * throws {@link RingNotInitializedException}. Default 2 seconds; a creator that died is
+     * reported at once.
+     */
+    static RingOption openTimeout(Duration timeout) {
+        return new OpenTimeout(Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /** See {@link #startPosition(long)}. @param position a multiple of 8 */
+    record StartPosition(long position) implements RingOption {
+        /** @throws IllegalArgumentException if {@code position} is not a multiple of 8 */
+        public StartPosition {
+            if ((position & (RingLayout.RECORD_ALIGNMENT - 1)) != 0) {
+                throw new IllegalArgumentException(Messages.format("start position must be a multiple of 8",
+                        "position", position));
+            }
+        }
+    }
+
+    /** See {@link #segment(SegmentOption)}. @param option the segment option */
+    record Segment(SegmentOption option) implements RingOption {}
+
+    /** See {@link #openTimeout(Duration)}. @param timeout not negative */
+    record OpenTimeout(Duration timeout) implements RingOption {
+        /** @throws IllegalArgumentException if {@code timeout} is negative */
+        public OpenTimeout {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException(Messages.format("open timeout must not be negative",
+                        "timeout", timeout));
+            }
+        }
+    }
+}

@@ -1,0 +1,408 @@
+package org.shm4j.ring;
+
+import static org.shm4j.ring.RingLayout.*;
+import static org.shm4j.ring.RingRegion.LONG;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.Objects;
+import org.shm4j.internal.Messages;
+
+/**
+ * Writes records into an {@link SpscRing} or {@link MpscRing}. One thread at a time uses a
+ * producer; in an MPSC ring each producing thread (in any process) opens its own.
+ *
+ * <p>Two ways to write: {@link #offer(int, MemorySegment)} copies a payload; {@link #tryClaim}
+ * reserves space and hands back a {@link RingClaim} whose {@linkplain RingClaim#segment() segment}
+ * the caller fills before {@linkplain RingClaim#commit() committing} (zero copy). Neither waits:
+ * when the ring is full they return {@code false} / {@code null}. The variants with a
+ * {@link Duration} wait for space with the producer's {@link WaitStrategy}.
+ *
+ * <p>A producer holds the producer role of an SPSC ring, or one of 64 producer slots of an MPSC
+ * ring, until {@link #close()}; a process that dies holding it is replaced by the next opener.
+ */
+public final class RingProducer implements AutoCloseable {
+    private static final long FULL = 1; // never a position: positions are multiples of 8
+    private static final long STALE = 3;
+
+    private final RingRegion ring;
+    private final MemorySegment header;
+    private final MemorySegment data;
+    private final long capacity;
+    private final long mask;
+    private final int maxPayload;
+    private final boolean multi;
+    private final long identityOffset;
+    private final long messagesOffset;
+    private final long bytesOffset;
+    private final long identity;
+    private final WaitStrategy wait;
+    private final RingClaim claim;
+    private final Waits.Condition spaceForPending = this::spaceForPending;
+
+    private long tail;
+    private long headCache;
+    private long messages;
+    private long payloadBytes;
+    private int pendingLength;
+    private boolean closed;
+
+    private RingProducer(RingRegion ring, WaitStrategy wait, long identityOffset, long identity) {
+        this.ring = ring;
+        this.header = ring.header;
+        this.data = ring.data;
+        this.capacity = ring.capacity;
+        this.mask = ring.mask;
+        this.maxPayload = ring.maxPayload;
+        this.multi = ring.type == RingType.MPSC;
+        this.wait = wait;
+        this.identityOffset = identityOffset;
+        this.identity = identity;
+        if (multi) {
+            this.messagesOffset = identityOffset + SLOT_MESSAGES;
+            this.bytesOffset = identityOffset + SLOT_BYTES;
+        } else {
+            this.messagesOffset = MESSAGES_WRITTEN_OFFSET;
+            this.bytesOffset = PAYLOAD_BYTES_WRITTEN_OFFSET;
+        }
+        this.claim = new RingClaim(this, data);
+        this.messages = (long) LONG.getOpaque(header, messagesOffset);
+        this.payloadBytes = (long) LONG.getOpaque(header, bytesOffset);
+        // Pairs with the consumer's release store of head.
+        long h = (long) LONG.getAcquire(header, HEAD_OFFSET);
+        long t = (long) LONG.getAcquire(header, TAIL_OFFSET);
+        checkUsed(t, h);
+        this.tail = t;
+        this.headCache = h;
+    }
+
+    static RingProducer open(RingRegion ring, WaitStrategy wait) throws RingBusyException {
+        Objects.requireNonNull(wait, "wait");
+        long identityOffset;
+        long identity;
+        if (ring.type == RingType.MPSC) {
+            identity = RingPeer.currentIdentity();
+            identityOffset = takeSlot(ring, identity);
+        } else {
+            identityOffset = PRODUCER_IDENTITY_OFFSET;
+            identity = ring.takeRole(identityOffset, "producer");
+        }
+        try {
+            RingProducer p = new RingProducer(ring, wait, identityOffset, identity);
+            ring.register(p);
+            return p;
+        } catch (RuntimeException e) {
+            ring.releaseRole(identityOffset, identity);
+            throw e;
+        }
+    }
+
+    /** Takes a free slot, or one whose holder died, folding the dead holder's counters into the retired totals. */
+    private static long takeSlot(RingRegion ring, long me) throws RingBusyException {
+        MemorySegment h = ring.header;
+        for (int i = 0; i < SLOT_COUNT; i++) {
+            long slot = SLOTS_OFFSET + i * SLOT_LENGTH;
+            long current = (long) LONG.getVolatile(h, slot);
+            if (current != 0 && (current == me || RingPeer.isAlive(current))) {
+                continue;
+            }
+            if (LONG.compareAndSet(h, slot, current, me)) {
+                if (current != 0) {
+                    retire(h, slot);
+                }
+                return slot;
+            }
+        }
+        throw new RingBusyException(Messages.format("all producer slots are held by live processes", "name",
+                ring.name, "slots", SLOT_COUNT));
+    }
+
+    private static void retire(MemorySegment h, long slot) {
+        long m = (long) LONG.getAndSet(h, slot + SLOT_MESSAGES, 0L);
+        long b = (long) LONG.getAndSet(h, slot + SLOT_BYTES, 0L);
+        LONG.getAndAdd(h, MESSAGES_WRITTEN_OFFSET, m);
+        LONG.getAndAdd(h, PAYLOAD_BYTES_WRITTEN_OFFSET, b);
+    }
+
+    // ---- copying writes ----------------------------------------------------------------------
+
+    /**
+     * Copies {@code payload} into the ring as one record.
+     *
+     * @return false if the ring has no room now (back-pressure); nothing was written
+     * @throws IllegalArgumentException if {@code typeId} is negative or the payload is longer than
+     *     {@link MessageRing#maxPayloadBytes()}
+     * @throws IllegalStateException if a claim is open or the producer is closed
+     * @throws RingCorruptedException if the ring's shared positions are inconsistent
+     */
+    public boolean offer(int typeId, MemorySegment payload) {
+        int length = checkWrite(typeId, payload.byteSize());
+        long p = reserve(length);
+        if (p == FULL) {
+            return false;
+        }
+        long off = p & mask;
+        MemorySegment.copy(payload, 0, data, off + RECORD_HEADER_LENGTH, length);
+        data.set(ValueLayout.JAVA_LONG, off + 8, lengthAndType(length, typeId));
+        // Publishes the record: pairs with the consumer's acquire load of word0.
+        LONG.setRelease(data, off, p | COMMITTED);
+        published(length);
+        return true;
+    }
+
+    /**
+     * As {@link #offer(int, MemorySegment)}, waiting up to {@code timeout} for room.
+     *
+     * @return false if there was no room within the timeout
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
+    public boolean offer(int typeId, MemorySegment payload, Duration timeout) throws InterruptedException {
+        long timeoutNanos = Waits.toNanos(timeout);
+        int length = checkWrite(typeId, payload.byteSize());
+        long begin = System.nanoTime();
+        for (int idle = 0; ; idle++) {
+            if (offer(typeId, payload)) {
+                return true;
+            }
+            if (!pause(length, idle, begin, timeoutNanos)) {
+                return false;
+            }
+        }
+    }
+
+    // ---- zero-copy writes --------------------------------------------------------------------
+
+    /**
+     * Reserves a record of {@code length} payload bytes. Fill {@link RingClaim#segment()}, then
+     * {@link RingClaim#commit()} or {@link RingClaim#abort()}. The claim object is reused by the
+     * next claim. A claim held longer than the consumer's skip timeout is skipped by the consumer.
+     *
+     * @return the claim, or null if the ring has no room now
+     * @throws IllegalArgumentException if {@code typeId} is negative or {@code length} is out of range
+     * @throws IllegalStateException if a claim is already open or the producer is closed
+     */
+    public RingClaim tryClaim(int typeId, int length) {
+        checkWrite(typeId, length);
+        long p = reserve(length);
+        if (p == FULL) {
+            return null;
+        }
+        long off = p & mask;
+        data.set(ValueLayout.JAVA_LONG, off + 8, lengthAndType(length, typeId));
+        // The length is visible with the CLAIMED state, so a consumer can skip a claim whose
+        // producer died: pairs with the consumer's acquire load of word0.
+        LONG.setRelease(data, off, p | CLAIMED);
+        claim.open(p, off, length, typeId);
+        return claim;
+    }
+
+    /**
+     * As {@link #tryClaim}, waiting up to {@code timeout} for room.
+     *
+     * @return the claim, or null if there was no room within the timeout
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
+    public RingClaim claim(int typeId, int length, Duration timeout) throws InterruptedException {
+        long timeoutNanos = Waits.toNanos(timeout);
+        checkWrite(typeId, length);
+        long begin = System.nanoTime();
+        for (int idle = 0; ; idle++) {
+            RingClaim c = tryClaim(typeId, length);
+            if (c != null) {
+                return c;
+            }
+            if (!pause(length, idle, begin, timeoutNanos)) {
+                return null;
+            }
+        }
+    }
+
+    void commit(RingClaim c) {
+        // Pairs with the consumer's acquire load of word0: the payload is visible with COMMITTED.
+        LONG.setRelease(data, c.offset(), c.position() | COMMITTED);
+        published(c.length());
+    }
+
+    void abort(RingClaim c) {
+        LONG.setRelease(data, c.offset(), c.position() | ABORTED);
+    }
+
+    // ---- reservation -------------------------------------------------------------------------
+
+    /** Reserves room for a record: its position, or FULL. Writes a padding record when it wraps. */
+    private long reserve(int payloadLength) {
+        long recordLength = recordLength(payloadLength);
+        if (!multi) {
+            long t = tail;
+            long off = t & mask;
+            long toEnd = capacity - off;
+            long required = recordLength <= toEnd ? recordLength : toEnd + recordLength;
+            if (space(t, required) != 0) {
+                return FULL;
+            }
+            tail = t + required;
+            // The reservation is published before the record bytes, so a consumer that sees a
+            // header-less record below tail knows a producer reserved it (gap detection).
+            LONG.setRelease(header, TAIL_OFFSET, t + required);
+            return place(t, off, toEnd, recordLength);
+        }
+        while (true) {
+            long t = (long) LONG.getVolatile(header, TAIL_OFFSET);
+            long off = t & mask;
+            long toEnd = capacity - off;
+            long required = recordLength <= toEnd ? recordLength : toEnd + recordLength;
+            long s = space(t, required);
+            if (s == FULL) {
+                return FULL;
+            }
+            if (s == STALE) {
+                if ((long) LONG.getVolatile(header, TAIL_OFFSET) == t) {
+                    throw corrupted("head is ahead of tail", t, headCache);
+                }
+                continue;
+            }
+            // Producers race for [t, t + required): the CAS winner owns it.
+            if (LONG.compareAndSet(header, TAIL_OFFSET, t, t + required)) {
+                return place(t, off, toEnd, recordLength);
+            }
+        }
+    }
+
+    private long place(long t, long off, long toEnd, long recordLength) {
+        if (recordLength <= toEnd) {
+            return t;
+        }
+        // Pairs with the consumer's acquire load of word0.
+        LONG.setRelease(data, off, t | PADDING);
+        return t + toEnd;
+    }
+
+    /** 0 if {@code required} bytes fit after {@code t}, FULL if not, STALE if t is behind head (MPSC). */
+    private long space(long t, long required) {
+        if (t + required - headCache <= capacity && t - headCache >= 0) {
+            return 0;
+        }
+        // Pairs with the consumer's release store of head: its reads below head are done.
+        long h = (long) LONG.getAcquire(header, HEAD_OFFSET);
+        long used = t - h;
+        if (used < 0 && multi) {
+            headCache = h;
+            return STALE;
+        }
+        checkUsed(t, h);
+        headCache = h;
+        return t + required - h <= capacity ? 0 : FULL;
+    }
+
+    private void checkUsed(long t, long h) {
+        long used = t - h;
+        if (used < 0 || used > capacity) {
+            throw corrupted(used < 0 ? "head is ahead of tail" : "tail is more than the capacity ahead of head", t,
+                    h);
+        }
+    }
+
+    private RingCorruptedException corrupted(String what, long t, long h) {
+        return new RingCorruptedException(Messages.format("ring corrupted: " + what, "name", ring.name, "tail", t,
+                "head", h, "capacity", capacity));
+    }
+
+    private boolean spaceForPending() {
+        long recordLength = recordLength(pendingLength);
+        long t = multi ? (long) LONG.getVolatile(header, TAIL_OFFSET) : tail;
+        long off = t & mask;
+        long toEnd = capacity - off;
+        long required = recordLength <= toEnd ? recordLength : toEnd + recordLength;
+        long h = (long) LONG.getAcquire(header, HEAD_OFFSET);
+        return t + required - h <= capacity;
+    }
+
+    /** One idle step; false once the timeout has passed. */
+    private boolean pause(int length, int idle, long begin, long timeoutNanos) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        long left = timeoutNanos - (System.nanoTime() - begin);
+        if (left <= 0) {
+            return false;
+        }
+        switch (wait) {
+            case WaitStrategy.BusySpin b -> WaitStrategy.BusySpin.spin(idle);
+            case WaitStrategy.SpinThenYield s -> {
+                if (idle < s.spins()) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+            case WaitStrategy.Blocking b -> {
+                if (idle < b.spins()) {
+                    Thread.onSpinWait();
+                } else {
+                    pendingLength = length;
+                    long cap = idle == b.spins() ? Waits.RECHECK_NANOS : Waits.MAX_SLEEP_NANOS;
+                    Waits.sleep(header, SPACE_SIGNAL_OFFSET, SPACE_WAITERS_OFFSET, ring.spaceSignal,
+                            spaceForPending, Math.min(left, cap));
+                }
+            }
+        }
+        return true;
+    }
+
+    private int checkWrite(int typeId, long length) {
+        if (closed) { // also set when the ring handle is closed: it closes its producers
+            throw new IllegalStateException(Messages.format("producer is closed", "name", ring.name));
+        }
+        if (claim.isActive()) {
+            throw new IllegalStateException(Messages.format("a claim is open: commit or abort it first", "name",
+                    ring.name, "position", claim.position()));
+        }
+        if (typeId < 0) {
+            throw new IllegalArgumentException(Messages.format("type id must not be negative", "typeId", typeId));
+        }
+        if (length < 0 || length > maxPayload) {
+            throw new IllegalArgumentException(Messages.format("payload length out of range", "name", ring.name,
+                    "length", length, "maxPayload", maxPayload));
+        }
+        return (int) length;
+    }
+
+    private void published(int length) {
+        messages++;
+        payloadBytes += length;
+        LONG.setOpaque(header, messagesOffset, messages);
+        LONG.setOpaque(header, bytesOffset, payloadBytes);
+        Waits.wakeIfWaiting(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal);
+    }
+
+    /** Records this producer wrote. */
+    public long messagesWritten() {
+        return messages;
+    }
+
+    /** The largest payload this ring takes. */
+    public int maxPayloadBytes() {
+        return maxPayload;
+    }
+
+    /**
+     * Aborts an open claim and gives up the producer role or slot. Idempotent. A producer of an
+     * MPSC ring adds its counters to the ring's totals of departed producers.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (claim.isActive() && ring.isOpen()) {
+            claim.abort();
+        }
+        closed = true;
+        ring.unregister(this);
+        if (multi) {
+            retire(header, identityOffset);
+        }
+        ring.releaseRole(identityOffset, identity);
+    }
+}

@@ -1,0 +1,114 @@
+package org.shm4j.ring;
+
+import static org.shm4j.ring.RingLayout.*;
+import static org.shm4j.ring.RingRegion.LONG;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import org.shm4j.Access;
+import org.shm4j.MappedView;
+import org.shm4j.SharedMemory;
+import org.shm4j.internal.Messages;
+
+/**
+ * A snapshot of a ring's counters, read without writing anything: a monitoring tool can take one
+ * from a segment mapped {@link Access#READ_ONLY} while producers and consumers run. Fields are read
+ * one by one, so they may be from slightly different instants.
+ *
+ * @param type the ring's topology
+ * @param capacityBytes bytes of the data region
+ * @param headPosition the consumer's position; for a broadcast ring, the oldest position still held
+ * @param tailPosition the end of the last reserved record
+ * @param messagesWritten records committed, by all producers (or transmitted)
+ * @param payloadBytesWritten payload bytes of those records
+ * @param messagesRead records delivered to the consumer (0 for broadcast: receivers are not registered)
+ * @param payloadBytesRead payload bytes of those records
+ * @param skippedRecords records the consumer skipped because their producer held them past the skip timeout
+ * @param skippedBytes bytes those records took
+ * @param creator the process that created the ring
+ * @param producers registered producers (the transmitter of a broadcast ring), with liveness
+ * @param consumer the registered consumer, with liveness
+ */
+public record RingStats(RingType type, long capacityBytes, long headPosition, long tailPosition,
+        long messagesWritten, long payloadBytesWritten, long messagesRead, long payloadBytesRead,
+        long skippedRecords, long skippedBytes, Optional<RingPeer> creator, List<RingPeer> producers,
+        Optional<RingPeer> consumer) {
+
+    public RingStats {
+        producers = List.copyOf(producers);
+    }
+
+    /** Bytes written and not yet consumed: tail minus head. */
+    public long lagBytes() {
+        return tailPosition - headPosition;
+    }
+
+    /** Bytes free for producers: capacity minus lag (for a broadcast ring, 0 once it has wrapped). */
+    public long freeBytes() {
+        return capacityBytes - lagBytes();
+    }
+
+    /**
+     * Reads the counters of the ring in {@code segment}, which may be read-only.
+     *
+     * @throws RingFormatException if the segment holds no published ring
+     */
+    public static RingStats read(MemorySegment segment) throws RingFormatException {
+        RingRegion.Header h = RingRegion.readHeader(segment, segment.toString(), EnumSet.allOf(RingType.class));
+        if (h == null) {
+            throw new RingNotInitializedException(Messages.format("ring header not published", "segment", segment));
+        }
+        return snapshot(segment, h.type(), h.capacity());
+    }
+
+    /**
+     * Opens the named ring read-only and reads its counters.
+     *
+     * @throws java.nio.file.NoSuchFileException if there is no such segment
+     * @throws RingFormatException if it holds no published ring
+     */
+    public static RingStats read(String name) throws IOException {
+        try (SharedMemory shm = SharedMemory.open(name, Access.READ_ONLY);
+             MappedView view = shm.map(Access.READ_ONLY, 0, 0)) {
+            return read(view.segment());
+        }
+    }
+
+    static RingStats snapshot(MemorySegment header, RingType type, long capacity) {
+        // Opaque loads: no ordering is needed between counters, only fresh values.
+        long tail = (long) LONG.getOpaque(header, TAIL_OFFSET);
+        long start = header.get(java.lang.foreign.ValueLayout.JAVA_LONG, START_POSITION_OFFSET);
+        long head = type == RingType.BROADCAST ? tail - Math.min(capacity, tail - start)
+                : (long) LONG.getOpaque(header, HEAD_OFFSET);
+        long messagesWritten = (long) LONG.getOpaque(header, MESSAGES_WRITTEN_OFFSET);
+        long bytesWritten = (long) LONG.getOpaque(header, PAYLOAD_BYTES_WRITTEN_OFFSET);
+        List<RingPeer> producers = new ArrayList<>();
+        if (type == RingType.MPSC) {
+            for (int i = 0; i < SLOT_COUNT; i++) {
+                long slot = SLOTS_OFFSET + i * SLOT_LENGTH;
+                long id = (long) LONG.getOpaque(header, slot + SLOT_IDENTITY);
+                messagesWritten += (long) LONG.getOpaque(header, slot + SLOT_MESSAGES);
+                bytesWritten += (long) LONG.getOpaque(header, slot + SLOT_BYTES);
+                if (id != 0) {
+                    producers.add(RingPeer.of(id));
+                }
+            }
+        } else {
+            RingPeer p = RingPeer.of((long) LONG.getOpaque(header, PRODUCER_IDENTITY_OFFSET));
+            if (p != null) {
+                producers.add(p);
+            }
+        }
+        return new RingStats(type, capacity, head, tail, messagesWritten, bytesWritten,
+                (long) LONG.getOpaque(header, MESSAGES_READ_OFFSET),
+                (long) LONG.getOpaque(header, PAYLOAD_BYTES_READ_OFFSET),
+                (long) LONG.getOpaque(header, SKIPPED_RECORDS_OFFSET),
+                (long) LONG.getOpaque(header, SKIPPED_BYTES_OFFSET),
+                Optional.ofNullable(RingPeer.of((long) LONG.getOpaque(header, CREATOR_OFFSET))), producers,
+                Optional.ofNullable(RingPeer.of((long) LONG.getOpaque(header, CONSUMER_IDENTITY_OFFSET))));
+    }
+}

@@ -1,0 +1,439 @@
+package org.shm4j.sync;
+
+import static org.shm4j.sync.SyncLayout.NOT_RECOVERABLE;
+import static org.shm4j.sync.SyncLayout.OWNER_DIED;
+import static org.shm4j.sync.SyncLayout.PID_MASK;
+import static org.shm4j.sync.SyncLayout.WAITERS;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.shm4j.MappedView;
+import org.shm4j.SegmentOption;
+import org.shm4j.internal.Messages;
+import org.shm4j.internal.os.Futex;
+
+/**
+ * A mutex shared between processes, robust against holders that die: the Windows named mutex, or
+ * a POSIX robust process-shared mutex, in 64 bytes of shared memory (layout in {@link SyncLayout}).
+ *
+ * <p><b>Owner.</b> The owner is a Java thread (platform or virtual) in a process: the process is
+ * identified by its PID and start time, the thread by its {@link Thread#threadId()}. A virtual
+ * thread may lock, move to another carrier and unlock. The mutex is <b>not reentrant</b>: locking
+ * it again from the owning thread throws {@link IllegalStateException} instead of deadlocking, and
+ * {@link #unlock()} from any other thread throws {@link IllegalMonitorStateException}.
+ *
+ * <p><b>Holder death.</b> If the holding process dies (even by {@code kill -9}), the next locker
+ * notices within about 20 ms from {@code /proc} (PID and start time, so a recycled PID is not
+ * mistaken for the holder), takes the lock and gets {@link LockResult#OWNER_DIED}. It repairs the
+ * protected data, calls {@link #markConsistent()}, and unlocks. Unlocking without
+ * {@code markConsistent()} leaves the mutex not recoverable: every later lock throws
+ * {@link NotRecoverableException}. A live holder, however slow or stopped, is never robbed: waiters
+ * time out with {@link LockTimeoutException} naming its PID.
+ *
+ * {@snippet :
+ * try (SharedMutex mutex = SharedMutex.openOrCreate("orders.lock")) {
+ *     if (mutex.lock(Duration.ofSeconds(5)).ownerDied()) {
+ *         repairOrders();          // the last holder died half-way
+ *         mutex.markConsistent();
+ *     }
+ *     try {
+ *         updateOrders();
+ *     } finally {
+ *         mutex.unlock();
+ *     }
+ * }
+ * }
+ *
+ * <p><b>Waiting</b> spins briefly, then sleeps in {@code futex}; waits are interruptible and
+ * notice an interrupt within 20 ms. A virtual thread that sleeps in {@code futex} pins its carrier
+ * for the duration of one wait slice (at most 20 ms) at a time.
+ *
+ * <p>Instances are thread-safe. {@link #close()} releases this process's mapping of a named mutex
+ * (never the lock); for a mutex placed in a caller's segment it does nothing, since the caller owns
+ * the memory.
+ */
+public final class SharedMutex implements AutoCloseable {
+    /** Bytes a mutex occupies in a segment. */
+    public static final long BYTES = SyncLayout.LOCK_BYTES;
+
+    private static final long STATE = SyncLayout.STATE_OFFSET;
+    private static final long OWNER_PID = SyncLayout.OWNER_PID_OFFSET;
+    private static final long OWNER_START = SyncLayout.OWNER_START_OFFSET;
+    private static final long OWNER_TOKEN = SyncLayout.OWNER_TOKEN_OFFSET;
+    private static final int MY_PID = (int) Liveness.MY_PID;
+    private static final long MY_START = Liveness.MY_START_TICKS;
+    private static final Optional<LockResult> ACQUIRED = Optional.of(LockResult.ACQUIRED);
+    private static final Optional<LockResult> OWNER_DIED_RESULT = Optional.of(LockResult.OWNER_DIED);
+
+    private final MemorySegment block;
+    private final MemorySegment word;
+    private final MappedView view;
+    private final String where;
+    private final boolean created;
+
+    private SharedMutex(MemorySegment block, MappedView view, String where, boolean created) {
+        this.block = block;
+        this.word = block.asSlice(STATE, 4);
+        this.view = view;
+        this.where = where;
+        this.created = created;
+    }
+
+    // ---- factories -----------------------------------------------------------------------------
+
+    /**
+     * Builds a new, unlocked mutex in the first {@link #BYTES} bytes of {@code at}, which must be
+     * zero (as in a new segment), writable, native and 8-byte aligned.
+     *
+     * @throws java.nio.file.FileAlreadyExistsException if a synchronization object is already there
+     * @throws SyncFormatException if the memory is not zero
+     * @throws IllegalArgumentException if {@code at} is too small, misaligned, read-only or on the heap
+     */
+    public static SharedMutex create(MemorySegment at) throws IOException {
+        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_MUTEX);
+        String where = SyncBlock.describe(block);
+        SyncBlock.create(block, SyncLayout.TYPE_MUTEX, SharedMutex::init, where);
+        return new SharedMutex(block, null, where, true);
+    }
+
+    /**
+     * Attaches to a mutex another process (or this one) built at {@code at}.
+     *
+     * @throws SyncFormatException if there is no mutex there, it is half-built, of another type or
+     *     layout version, or made in another PID namespace
+     */
+    public static SharedMutex open(MemorySegment at) throws IOException {
+        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_MUTEX);
+        String where = SyncBlock.describe(block);
+        SyncBlock.validate(block, SyncLayout.TYPE_MUTEX, false, where);
+        return new SharedMutex(block, null, where, false);
+    }
+
+    /**
+     * Attaches to the mutex at {@code at}, building it if the memory is still zero; race-free, exactly
+     * one of many racing processes builds. {@link #created()} tells which happened.
+     */
+    public static SharedMutex openOrCreate(MemorySegment at) throws IOException {
+        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_MUTEX);
+        String where = SyncBlock.describe(block);
+        boolean created = SyncBlock.openOrCreate(block, SyncLayout.TYPE_MUTEX, SharedMutex::init, where);
+        return new SharedMutex(block, null, where, created);
+    }
+
+    /**
+     * Creates a named mutex: a small shared-memory object holding only the mutex, like
+     * {@code CreateMutex} with a name that must be new. Segment options (mode, lifetime) apply.
+     *
+     * @throws java.nio.file.FileAlreadyExistsException if the name exists
+     */
+    public static SharedMutex create(String name, SegmentOption... options) throws IOException {
+        return named(SyncBlock.Mode.CREATE, name, options);
+    }
+
+    /**
+     * Opens a named mutex, like {@code OpenMutex}.
+     *
+     * @throws java.nio.file.NoSuchFileException if there is no object of that name
+     * @throws SyncFormatException if the object is not a mutex, or its creator never finished it
+     */
+    public static SharedMutex open(String name, SegmentOption... options) throws IOException {
+        return named(SyncBlock.Mode.OPEN, name, options);
+    }
+
+    /** Opens the named mutex or creates it, race-free; {@link #created()} tells which. */
+    public static SharedMutex openOrCreate(String name, SegmentOption... options) throws IOException {
+        return named(SyncBlock.Mode.OPEN_OR_CREATE, name, options);
+    }
+
+    private static SharedMutex named(SyncBlock.Mode mode, String name, SegmentOption... options) throws IOException {
+        SyncBlock.Opened o = SyncBlock.named(mode, name, BYTES, SyncLayout.TYPE_MUTEX, SharedMutex::init, options);
+        return new SharedMutex(o.block(), o.view(), o.description(), o.created());
+    }
+
+    private static void init(MemorySegment block) {
+        block.set(SyncLayout.U32, STATE, 0);
+        block.set(SyncLayout.U32, SyncLayout.RESERVED_OFFSET, 0);
+        block.set(SyncLayout.U64, OWNER_PID, 0L);
+        block.set(SyncLayout.U64, OWNER_START, 0L);
+        block.set(SyncLayout.U64, OWNER_TOKEN, 0L);
+    }
+
+    // ---- locking -------------------------------------------------------------------------------
+
+    /**
+     * Locks, waiting as long as it takes.
+     *
+     * @return {@link LockResult#OWNER_DIED} if the previous holder died holding it
+     * @throws InterruptedException if the thread is interrupted while waiting (noticed within 20 ms)
+     * @throws NotRecoverableException if the mutex was left not recoverable
+     * @throws CorruptStateException if the lock word holds a value the protocol never writes
+     * @throws IllegalStateException if this thread already holds it (the mutex is not reentrant)
+     */
+    public LockResult lock() throws InterruptedException, SyncException {
+        if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID)) {
+            setOwner();
+            return LockResult.ACQUIRED;
+        }
+        try {
+            return lockSlow(Waiting.FOREVER);
+        } catch (LockTimeoutException impossible) {
+            throw new AssertionError(impossible);
+        }
+    }
+
+    /**
+     * Locks, waiting at most {@code timeout}.
+     *
+     * @throws LockTimeoutException if the lock is still held when the timeout ends; the message
+     *     names the holder's PID and whether it is alive
+     * @throws InterruptedException if the thread is interrupted while waiting
+     * @throws NotRecoverableException if the mutex was left not recoverable
+     * @throws CorruptStateException if the lock word holds a value the protocol never writes
+     * @throws IllegalStateException if this thread already holds it
+     */
+    public LockResult lock(Duration timeout) throws InterruptedException, LockTimeoutException, SyncException {
+        long timeoutNanos = Waiting.timeoutNanos(timeout);
+        if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID)) {
+            setOwner();
+            return LockResult.ACQUIRED;
+        }
+        return lockSlow(timeoutNanos);
+    }
+
+    /**
+     * Locks if that can be done without waiting: the mutex is free, or its holder is dead.
+     *
+     * @return how the lock was taken, or empty if a live holder has it
+     */
+    public Optional<LockResult> tryLock() throws SyncException {
+        for (;;) {
+            int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+            if (c == 0) {
+                if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID)) {
+                    setOwner();
+                    return ACQUIRED;
+                }
+                continue;
+            }
+            check(c);
+            if (holderAlive(c)) {
+                return Optional.empty();
+            }
+            if (SyncBlock.INT.compareAndSet(block, STATE, c, MY_PID | OWNER_DIED | (c & WAITERS))) {
+                setOwner();
+                return OWNER_DIED_RESULT;
+            }
+        }
+    }
+
+    private LockResult lockSlow(long timeoutNanos) throws InterruptedException, LockTimeoutException, SyncException {
+        Waiting.checkInterrupt();
+        long deadline = Waiting.deadline(timeoutNanos);
+        int spins = Waiting.SPINNING;
+        long spinStart = System.nanoTime();
+        long slice = Waiting.MIN_SLICE_NANOS;
+        boolean slept = false;
+        boolean checkHolder = false;
+        long lastHolderCheck = System.nanoTime() - Waiting.HOLDER_CHECK_NANOS;
+        boolean checkedOwnership = false;
+        for (;;) {
+            int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+            if (c == 0) {
+                // Once this thread has slept, others may sleep too: keep WAITERS so our unlock wakes one.
+                if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID | (slept ? WAITERS : 0))) {
+                    setOwner();
+                    return LockResult.ACQUIRED;
+                }
+                continue;
+            }
+            check(c);
+            if (!checkedOwnership) {
+                checkedOwnership = true;
+                if (heldByCurrentThread(c)) {
+                    throw new IllegalStateException(Messages.format(
+                            "mutex already held by this thread; it is not reentrant", "location", where));
+                }
+            }
+            if (spins > 0) {
+                spins = Waiting.spin(spins, spinStart);
+                continue;
+            }
+            if (checkHolder) {
+                checkHolder = false;
+                lastHolderCheck = System.nanoTime();
+                if (!holderAlive(c)) {
+                    // CAS on the exact word we judged: if anyone else recovered or the holder let go,
+                    // the CAS fails and we look again.
+                    int recovered = MY_PID | OWNER_DIED | ((slept || (c & WAITERS) != 0) ? WAITERS : 0);
+                    if (SyncBlock.INT.compareAndSet(block, STATE, c, recovered)) {
+                        setOwner();
+                        return LockResult.OWNER_DIED;
+                    }
+                    continue;
+                }
+            }
+            long remaining = Waiting.remaining(timeoutNanos, deadline);
+            if (remaining == 0) {
+                int pid = c & PID_MASK;
+                throw new LockTimeoutException(Messages.format("mutex lock timed out", "location", where,
+                        "holderPid", pid, "holderAlive", holderAlive(c), "timeoutMillis",
+                        timeoutNanos / 1_000_000), pid);
+            }
+            if ((c & WAITERS) == 0) {
+                if (!SyncBlock.INT.compareAndSet(block, STATE, c, c | WAITERS)) {
+                    continue;
+                }
+                c |= WAITERS;
+            }
+            checkHolder = Waiting.holderCheckDue(Waiting.sleep(word, c, slice, remaining), lastHolderCheck);
+            slept = true;
+            slice = Waiting.nextSlice(slice);
+        }
+    }
+
+    /**
+     * Unlocks. If this holder got {@link LockResult#OWNER_DIED} and did not call
+     * {@link #markConsistent()}, the mutex becomes not recoverable.
+     *
+     * @throws IllegalMonitorStateException if the current thread does not hold the mutex
+     */
+    public void unlock() {
+        // Plain reads: if this thread holds the mutex, these are its own writes. If it does not, no
+        // interleaving makes all three match: only this thread writes its id as the token (the
+        // token is cleared on every unlock), and the start time rules out an earlier process that
+        // had our PID and a thread with our id.
+        int c = block.get(SyncLayout.U32, STATE);
+        if ((c & PID_MASK) != MY_PID
+                || block.get(SyncLayout.U64, OWNER_TOKEN) != Thread.currentThread().threadId()
+                || block.get(SyncLayout.U64, OWNER_START) != MY_START) {
+            throw new IllegalMonitorStateException(Messages.format("mutex not held by this thread", "location",
+                    where, "holderPid", c & PID_MASK));
+        }
+        // Invalidate the owner record before the word is released (the exchange below is a full
+        // fence, so these plain stores land first): a liveness checker that reads ownerPid == 0 falls
+        // back to checking the PID in the word, and a stale token can never match another thread's
+        // unlock while the next holder is between its CAS and its record.
+        block.set(SyncLayout.U64, OWNER_PID, 0L);
+        block.set(SyncLayout.U64, OWNER_TOKEN, 0L);
+        if ((c & OWNER_DIED) != 0) {
+            SyncBlock.INT.getAndSet(block, STATE, NOT_RECOVERABLE);
+            Futex.wake(word, Integer.MAX_VALUE);
+            return;
+        }
+        // Release: pairs with the acquiring CAS of the next locker. One atomic exchange, not a plain
+        // store, so a WAITERS bit set after our read is seen and its sleeper woken. While we hold the
+        // lock nobody else changes the word except to add WAITERS (a waiter's CAS) and nobody takes
+        // it from us (we are alive), so no compare is needed.
+        int prev = (int) SyncBlock.INT.getAndSet(block, STATE, 0);
+        if ((prev & WAITERS) != 0) {
+            Futex.wake(word, 1);
+        }
+    }
+
+    /**
+     * Declares the protected data repaired after {@link LockResult#OWNER_DIED}, like
+     * {@code pthread_mutex_consistent}. Does nothing if the mutex is already consistent.
+     *
+     * @throws IllegalMonitorStateException if the current thread does not hold the mutex
+     */
+    public void markConsistent() {
+        for (;;) {
+            int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+            if (!heldByCurrentThread(c)) {
+                throw new IllegalMonitorStateException(Messages.format("mutex not held by this thread", "location",
+                        where, "holderPid", c & PID_MASK));
+            }
+            if ((c & OWNER_DIED) == 0 || SyncBlock.INT.compareAndSet(block, STATE, c, c & ~OWNER_DIED)) {
+                return;
+            }
+        }
+    }
+
+    // ---- queries -------------------------------------------------------------------------------
+
+    /** Whether the current thread holds the mutex. */
+    public boolean isHeldByCurrentThread() {
+        return heldByCurrentThread((int) SyncBlock.INT.getVolatile(block, STATE));
+    }
+
+    /** The PID of the holding process as the lock word says it (untrusted), or empty when free. */
+    public OptionalLong holderPid() {
+        int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+        int pid = c & PID_MASK;
+        return pid == 0 ? OptionalLong.empty() : OptionalLong.of(pid);
+    }
+
+    /** Whether the mutex is not recoverable (see {@link NotRecoverableException}). */
+    public boolean isNotRecoverable() {
+        return (int) SyncBlock.INT.getVolatile(block, STATE) == NOT_RECOVERABLE;
+    }
+
+    /** Whether the call that returned this instance built the mutex. */
+    public boolean created() {
+        return created;
+    }
+
+    /** The mutex's memory. */
+    public MemorySegment segment() {
+        return block;
+    }
+
+    /** Releases this process's mapping of a named mutex; a no-op for one placed in a caller's segment. */
+    @Override
+    public void close() {
+        if (view != null) {
+            view.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+        return Messages.format("SharedMutex", "location", where, "state", SyncBlock.hex(c));
+    }
+
+    // ---- internals -----------------------------------------------------------------------------
+
+    private void setOwner() {
+        // Plain stores, then ownerPid with release: a checker that reads ownerPid equal to the PID in
+        // the word (acquire, in Owners.alive) also sees this owner's start time. The start time is
+        // only stored when it differs (a holder from another process last wrote it): unlock does not
+        // clear it, and only the holder writes the record, so a value equal to ours stays ours.
+        if (block.get(SyncLayout.U64, OWNER_START) != MY_START) {
+            block.set(SyncLayout.U64, OWNER_START, MY_START);
+        }
+        block.set(SyncLayout.U64, OWNER_TOKEN, Thread.currentThread().threadId());
+        SyncBlock.LONG.setRelease(block, OWNER_PID, (long) MY_PID);
+    }
+
+    private boolean heldByCurrentThread(int c) {
+        return (c & PID_MASK) == MY_PID && c != NOT_RECOVERABLE
+                && (long) SyncBlock.LONG.getAcquire(block, OWNER_PID) == MY_PID
+                && (long) SyncBlock.LONG.getOpaque(block, OWNER_START) == MY_START
+                && (long) SyncBlock.LONG.getOpaque(block, OWNER_TOKEN) == Thread.currentThread().threadId();
+    }
+
+    private void check(int c) throws SyncException {
+        if (c == NOT_RECOVERABLE) {
+            throw new NotRecoverableException(Messages.format(
+                    "mutex not recoverable: a holder died and the next one unlocked without markConsistent()",
+                    "location", where));
+        }
+        if ((c & ~(PID_MASK | OWNER_DIED | WAITERS)) != 0 || (c & PID_MASK) == 0) {
+            throw new CorruptStateException(Messages.format("mutex state word is corrupt", "location", where,
+                    "state", SyncBlock.hex(c)), c);
+        }
+    }
+
+    /**
+     * Whether the holder named by lock word {@code c} still runs. The owner record is trusted only
+     * when its PID matches the word; otherwise the holder is between its CAS and writing the record,
+     * and only the PID is checked.
+     */
+    private boolean holderAlive(int c) {
+        return Owners.alive(block, c & PID_MASK, OWNER_PID, OWNER_START);
+    }
+}

@@ -1,0 +1,464 @@
+package org.shm4j.sync;
+
+import static org.shm4j.sync.SyncLayout.NOT_RECOVERABLE;
+import static org.shm4j.sync.SyncLayout.OWNER_DIED;
+import static org.shm4j.sync.SyncLayout.PID_MASK;
+import static org.shm4j.sync.SyncLayout.WAITERS;
+import static org.shm4j.sync.SyncLayout.WRITER_WAITING;
+import static org.shm4j.sync.SyncLayout.WRITE_LOCKED;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.OptionalLong;
+import org.shm4j.MappedView;
+import org.shm4j.SegmentOption;
+import org.shm4j.internal.Messages;
+import org.shm4j.internal.os.Futex;
+
+/**
+ * A read-write lock shared between processes: many readers or one writer, writer-preferring (a
+ * waiting writer holds back new readers while readers hold the lock), 64 bytes of shared memory.
+ *
+ * <p>The write lock is owned and robust exactly like {@link SharedMutex}: not reentrant, a writer
+ * that dies is detected by the next writer, which gets {@link LockResult#OWNER_DIED} and must call
+ * {@link #markConsistent()} before {@link #unlockWrite()}, else the lock becomes not recoverable.
+ * Readers waiting on a dead writer keep waiting until a writer recovers the lock; if they time
+ * out, the {@link LockTimeoutException} says {@code holderAlive=false}.
+ *
+ * <p>Read holds are counted, not owned: the lock cannot tell which process holds them. A reader
+ * killed while holding a read lock leaks that hold, and writers then time out (their error names
+ * the reader count). Keep read sections short, or use a {@link SharedMutex} where readers may die.
+ *
+ * {@snippet :
+ * rw.lockRead(Duration.ofSeconds(1));
+ * try {
+ *     readPrices();
+ * } finally {
+ *     rw.unlockRead();
+ * }
+ * }
+ */
+public final class SharedReadWriteLock implements AutoCloseable {
+    /** Bytes a read-write lock occupies in a segment. */
+    public static final long BYTES = SyncLayout.LOCK_BYTES;
+
+    private static final long STATE = SyncLayout.STATE_OFFSET;
+    private static final long OWNER_PID = SyncLayout.OWNER_PID_OFFSET;
+    private static final long OWNER_START = SyncLayout.OWNER_START_OFFSET;
+    private static final long OWNER_TOKEN = SyncLayout.OWNER_TOKEN_OFFSET;
+    private static final int MY_PID = (int) Liveness.MY_PID;
+    private static final long MY_START = Liveness.MY_START_TICKS;
+    private static final int VALID = PID_MASK | WRITER_WAITING | OWNER_DIED | WAITERS | WRITE_LOCKED;
+
+    private final MemorySegment block;
+    private final MemorySegment word;
+    private final MappedView view;
+    private final String where;
+    private final boolean created;
+
+    private SharedReadWriteLock(MemorySegment block, MappedView view, String where, boolean created) {
+        this.block = block;
+        this.word = block.asSlice(STATE, 4);
+        this.view = view;
+        this.where = where;
+        this.created = created;
+    }
+
+    /** Builds a new, free lock in the first {@link #BYTES} bytes of {@code at}; see {@link SharedMutex#create(MemorySegment)}. */
+    public static SharedReadWriteLock create(MemorySegment at) throws IOException {
+        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK);
+        String where = SyncBlock.describe(block);
+        SyncBlock.create(block, SyncLayout.TYPE_READ_WRITE_LOCK, SharedReadWriteLock::init, where);
+        return new SharedReadWriteLock(block, null, where, true);
+    }
+
+    /** Attaches to the lock at {@code at}. */
+    public static SharedReadWriteLock open(MemorySegment at) throws IOException {
+        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK);
+        String where = SyncBlock.describe(block);
+        SyncBlock.validate(block, SyncLayout.TYPE_READ_WRITE_LOCK, false, where);
+        return new SharedReadWriteLock(block, null, where, false);
+    }
+
+    /** Attaches to the lock at {@code at}, building it if the memory is zero. */
+    public static SharedReadWriteLock openOrCreate(MemorySegment at) throws IOException {
+        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK);
+        String where = SyncBlock.describe(block);
+        boolean created = SyncBlock.openOrCreate(block, SyncLayout.TYPE_READ_WRITE_LOCK, SharedReadWriteLock::init,
+                where);
+        return new SharedReadWriteLock(block, null, where, created);
+    }
+
+    /** Creates a named lock. @throws java.nio.file.FileAlreadyExistsException if the name exists */
+    public static SharedReadWriteLock create(String name, SegmentOption... options) throws IOException {
+        return named(SyncBlock.Mode.CREATE, name, options);
+    }
+
+    /** Opens a named lock. */
+    public static SharedReadWriteLock open(String name, SegmentOption... options) throws IOException {
+        return named(SyncBlock.Mode.OPEN, name, options);
+    }
+
+    /** Opens the named lock or creates it, race-free. */
+    public static SharedReadWriteLock openOrCreate(String name, SegmentOption... options) throws IOException {
+        return named(SyncBlock.Mode.OPEN_OR_CREATE, name, options);
+    }
+
+    private static SharedReadWriteLock named(SyncBlock.Mode mode, String name, SegmentOption... options)
+            throws IOException {
+        SyncBlock.Opened o = SyncBlock.named(mode, name, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK,
+                SharedReadWriteLock::init, options);
+        return new SharedReadWriteLock(o.block(), o.view(), o.description(), o.created());
+    }
+
+    private static void init(MemorySegment block) {
+        block.set(SyncLayout.U32, STATE, 0);
+        block.set(SyncLayout.U32, SyncLayout.RESERVED_OFFSET, 0);
+        block.set(SyncLayout.U64, OWNER_PID, 0L);
+        block.set(SyncLayout.U64, OWNER_START, 0L);
+        block.set(SyncLayout.U64, OWNER_TOKEN, 0L);
+    }
+
+    // ---- read side -----------------------------------------------------------------------------
+
+    /** Takes a read hold, waiting without limit. */
+    public void lockRead() throws InterruptedException, SyncException {
+        try {
+            lockReadNanos(Waiting.FOREVER);
+        } catch (LockTimeoutException impossible) {
+            throw new AssertionError(impossible);
+        }
+    }
+
+    /**
+     * Takes a read hold, waiting at most {@code timeout}.
+     *
+     * @throws LockTimeoutException if a writer holds (or waits for) the lock until the timeout
+     * @throws NotRecoverableException if the lock was left not recoverable
+     * @throws CorruptStateException if the lock word holds a value the protocol never writes
+     */
+    public void lockRead(Duration timeout) throws InterruptedException, LockTimeoutException, SyncException {
+        lockReadNanos(Waiting.timeoutNanos(timeout));
+    }
+
+    /** Takes a read hold if no writer holds or waits, without waiting. */
+    public boolean tryLockRead() throws SyncException {
+        for (;;) {
+            int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+            check(c);
+            if (!readable(c)) {
+                return false;
+            }
+            if (SyncBlock.INT.compareAndSet(block, STATE, c, addReader(c))) {
+                return true;
+            }
+        }
+    }
+
+    private void lockReadNanos(long timeoutNanos) throws InterruptedException, LockTimeoutException, SyncException {
+        if (tryLockRead()) {
+            return;
+        }
+        Waiting.checkInterrupt();
+        long deadline = Waiting.deadline(timeoutNanos);
+        int spins = Waiting.SPINNING;
+        long spinStart = System.nanoTime();
+        long slice = Waiting.MIN_SLICE_NANOS;
+        for (;;) {
+            int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+            check(c);
+            if (readable(c)) {
+                // Acquire via the CAS: pairs with the releasing exchange in unlockWrite.
+                if (SyncBlock.INT.compareAndSet(block, STATE, c, addReader(c))) {
+                    return;
+                }
+                continue;
+            }
+            if (spins > 0) {
+                spins = Waiting.spin(spins, spinStart);
+                continue;
+            }
+            long remaining = Waiting.remaining(timeoutNanos, deadline);
+            if (remaining == 0) {
+                throw timeout("read lock timed out", c, timeoutNanos);
+            }
+            if ((c & WAITERS) == 0) {
+                if (!SyncBlock.INT.compareAndSet(block, STATE, c, c | WAITERS)) {
+                    continue;
+                }
+                c |= WAITERS;
+            }
+            Waiting.sleep(word, c, slice, remaining);
+            slice = Waiting.nextSlice(slice);
+        }
+    }
+
+    /** Readers may enter unless a writer holds the lock, or waits while readers hold it. */
+    private static boolean readable(int c) {
+        return (c & WRITE_LOCKED) == 0 && ((c & WRITER_WAITING) == 0 || (c & PID_MASK) == 0);
+    }
+
+    private int addReader(int c) {
+        if ((c & PID_MASK) == PID_MASK) {
+            throw new IllegalStateException(Messages.format("too many read holds", "location", where, "readers",
+                    PID_MASK));
+        }
+        // The first reader into a free lock drops a stale WRITER_WAITING (its writer may have died or
+        // given up); a writer still waiting sets it again when it wakes.
+        return (c & PID_MASK) == 0 ? (c & ~WRITER_WAITING) + 1 : c + 1;
+    }
+
+    /**
+     * Returns a read hold. The last reader out wakes waiting writers.
+     *
+     * @throws IllegalMonitorStateException if no read hold is outstanding
+     */
+    public void unlockRead() throws SyncException {
+        for (;;) {
+            int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+            check(c);
+            if ((c & WRITE_LOCKED) != 0 || (c & PID_MASK) == 0) {
+                throw new IllegalMonitorStateException(Messages.format("read lock not held", "location", where,
+                        "state", SyncBlock.hex(c)));
+            }
+            boolean last = (c & PID_MASK) == 1;
+            // The last reader wakes everyone, so it may drop WAITERS; sleepers set it again.
+            int n = last ? (c - 1) & ~WAITERS : c - 1;
+            // Release via the CAS: pairs with a writer's acquiring CAS.
+            if (SyncBlock.INT.compareAndSet(block, STATE, c, n)) {
+                if (last && (c & WAITERS) != 0) {
+                    Futex.wake(word, Integer.MAX_VALUE);
+                }
+                return;
+            }
+        }
+    }
+
+    // ---- write side ----------------------------------------------------------------------------
+
+    /** Takes the write lock, waiting without limit; see {@link SharedMutex#lock()}. */
+    public LockResult lockWrite() throws InterruptedException, SyncException {
+        try {
+            return lockWriteNanos(Waiting.FOREVER);
+        } catch (LockTimeoutException impossible) {
+            throw new AssertionError(impossible);
+        }
+    }
+
+    /**
+     * Takes the write lock, waiting at most {@code timeout}.
+     *
+     * @return {@link LockResult#OWNER_DIED} if the previous writer died holding it
+     * @throws LockTimeoutException naming the writer's PID, or the number of readers, still holding it
+     * @throws IllegalStateException if this thread already holds the write lock
+     */
+    public LockResult lockWrite(Duration timeout) throws InterruptedException, LockTimeoutException, SyncException {
+        return lockWriteNanos(Waiting.timeoutNanos(timeout));
+    }
+
+    private LockResult lockWriteNanos(long timeoutNanos)
+            throws InterruptedException, LockTimeoutException, SyncException {
+        if (SyncBlock.INT.compareAndSet(block, STATE, 0, WRITE_LOCKED | MY_PID)) {
+            setOwner();
+            return LockResult.ACQUIRED;
+        }
+        Waiting.checkInterrupt();
+        long deadline = Waiting.deadline(timeoutNanos);
+        int spins = Waiting.SPINNING;
+        long spinStart = System.nanoTime();
+        long slice = Waiting.MIN_SLICE_NANOS;
+        boolean slept = false;
+        boolean checkHolder = false;
+        long lastHolderCheck = System.nanoTime() - Waiting.HOLDER_CHECK_NANOS;
+        boolean checkedOwnership = false;
+        try {
+            for (;;) {
+                int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+                check(c);
+                if ((c & WRITE_LOCKED) == 0 && (c & PID_MASK) == 0) {
+                    int n = WRITE_LOCKED | MY_PID | ((slept || (c & WAITERS) != 0) ? WAITERS : 0);
+                    if (SyncBlock.INT.compareAndSet(block, STATE, c, n)) {
+                        setOwner();
+                        return LockResult.ACQUIRED;
+                    }
+                    continue;
+                }
+                if ((c & WRITE_LOCKED) != 0) {
+                    if (!checkedOwnership) {
+                        checkedOwnership = true;
+                        if (writeHeldByCurrentThread(c)) {
+                            throw new IllegalStateException(Messages.format(
+                                    "write lock already held by this thread; it is not reentrant", "location", where));
+                        }
+                    }
+                    if (checkHolder) {
+                        lastHolderCheck = System.nanoTime();
+                    }
+                    if (checkHolder && !writerAlive(c)) {
+                        int n = WRITE_LOCKED | MY_PID | OWNER_DIED | ((slept || (c & WAITERS) != 0) ? WAITERS : 0);
+                        if (SyncBlock.INT.compareAndSet(block, STATE, c, n)) {
+                            setOwner();
+                            return LockResult.OWNER_DIED;
+                        }
+                        continue;
+                    }
+                }
+                checkHolder = false;
+                if (spins > 0) {
+                    spins = Waiting.spin(spins, spinStart);
+                    continue;
+                }
+                long remaining = Waiting.remaining(timeoutNanos, deadline);
+                if (remaining == 0) {
+                    throw timeout("write lock timed out", c, timeoutNanos);
+                }
+                int want = c | WAITERS | ((c & WRITE_LOCKED) == 0 ? WRITER_WAITING : 0);
+                if (want != c) {
+                    if (!SyncBlock.INT.compareAndSet(block, STATE, c, want)) {
+                        continue;
+                    }
+                    c = want;
+                }
+                checkHolder = Waiting.holderCheckDue(Waiting.sleep(word, c, slice, remaining), lastHolderCheck);
+                slept = true;
+                slice = Waiting.nextSlice(slice);
+            }
+        } catch (LockTimeoutException | InterruptedException e) {
+            withdrawWriterPreference();
+            throw e;
+        }
+    }
+
+    /** A writer that gives up drops WRITER_WAITING and wakes everyone; other waiting writers set it again. */
+    private void withdrawWriterPreference() {
+        for (;;) {
+            int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+            if ((c & WRITER_WAITING) == 0 || (c & ~VALID) != 0) {
+                return;
+            }
+            if (SyncBlock.INT.compareAndSet(block, STATE, c, c & ~WRITER_WAITING)) {
+                if ((c & WAITERS) != 0) {
+                    Futex.wake(word, Integer.MAX_VALUE);
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * Releases the write lock and wakes every waiter. After {@link LockResult#OWNER_DIED} without
+     * {@link #markConsistent()}, the lock becomes not recoverable.
+     *
+     * @throws IllegalMonitorStateException if the current thread does not hold the write lock
+     */
+    public void unlockWrite() {
+        int c = (int) SyncBlock.INT.getOpaque(block, STATE);
+        if (!writeHeldByCurrentThread(c)) {
+            throw new IllegalMonitorStateException(Messages.format("write lock not held by this thread", "location",
+                    where, "state", SyncBlock.hex(c)));
+        }
+        SyncBlock.LONG.setOpaque(block, OWNER_PID, 0L);
+        // Release: pairs with the acquiring CAS of the next reader or writer.
+        int prev = (int) SyncBlock.INT.getAndSet(block, STATE, (c & OWNER_DIED) != 0 ? NOT_RECOVERABLE : 0);
+        if ((prev & WAITERS) != 0 || (prev & OWNER_DIED) != 0) {
+            Futex.wake(word, Integer.MAX_VALUE);
+        }
+    }
+
+    /** Declares the data repaired after {@link LockResult#OWNER_DIED}; see {@link SharedMutex#markConsistent()}. */
+    public void markConsistent() {
+        for (;;) {
+            int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+            if (!writeHeldByCurrentThread(c)) {
+                throw new IllegalMonitorStateException(Messages.format("write lock not held by this thread",
+                        "location", where));
+            }
+            if ((c & OWNER_DIED) == 0 || SyncBlock.INT.compareAndSet(block, STATE, c, c & ~OWNER_DIED)) {
+                return;
+            }
+        }
+    }
+
+    // ---- queries -------------------------------------------------------------------------------
+
+    /** The writer's PID as the lock word says it (untrusted), or empty when no writer holds it. */
+    public OptionalLong writerPid() {
+        int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+        return (c & WRITE_LOCKED) != 0 && c != NOT_RECOVERABLE ? OptionalLong.of(c & PID_MASK) : OptionalLong.empty();
+    }
+
+    /** Read holds outstanding now. */
+    public int readers() {
+        int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+        return (c & WRITE_LOCKED) != 0 || c == NOT_RECOVERABLE ? 0 : c & PID_MASK;
+    }
+
+    public boolean isWriteHeldByCurrentThread() {
+        return writeHeldByCurrentThread((int) SyncBlock.INT.getVolatile(block, STATE));
+    }
+
+    public boolean created() {
+        return created;
+    }
+
+    public MemorySegment segment() {
+        return block;
+    }
+
+    @Override
+    public void close() {
+        if (view != null) {
+            view.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return Messages.format("SharedReadWriteLock", "location", where, "state",
+                SyncBlock.hex((int) SyncBlock.INT.getVolatile(block, STATE)));
+    }
+
+    // ---- internals -----------------------------------------------------------------------------
+
+    private void setOwner() {
+        SyncBlock.LONG.setOpaque(block, OWNER_START, MY_START);
+        SyncBlock.LONG.setOpaque(block, OWNER_TOKEN, Thread.currentThread().threadId());
+        // Release: pairs with the acquire load of ownerPid in Owners.alive.
+        SyncBlock.LONG.setRelease(block, OWNER_PID, (long) MY_PID);
+    }
+
+    private boolean writeHeldByCurrentThread(int c) {
+        return (c & WRITE_LOCKED) != 0 && (c & PID_MASK) == MY_PID && (c & ~VALID) == 0
+                && (long) SyncBlock.LONG.getAcquire(block, OWNER_PID) == MY_PID
+                && (long) SyncBlock.LONG.getOpaque(block, OWNER_START) == MY_START
+                && (long) SyncBlock.LONG.getOpaque(block, OWNER_TOKEN) == Thread.currentThread().threadId();
+    }
+
+    private boolean writerAlive(int c) {
+        return Owners.alive(block, c & PID_MASK, OWNER_PID, OWNER_START);
+    }
+
+    private LockTimeoutException timeout(String what, int c, long timeoutNanos) {
+        if ((c & WRITE_LOCKED) != 0) {
+            int pid = c & PID_MASK;
+            return new LockTimeoutException(Messages.format(what, "location", where, "holderPid", pid, "holderAlive",
+                    writerAlive(c), "timeoutMillis", timeoutNanos / 1_000_000), pid);
+        }
+        return new LockTimeoutException(Messages.format(what, "location", where, "readers", c & PID_MASK,
+                "writerWaiting", (c & WRITER_WAITING) != 0, "timeoutMillis", timeoutNanos / 1_000_000), 0);
+    }
+
+    private void check(int c) throws SyncException {
+        if (c == NOT_RECOVERABLE) {
+            throw new NotRecoverableException(Messages.format(
+                    "read-write lock not recoverable: a writer died and the next one unlocked without markConsistent()",
+                    "location", where));
+        }
+        boolean writeLocked = (c & WRITE_LOCKED) != 0;
+        if ((c & ~VALID) != 0 || (writeLocked && (c & PID_MASK) == 0) || (!writeLocked && (c & OWNER_DIED) != 0)) {
+            throw new CorruptStateException(Messages.format("read-write lock state word is corrupt", "location",
+                    where, "state", SyncBlock.hex(c)), c);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/**
+ * Synchronization between processes in shared memory: {@link org.shm4j.sync.SharedMutex},
+ * {@link org.shm4j.sync.SharedReadWriteLock}, {@link org.shm4j.sync.SharedEvent} (manual- and
+ * auto-reset) and {@link org.shm4j.sync.SharedSemaphore}, plus
+ * {@link org.shm4j.sync.SyncWait#awaitAny} to wait for the first of several events and semaphores.
+ *
+ * <h2>Placement</h2>
+ * Each object is a small block (see {@link org.shm4j.sync.SyncLayout} for the bytes). It lives
+ * either inside any segment the caller maps, at an 8-byte-aligned offset
+ * ({@code create / open / openOrCreate(MemorySegment)}), or alone in a small named object, like a
+ * Windows named mutex or event ({@code create / open / openOrCreate(String name)}, with the same
+ * create / open / open-or-create semantics as {@link org.shm4j.SharedMemory}).
+ *
+ * <h2>Owners</h2>
+ * A lock's owner is a Java thread (platform or virtual) of a process. The process is the PID
+ * together with its start time (field 22 of {@code /proc/<pid>/stat}), so a recycled PID is never
+ * taken for the holder; the thread is its {@link java.lang.Thread#threadId()}, which a virtual
+ * thread keeps when it moves between carriers. Locks are not reentrant.
+ *
+ * <h2>Threading</h2>
+ * All objects are thread-safe. Waits spin for 5 us (measured with {@code System.nanoTime()}; the
+ * CPU is yielded once, 1 us in, so a peer just woken on our CPU can answer), then sleep in
+ * {@code futex} in slices of
+ * 1 to 20 ms (platform threads) or park for 50 us to 1 ms (virtual threads, which never sleep in a
+ * native call, so a waiting virtual thread does not pin its carrier). Every wait has a timeout
+ * variant, every wait is interruptible (noticed within one slice), and none spins forever on a
+ * value it does not understand: a corrupt word is a {@link org.shm4j.sync.CorruptStateException}.
+ *
+ * <h2>Memory-ordering protocol</h2>
+ * All shared words are accessed through {@code VarHandle}s on the mapped segment; on x86-64 and
+ * AArch64 these are the same instructions C's {@code __atomic} builtins use, so the protocol holds
+ * between processes and languages (see {@code shm4j-core/src/test/c/shm4j_mutex.h}).
+ * <ol>
+ * <li><b>Publication of a block.</b> The creator claims the magic word with a CAS from 0 to
+ *     {@code BUILDING}, writes header and body with plain stores, then stores {@code MAGIC} with
+ *     <em>release</em>. Openers load the magic with <em>acquire</em>; if they see {@code MAGIC}
+ *     they see the whole block. Zero or {@code BUILDING} for longer than 2 s means the creator
+ *     died half-way: {@link org.shm4j.sync.SyncFormatException}.</li>
+ * <li><b>Lock acquire / release.</b> Every acquisition of a mutex, write lock, read hold or permit
+ *     is a successful CAS on the 32-bit state word (volatile, so at least <em>acquire</em>); every
+ *     release is an atomic exchange or CAS on it (volatile, so at least <em>release</em>). Data
+ *     written under a lock is therefore visible to the next holder; data written before
+ *     {@code set()} / {@code release()} is visible to the waiter that consumes it. Releases are
+ *     atomic read-modify-writes, never plain stores, so a {@code WAITERS} bit set concurrently is
+ *     always seen and its sleeper woken.</li>
+ * <li><b>Sleeping.</b> A waiter sets the {@code WAITERS} bit with a CAS, then calls
+ *     {@code futex_wait(word, valueWithWaiters)}; the kernel sleeps only if the word still holds
+ *     that value, so a release that changed the word in between is never missed. A releaser wakes
+ *     when the value it replaced had {@code WAITERS}. A waiter that has slept takes the lock with
+ *     {@code WAITERS} set, since others may still sleep (Drepper's "mutex 3"). Semaphores and
+ *     auto-reset events clear the bit again when {@code futex_wake} found nobody: a waiter about
+ *     to sleep then sees the word change and retries.</li>
+ * <li><b>Owner record.</b> After its CAS the holder writes {@code ownerStartTicks} and
+ *     {@code ownerToken} (plain), then {@code ownerPid} with <em>release</em>; before releasing the
+ *     word it clears {@code ownerPid} and {@code ownerToken} (plain stores, ordered before the
+ *     releasing CAS, which is a full fence). A waiter loads {@code ownerPid} with <em>acquire</em> and
+ *     trusts the start time only when {@code ownerPid} equals the PID in the state word;
+ *     otherwise the holder is between its CAS and its record, and only the PID is checked.</li>
+ * <li><b>Death.</b> A waiter whose sleep slice ran out checks the holder in {@code /proc} (no
+ *     signal is ever sent to a PID read from memory; a zombie counts as dead). If it is dead, the
+ *     waiter CASes the exact word it judged to {@code myPid | OWNER_DIED | WAITERS}; one waiter
+ *     wins, the others see the new word. The winner gets {@link org.shm4j.sync.LockResult#OWNER_DIED};
+ *     unlocking without {@code markConsistent()} stores {@code NOT_RECOVERABLE} and wakes all.</li>
+ * <li><b>Crashes mid-operation.</b> Every state change is one atomic instruction, so a process
+ *     killed at any point leaves a state some live process can continue from: a killed waiter
+ *     at most leaves a stale {@code WAITERS} bit (costing one spurious wake); a killed releaser
+ *     between its update and its wake delays sleepers by at most one 20 ms slice.</li>
+ * </ol>
+ * These claims are checked in-process by the jcstress tests of module {@code shm4j-jcstress}
+ * and across processes by the kill tests of this package.
+ *
+ * <h2>Limits</h2>
+ * <ul>
+ * <li>All processes using a lock must share one PID namespace; a lock made in another is refused.</li>
+ * <li>A read hold is counted, not owned: a reader killed while holding one leaks it.</li>
+ * <li>A process killed between a successful lock CAS and writing its owner record, whose PID is
+ *     then reused by a live process before anyone checks, is taken for alive: waiters time out
+ *     naming that PID rather than steal (the safe direction).</li>
+ * </ul>
+ */
+package org.shm4j.sync;

@@ -1,0 +1,128 @@
+package org.shm4j.ring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.shm4j.testkit.NoLeaks;
+
+@ExtendWith(NoLeaks.class)
+@Timeout(60)
+class BroadcastRingTest {
+
+    @Test
+    void aLappedReceiverIsToldExactlyHowManyRecordsItLostAndContinuesWithWholeRecords() throws Exception {
+        try (Arena arena = Arena.ofConfined();
+             BroadcastRing ring = BroadcastRing.format(arena.allocate(BroadcastRing.requiredBytes(1024), 64), 1024)) {
+            BroadcastTransmitter tx = ring.transmitter();
+            BroadcastReceiver slow = ring.receiver();
+            BroadcastReceiver fast = ring.receiver();
+            List<Long> fastGot = new ArrayList<>();
+            for (long seq = 0; seq < 100; seq++) {
+                tx.transmit(1, Payloads.build(arena, 0, seq, 40)); // 64-byte records: 16 fit
+                fast.poll((t, p) -> fastGot.add(Payloads.sequence(p)));
+            }
+            assertThat(fastGot).hasSize(100);
+            List<Long> got = new ArrayList<>();
+            List<Long> losses = new ArrayList<>();
+            RecordHandler handler = new RecordHandler() {
+                @Override
+                public void onRecord(int typeId, MemorySegment payload) {
+                    Payloads.check(payload);
+                    got.add(Payloads.sequence(payload));
+                }
+
+                @Override
+                public void onLoss(long lostRecords) {
+                    losses.add(lostRecords);
+                }
+            };
+            slow.poll(handler);
+            // It resumes at the latest record (99) and lost 0..98.
+            assertThat(got).containsExactly(99L);
+            assertThat(losses).containsExactly(99L);
+            assertThat(slow.lostRecords()).isEqualTo(99);
+            assertThat(slow.laps()).isEqualTo(1);
+            tx.transmit(1, Payloads.build(arena, 0, 100, 40));
+            slow.poll(handler);
+            assertThat(got).containsExactly(99L, 100L);
+            assertThat(fast.lostRecords()).isZero();
+        }
+    }
+
+    @Test
+    void aReceiverThatFallsBehindLessThanTheCapacityLosesNothing() throws Exception {
+        try (Arena arena = Arena.ofConfined();
+             BroadcastRing ring = BroadcastRing.format(arena.allocate(BroadcastRing.requiredBytes(1024), 64), 1024)) {
+            BroadcastTransmitter tx = ring.transmitter();
+            BroadcastReceiver rx = ring.receiver();
+            for (long seq = 0; seq < 16; seq++) {
+                tx.transmit(1, Payloads.build(arena, 0, seq, 40));
+            }
+            List<Long> got = new ArrayList<>();
+            rx.poll((t, p) -> got.add(Payloads.sequence(p)));
+            assertThat(got).hasSize(16).first().isEqualTo(0L);
+            assertThat(rx.lostRecords()).isZero();
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void receiversRacingAFastTransmitterNeverSeeATornRecord() throws Exception {
+        try (Arena arena = Arena.ofShared();
+             BroadcastRing ring = BroadcastRing.format(arena.allocate(BroadcastRing.requiredBytes(2048), 64), 2048)) {
+            BroadcastTransmitter tx = ring.transmitter();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try (Arena local = Arena.ofConfined()) {
+                    java.util.SplittableRandom random = new java.util.SplittableRandom(1);
+                    MemorySegment buffer = local.allocate(ring.maxPayloadBytes());
+                    for (long seq = 0; !stop.get(); seq++) {
+                        MemorySegment p = buffer.asSlice(0, Payloads.MIN + random.nextInt(600));
+                        Payloads.fill(p, 0, seq);
+                        tx.transmit(1, p);
+                    }
+                }
+            });
+            try {
+                BroadcastReceiver rx = ring.receiver(WaitStrategy.busySpin());
+                AtomicReference<long[]> state = new AtomicReference<>(new long[] {-1, 0, 0});
+                long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                while (System.nanoTime() < deadline) {
+                    rx.poll(new RecordHandler() {
+                        @Override
+                        public void onRecord(int typeId, MemorySegment payload) {
+                            Payloads.check(payload);
+                            long[] s = state.get();
+                            long seq = Payloads.sequence(payload);
+                            assertThat(seq).isGreaterThan(s[0]);
+                            s[0] = seq;
+                            s[1]++;
+                        }
+
+                        @Override
+                        public void onLoss(long lostRecords) {
+                            state.get()[2] += lostRecords;
+                        }
+                    }, 100, Duration.ofMillis(10));
+                }
+                long[] s = state.get();
+                assertThat(s[1]).isPositive();
+                // Every sequence number is either delivered or reported lost, counting from the first one seen.
+                assertThat(s[1] + s[2]).isLessThanOrEqualTo(s[0] + 1);
+                assertThat(rx.lostRecords()).isEqualTo(s[2]);
+            } finally {
+                stop.set(true);
+                writer.join(10_000);
+            }
+        }
+    }
+}
