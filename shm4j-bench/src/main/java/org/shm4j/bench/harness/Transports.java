@@ -3,6 +3,8 @@ package org.shm4j.bench.harness;
 import java.util.List;
 import java.util.Optional;
 import org.shm4j.bench.transport.AgronaTransport;
+import org.shm4j.bench.transport.EventHandoffTransport;
+import org.shm4j.bench.transport.ShmRingTransport;
 import org.shm4j.bench.transport.ChronicleTransport;
 import org.shm4j.bench.transport.NativeTransport;
 import org.shm4j.bench.transport.PipeTransport;
@@ -40,6 +42,10 @@ public final class Transports {
             NativeTransport.spin(),
             NativeTransport.spscRing(),
             NativeTransport.futex(),
+            ShmRingTransport.spsc(ShmRingTransport.Wait.SPIN),
+            ShmRingTransport.spsc(ShmRingTransport.Wait.BLOCK),
+            ShmRingTransport.mpsc(ShmRingTransport.Wait.SPIN),
+            new EventHandoffTransport(),
             AgronaTransport.oneToOne(),
             AgronaTransport.manyToOne(),
             new ChronicleTransport(),

@@ -1,0 +1,186 @@
+package org.shm4j.bench.transport;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.shm4j.bench.harness.Channel;
+import org.shm4j.bench.harness.SegmentTransport;
+import org.shm4j.bench.harness.Spec;
+import org.shm4j.bench.harness.Waiter;
+import org.shm4j.ring.MessageRing;
+import org.shm4j.ring.MpscRing;
+import org.shm4j.ring.RecordHandler;
+import org.shm4j.ring.RingClaim;
+import org.shm4j.ring.RingConsumer;
+import org.shm4j.ring.RingProducer;
+import org.shm4j.ring.SpscRing;
+import org.shm4j.ring.WaitStrategy;
+
+/**
+ * shm4j's own rings ({@link SpscRing}, {@link MpscRing}), one per direction in one segment,
+ * spinning or blocking on the ring's futex. Producers write with the zero-copy claim/commit path;
+ * the consumer copies each record into the harness's buffer, as every other transport does.
+ */
+public final class ShmRingTransport extends SegmentTransport {
+    /** How the two sides wait. */
+    public enum Wait { SPIN, BLOCK }
+
+    private static final Duration BLOCK_SLICE = Duration.ofMillis(50);
+
+    private final boolean mpsc;
+    private final Wait wait;
+
+    private ShmRingTransport(String name, String description, boolean mpsc, Wait wait) {
+        super(name, description);
+        this.mpsc = mpsc;
+        this.wait = wait;
+    }
+
+    public static ShmRingTransport spsc(Wait wait) {
+        return new ShmRingTransport("shm4j-spsc-" + (wait == Wait.SPIN ? "spin" : "block"),
+                "shm4j SpscRing per direction, " + (wait == Wait.SPIN ? "busy-spinning" : "blocking (futex)")
+                        + " waits", false, wait);
+    }
+
+    public static ShmRingTransport mpsc(Wait wait) {
+        return new ShmRingTransport("shm4j-mpsc-" + (wait == Wait.SPIN ? "spin" : "block"),
+                "shm4j MpscRing per direction, " + (wait == Wait.SPIN ? "busy-spinning" : "blocking (futex)")
+                        + " waits, one producer per sending thread", true, wait);
+    }
+
+    @Override
+    public int maxProducers() {
+        return mpsc ? 4 : 1;
+    }
+
+    /** A power of two that holds several of the largest messages. */
+    private static long capacity(Spec spec) {
+        long want = Math.max(1L << 20, 8L * (spec.maxMessageBytes() + 64));
+        return Long.highestOneBit(want - 1) << 1;
+    }
+
+    @Override
+    protected long segmentBytes(Spec spec) {
+        return 2 * SpscRing.requiredBytes(capacity(spec));
+    }
+
+    @Override
+    protected Channel harnessSide(MemorySegment memory, Spec spec, Waiter waiter) {
+        long half = SpscRing.requiredBytes(capacity(spec));
+        MessageRing out = format(memory.asSlice(0, half), capacity(spec));
+        MessageRing in = format(memory.asSlice(half, half), capacity(spec));
+        return new RingChannel(out, in, waiter);
+    }
+
+    @Override
+    protected Channel peerSide(MemorySegment memory, Spec spec, Waiter waiter) throws IOException {
+        long half = SpscRing.requiredBytes(capacity(spec));
+        MessageRing in = attach(memory.asSlice(0, half));
+        MessageRing out = attach(memory.asSlice(half, half));
+        return new RingChannel(out, in, waiter);
+    }
+
+    private MessageRing format(MemorySegment memory, long capacity) {
+        return mpsc ? MpscRing.format(memory, capacity) : SpscRing.format(memory, capacity);
+    }
+
+    private MessageRing attach(MemorySegment memory) throws IOException {
+        return mpsc ? MpscRing.attach(memory) : SpscRing.attach(memory);
+    }
+
+    private WaitStrategy strategy() {
+        return wait == Wait.SPIN ? WaitStrategy.busySpin() : WaitStrategy.blocking();
+    }
+
+    /** One ring out, one ring in; a producer per sending thread, one consumer. */
+    private final class RingChannel implements Channel, RecordHandler {
+        private final MessageRing out;
+        private final MessageRing in;
+        private final Waiter waiter;
+        private final List<RingProducer> producers = new CopyOnWriteArrayList<>();
+        private final ThreadLocal<RingProducer> producer;
+        private RingConsumer consumer;
+        private MemorySegment target;
+        private int received;
+
+        RingChannel(MessageRing out, MessageRing in, Waiter waiter) {
+            this.out = out;
+            this.in = in;
+            this.waiter = waiter;
+            this.producer = ThreadLocal.withInitial(() -> {
+                try {
+                    RingProducer p = out.producer(strategy());
+                    producers.add(p);
+                    return p;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+
+        @Override
+        public void send(MemorySegment source, int length) throws IOException {
+            RingProducer p;
+            try {
+                p = producer.get();
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
+            RingClaim claim;
+            while ((claim = p.tryClaim(1, length)) == null) {
+                if (wait == Wait.SPIN) {
+                    waiter.spin();
+                } else {
+                    waiter.check();
+                    Thread.onSpinWait();
+                }
+            }
+            MemorySegment.copy(source, 0, claim.segment(), 0, length);
+            claim.commit();
+        }
+
+        @Override
+        public int receive(MemorySegment target) throws IOException {
+            if (consumer == null) {
+                consumer = in.consumer(strategy(), Duration.ofSeconds(5));
+            }
+            this.target = target;
+            this.received = -1;
+            if (wait == Wait.SPIN) {
+                while (consumer.poll(this, 1) == 0) {
+                    waiter.spin();
+                }
+            } else {
+                try {
+                    while (consumer.poll(this, 1, BLOCK_SLICE) == 0) {
+                        waiter.check();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while receiving", e);
+                }
+            }
+            return received;
+        }
+
+        @Override
+        public void onRecord(int typeId, MemorySegment payload) {
+            MemorySegment.copy(payload, 0, target, 0, payload.byteSize());
+            received = (int) payload.byteSize();
+        }
+
+        @Override
+        public void close() {
+            for (RingProducer p : producers) {
+                p.close();
+            }
+            if (consumer != null) {
+                consumer.close();
+            }
+            out.close();
+            in.close();
+        }
+    }
+}
