@@ -203,36 +203,7 @@ public final class SharedEvent implements Waitable, AutoCloseable {
     }
 
     boolean awaitNanos(long timeoutNanos) throws InterruptedException, CorruptStateException {
-        if (tryConsume()) {
-            return true;
-        }
-        Waiting.checkInterrupt();
-        long deadline = Waiting.deadline(timeoutNanos);
-        int spins = Waiting.SPINNING;
-        long spinStart = System.nanoTime();
-        long slice = Waiting.MIN_SLICE_NANOS;
-        for (;;) {
-            if (tryConsume()) {
-                return true;
-            }
-            if (spins > 0) {
-                spins = Waiting.spin(spins, spinStart);
-                continue;
-            }
-            long remaining = Waiting.remaining(timeoutNanos, deadline);
-            if (remaining == 0) {
-                return false;
-            }
-            int c = (int) SyncBlock.INT.getVolatile(block, STATE);
-            if ((c & SIGNALED) != 0) {
-                continue;
-            }
-            if ((c & EVENT_WAITERS) == 0 && !SyncBlock.INT.compareAndSet(block, STATE, c, c | EVENT_WAITERS)) {
-                continue;
-            }
-            Waiting.sleep(word, c | EVENT_WAITERS, slice, remaining);
-            slice = Waiting.nextSlice(slice);
-        }
+        return Waiting.takeOrSleep(this, block, word, SIGNALED, EVENT_WAITERS, timeoutNanos);
     }
 
     /** Takes the event if set: reads it (manual) or clears it with a CAS (auto); both acquire. */

@@ -169,36 +169,7 @@ public final class SharedSemaphore implements Waitable, AutoCloseable {
     }
 
     boolean acquireNanos(long timeoutNanos) throws InterruptedException, CorruptStateException {
-        if (tryAcquire()) {
-            return true;
-        }
-        Waiting.checkInterrupt();
-        long deadline = Waiting.deadline(timeoutNanos);
-        int spins = Waiting.SPINNING;
-        long spinStart = System.nanoTime();
-        long slice = Waiting.MIN_SLICE_NANOS;
-        for (;;) {
-            if (tryAcquire()) {
-                return true;
-            }
-            if (spins > 0) {
-                spins = Waiting.spin(spins, spinStart);
-                continue;
-            }
-            long remaining = Waiting.remaining(timeoutNanos, deadline);
-            if (remaining == 0) {
-                return false;
-            }
-            int c = (int) SyncBlock.INT.getVolatile(block, STATE);
-            if (count(c) != 0) {
-                continue;
-            }
-            if ((c & SEMAPHORE_WAITERS) == 0 && !SyncBlock.INT.compareAndSet(block, STATE, c, c | SEMAPHORE_WAITERS)) {
-                continue;
-            }
-            Waiting.sleep(word, c | SEMAPHORE_WAITERS, slice, remaining);
-            slice = Waiting.nextSlice(slice);
-        }
+        return Waiting.takeOrSleep(this, block, word, SEMAPHORE_COUNT_MASK, SEMAPHORE_WAITERS, timeoutNanos);
     }
 
     /** Returns one permit; see {@link #release(int)}. */

@@ -129,4 +129,52 @@ final class Waiting {
     static long nextSlice(long slice) {
         return Math.min(slice * 2, MAX_SLICE_NANOS);
     }
+
+    /**
+     * The wait loop of events and semaphores: take the object if it is signaled, spin briefly,
+     * then set the waiters bit and sleep on the state word until the deadline. A setter or releaser
+     * that sees the waiters bit wakes the word; {@code available} bits set in the state mean there
+     * is something to take (a signal, a permit), so the loop tries again instead of sleeping.
+     *
+     * @param block the object's block; its state word is at {@link SyncLayout#STATE_OFFSET}
+     * @param word the state word as a 4-byte slice, for the futex
+     * @param availableMask state bits that, when any is set, mean {@code target.tryTake()} may succeed
+     * @param waitersBit the state bit that tells setters someone may sleep
+     * @return true once taken; false on timeout
+     */
+    static boolean takeOrSleep(Waitable target, MemorySegment block, MemorySegment word, int availableMask,
+            int waitersBit, long timeoutNanos) throws InterruptedException, CorruptStateException {
+        if (target.tryTake()) {
+            return true;
+        }
+        checkInterrupt();
+        long deadline = deadline(timeoutNanos);
+        int spins = SPINNING;
+        long spinStart = System.nanoTime();
+        long slice = MIN_SLICE_NANOS;
+        for (;;) {
+            if (target.tryTake()) {
+                return true;
+            }
+            if (spins > 0) {
+                spins = spin(spins, spinStart);
+                continue;
+            }
+            long remaining = remaining(timeoutNanos, deadline);
+            if (remaining == 0) {
+                return false;
+            }
+            int c = (int) SyncBlock.INT.getVolatile(block, SyncLayout.STATE_OFFSET);
+            if ((c & availableMask) != 0) {
+                continue;
+            }
+            // The bit is set before sleeping on the value that carries it: a setter's exchange
+            // that follows sees it and wakes us, or changes the word so the futex wait returns at once.
+            if ((c & waitersBit) == 0 && !SyncBlock.INT.compareAndSet(block, SyncLayout.STATE_OFFSET, c, c | waitersBit)) {
+                continue;
+            }
+            sleep(word, c | waitersBit, slice, remaining);
+            slice = nextSlice(slice);
+        }
+    }
 }
