@@ -29,6 +29,7 @@ public final class BroadcastReceiver implements AutoCloseable {
     private final int maxPayload;
     private final WaitStrategy wait;
     private final Waits.Condition readable = this::readable;
+    private final Waits.Sleep sleepForData = this::sleepForData;
     private MemorySegment scratch;
     private long cursor;
     private long nextSequence;
@@ -190,38 +191,17 @@ public final class BroadcastReceiver implements AutoCloseable {
             return n;
         }
         long begin = System.nanoTime();
-        for (int idle = 0; ; idle++) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            long left = timeoutNanos - (System.nanoTime() - begin);
-            if (left <= 0) {
-                return 0;
-            }
-            switch (wait) {
-                case WaitStrategy.BusySpin b -> WaitStrategy.BusySpin.spin(idle);
-                case WaitStrategy.SpinThenYield s -> {
-                    if (idle < s.spins()) {
-                        Thread.onSpinWait();
-                    } else {
-                        Thread.yield();
-                    }
-                }
-                case WaitStrategy.Blocking b -> {
-                    if (idle < b.spins()) {
-                        Thread.onSpinWait();
-                    } else {
-                        long cap = idle == b.spins() ? Waits.RECHECK_NANOS : Waits.MAX_SLEEP_NANOS;
-                        Waits.sleep(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal, readable,
-                                Math.min(left, cap));
-                    }
-                }
-            }
+        for (int idle = 0; Waits.pause(wait, idle, begin, timeoutNanos, sleepForData); idle++) {
             n = poll(handler, limit);
             if (n > 0) {
                 return n;
             }
         }
+        return 0;
+    }
+
+    private void sleepForData(long maxNanos) {
+        Waits.sleep(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal, readable, maxNanos);
     }
 
     /** Moves to the latest whole record; the loss is reported when that record is delivered. */

@@ -46,12 +46,15 @@ public final class RingConsumer implements AutoCloseable {
     private final WaitStrategy wait;
     private final long skipTimeoutNanos;
     private final Waits.Condition readable = this::readable;
+    private final Waits.Sleep sleepForData = this::sleepForData;
 
     private long head;
     private long messagesRead;
     private long payloadBytesRead;
     private long skippedRecords;
     private long skippedBytes;
+    /** The handler of the timed poll in progress: told of skips found while sleeping. */
+    private RecordHandler waitingHandler;
     private int emptyPolls;
     private boolean stuck;
     private long stuckPosition;
@@ -207,40 +210,26 @@ public final class RingConsumer implements AutoCloseable {
             return n;
         }
         long begin = System.nanoTime();
-        for (int idle = 0; ; idle++) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            long left = timeoutNanos - (System.nanoTime() - begin);
-            if (left <= 0) {
-                return 0;
-            }
-            switch (wait) {
-                case WaitStrategy.BusySpin b -> WaitStrategy.BusySpin.spin(idle);
-                case WaitStrategy.SpinThenYield s -> {
-                    if (idle < s.spins()) {
-                        Thread.onSpinWait();
-                    } else {
-                        Thread.yield();
-                    }
-                }
-                case WaitStrategy.Blocking b -> {
-                    if (idle < b.spins()) {
-                        Thread.onSpinWait();
-                    } else {
-                        long untilSkip = untilSkip(handler);
-                        if (untilSkip > 0) {
-                            long cap = idle == b.spins() ? Waits.RECHECK_NANOS : Waits.MAX_SLEEP_NANOS;
-                            Waits.sleep(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal, readable,
-                                    Math.min(Math.min(left, cap), untilSkip));
-                        }
-                    }
+        waitingHandler = handler;
+        try {
+            for (int idle = 0; Waits.pause(wait, idle, begin, timeoutNanos, sleepForData); idle++) {
+                n = poll(handler, limit);
+                if (n > 0) {
+                    return n;
                 }
             }
-            n = poll(handler, limit);
-            if (n > 0) {
-                return n;
-            }
+            return 0;
+        } finally {
+            waitingHandler = null;
+        }
+    }
+
+    /** Sleeps until a record comes, but not past the time when a blocked head is to be skipped. */
+    private void sleepForData(long maxNanos) {
+        long untilSkip = untilSkip(waitingHandler);
+        if (untilSkip > 0) {
+            Waits.sleep(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal, readable,
+                    Math.min(maxNanos, untilSkip));
         }
     }
 

@@ -40,6 +40,7 @@ public final class RingProducer implements AutoCloseable {
     private final WaitStrategy wait;
     private final RingClaim claim;
     private final Waits.Condition spaceForPending = this::spaceForPending;
+    private final Waits.Sleep sleepForSpace = this::sleepForSpace;
 
     private long tail;
     private long headCache;
@@ -318,36 +319,14 @@ public final class RingProducer implements AutoCloseable {
         return t + required - h <= capacity;
     }
 
-    /** One idle step; false once the timeout has passed. */
+    /** One idle step waiting for room for {@code length} payload bytes; false once the timeout has passed. */
     private boolean pause(int length, int idle, long begin, long timeoutNanos) throws InterruptedException {
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        long left = timeoutNanos - (System.nanoTime() - begin);
-        if (left <= 0) {
-            return false;
-        }
-        switch (wait) {
-            case WaitStrategy.BusySpin b -> WaitStrategy.BusySpin.spin(idle);
-            case WaitStrategy.SpinThenYield s -> {
-                if (idle < s.spins()) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                }
-            }
-            case WaitStrategy.Blocking b -> {
-                if (idle < b.spins()) {
-                    Thread.onSpinWait();
-                } else {
-                    pendingLength = length;
-                    long cap = idle == b.spins() ? Waits.RECHECK_NANOS : Waits.MAX_SLEEP_NANOS;
-                    Waits.sleep(header, SPACE_SIGNAL_OFFSET, SPACE_WAITERS_OFFSET, ring.spaceSignal,
-                            spaceForPending, Math.min(left, cap));
-                }
-            }
-        }
-        return true;
+        pendingLength = length;
+        return Waits.pause(wait, idle, begin, timeoutNanos, sleepForSpace);
+    }
+
+    private void sleepForSpace(long maxNanos) {
+        Waits.sleep(header, SPACE_SIGNAL_OFFSET, SPACE_WAITERS_OFFSET, ring.spaceSignal, spaceForPending, maxNanos);
     }
 
     private int checkWrite(int typeId, long length) {

@@ -30,6 +30,49 @@ final class Waits {
         boolean ready();
     }
 
+    /** The kernel sleep of a blocking wait, for at most {@code maxNanos}. */
+    interface Sleep {
+        void sleep(long maxNanos);
+    }
+
+    /**
+     * One idle step of a timed wait with {@code wait}: spin, yield or {@code sleep}, as the
+     * strategy says for the {@code idle}-th step since {@code begin}.
+     *
+     * @return false once {@code timeoutNanos} have passed since {@code begin}
+     * @throws InterruptedException if the thread is interrupted
+     */
+    static boolean pause(WaitStrategy wait, int idle, long begin, long timeoutNanos, Sleep sleep)
+            throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        long left = timeoutNanos - (System.nanoTime() - begin);
+        if (left <= 0) {
+            return false;
+        }
+        switch (wait) {
+            case WaitStrategy.BusySpin b -> WaitStrategy.BusySpin.spin(idle);
+            case WaitStrategy.SpinThenYield s -> {
+                if (idle < s.spins()) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+            case WaitStrategy.Blocking b -> {
+                if (idle < b.spins()) {
+                    Thread.onSpinWait();
+                } else {
+                    // The first sleep is short: it covers a publication missed through the
+                    // store-buffer race described above.
+                    sleep.sleep(Math.min(left, idle == b.spins() ? RECHECK_NANOS : MAX_SLEEP_NANOS));
+                }
+            }
+        }
+        return true;
+    }
+
     /**
      * Sleeps on {@code signal} for at most {@code maxNanos} unless {@code condition} holds after
      * registering in the waiters count at {@code waitersOffset}.
