@@ -118,6 +118,8 @@
  * may see them from slightly different instants. Role words (producer, consumer, slots) change only
  * by CAS.</li>
  * </ol>
+ * Each claim above has jcstress tests in {@code shm4j-jcstress} (package
+ * {@code org.shm4j.jcstress.ring}; {@code docs/ring.md} lists which test checks which claim).
  *
  * <h2>Untrusted memory</h2>
  * Every value read from the ring (positions, lengths, type ids, states, header fields) is read once

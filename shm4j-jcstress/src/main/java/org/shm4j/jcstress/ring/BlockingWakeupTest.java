@@ -1,0 +1,59 @@
+package org.shm4j.jcstress.ring;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.III_Result;
+import org.shm4j.ring.RingConsumer;
+import org.shm4j.ring.RingProducer;
+import org.shm4j.ring.SpscRing;
+import org.shm4j.ring.WaitStrategy;
+
+/**
+ * Claim 8 (blocking waits): a consumer that goes to sleep on the ring's futex while a record is
+ * published is woken, or finds the record at the latest when its first sleep (capped at 1 ms) ends:
+ * the publisher's unfenced read of the waiters count may miss the registration, so the cap is what
+ * bounds the delay.
+ */
+@JCStressTest
+@Description("A consumer blocking at once (no spins) with a 5 s timeout races an offer. Fails if a wake-up could be"
+        + " lost and not made up by the 1 ms first sleep (the waiter would sleep a whole second or to the timeout),"
+        + " or if the waiter did not register before re-checking the ring.")
+@Outcome(id = "1, 42, 0", expect = ACCEPTABLE, desc = "delivered well within the timeout")
+@Outcome(id = "1, 42, 1", expect = FORBIDDEN, desc = "delivered after half a second or more: a lost wake-up")
+@Outcome(expect = FORBIDDEN, desc = "timed out, or torn")
+@State
+public class BlockingWakeupTest {
+    /** A lost wake-up not caught by the 1 ms cap shows as a sleep of a second (the longest sleep) or more. */
+    private static final long LATE_NANOS = 500_000_000L;
+    private final SpscRing ring = Rings.spsc(0);
+    private final RingProducer producer = Rings.producer(ring);
+    private final RingConsumer consumer = Rings.consumer(ring, WaitStrategy.blocking(0), Rings.NO_SKIP);
+    private final MemorySegment payload = Payload.of(42);
+    private final Tally tally = new Tally();
+
+    @Actor
+    public void producer() {
+        producer.offer(Payload.TYPE, payload);
+    }
+
+    @Actor
+    public void consumer(III_Result r) {
+        long begin = System.nanoTime();
+        try {
+            r.r1 = consumer.poll(tally, 1, Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Rings.unchecked(e);
+        }
+        r.r2 = tally.value();
+        r.r3 = System.nanoTime() - begin >= LATE_NANOS ? 1 : 0;
+    }
+}
