@@ -104,26 +104,51 @@ public record RingStats(RingType type, long capacityBytes, long headPosition, lo
         }
     }
 
+    /** Sums of the MPSC counters taken before giving up on a stable one (producers leaving all the time). */
+    private static final int MAX_SUM_ATTEMPTS = 16;
+
     static RingStats snapshot(MemorySegment header, RingType type, long capacity) {
-        // Opaque loads: no ordering is needed between counters, only fresh values.
+        // Opaque loads: no ordering is needed between these counters, only fresh values (the MPSC sum
+        // below is the exception).
         long tail = (long) LONG.getOpaque(header, TAIL_OFFSET);
         long start = header.get(java.lang.foreign.ValueLayout.JAVA_LONG, START_POSITION_OFFSET);
         long head = type == RingType.BROADCAST ? tail - Math.min(capacity, tail - start)
                 : (long) LONG.getOpaque(header, HEAD_OFFSET);
-        long messagesWritten = (long) LONG.getOpaque(header, MESSAGES_WRITTEN_OFFSET);
-        long bytesWritten = (long) LONG.getOpaque(header, PAYLOAD_BYTES_WRITTEN_OFFSET);
+        long messagesWritten;
+        long bytesWritten;
         List<RingPeer> producers = new ArrayList<>();
         if (type == RingType.MPSC) {
-            for (int i = 0; i < SLOT_COUNT; i++) {
-                long slot = SLOTS_OFFSET + i * SLOT_LENGTH;
-                long id = (long) LONG.getOpaque(header, slot + SLOT_IDENTITY);
-                messagesWritten += (long) LONG.getOpaque(header, slot + SLOT_MESSAGES);
-                bytesWritten += (long) LONG.getOpaque(header, slot + SLOT_BYTES);
-                if (id != 0) {
-                    producers.add(RingPeer.of(id));
+            // A departing producer zeroes its slot, then adds its counts to the totals
+            // (RingProducer.retire, both atomic). A sum that read the zeroed slot but totals from
+            // before the add would miss those counts and make messagesWritten go backwards, so the
+            // sum is taken again when the totals moved meanwhile. Acquire loads keep the reads in
+            // this order: totals, slots, totals.
+            long totalMessages = (long) LONG.getAcquire(header, MESSAGES_WRITTEN_OFFSET);
+            long totalBytes = (long) LONG.getAcquire(header, PAYLOAD_BYTES_WRITTEN_OFFSET);
+            for (int attempt = 1; ; attempt++) {
+                messagesWritten = totalMessages;
+                bytesWritten = totalBytes;
+                producers.clear();
+                for (int i = 0; i < SLOT_COUNT; i++) {
+                    long slot = SLOTS_OFFSET + i * SLOT_LENGTH;
+                    long id = (long) LONG.getAcquire(header, slot + SLOT_IDENTITY);
+                    messagesWritten += (long) LONG.getAcquire(header, slot + SLOT_MESSAGES);
+                    bytesWritten += (long) LONG.getAcquire(header, slot + SLOT_BYTES);
+                    if (id != 0) {
+                        producers.add(RingPeer.of(id));
+                    }
                 }
+                long messagesAfter = (long) LONG.getAcquire(header, MESSAGES_WRITTEN_OFFSET);
+                long bytesAfter = (long) LONG.getAcquire(header, PAYLOAD_BYTES_WRITTEN_OFFSET);
+                if ((messagesAfter == totalMessages && bytesAfter == totalBytes) || attempt == MAX_SUM_ATTEMPTS) {
+                    break;
+                }
+                totalMessages = messagesAfter;
+                totalBytes = bytesAfter;
             }
         } else {
+            messagesWritten = (long) LONG.getOpaque(header, MESSAGES_WRITTEN_OFFSET);
+            bytesWritten = (long) LONG.getOpaque(header, PAYLOAD_BYTES_WRITTEN_OFFSET);
             RingPeer p = RingPeer.of((long) LONG.getOpaque(header, PRODUCER_IDENTITY_OFFSET));
             if (p != null) {
                 producers.add(p);

@@ -198,6 +198,51 @@ class MessageRingTest {
     }
 
     @Test
+    @Timeout(60)
+    void mpscMessagesWrittenNeverGoesBackwardsWhileProducersComeAndGo() throws Exception {
+        try (Arena arena = Arena.ofShared();
+             MpscRing ring = MpscRing.format(arena.allocate(MpscRing.requiredBytes(1 << 16), 64), 1 << 16)) {
+            MemorySegment payload = arena.allocate(8);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            // Idle producers hold the first slots, so a snapshot spends a while summing slots before
+            // it reaches the churning one: the window in which a departure could be missed.
+            List<RingProducer> idle = new ArrayList<>();
+            for (int i = 0; i < 48; i++) {
+                idle.add(ring.producer());
+            }
+            // Each producer writes one record and leaves: its slot's count moves into the totals.
+            Thread churn = Thread.ofPlatform().start(() -> {
+                try (RingConsumer consumer = ring.consumer()) {
+                    long deadline = System.nanoTime() + 1_500_000_000L;
+                    while (System.nanoTime() < deadline && failure.get() == null) {
+                        try (RingProducer p = ring.producer()) {
+                            p.offer(1, payload);
+                        }
+                        consumer.poll((t, m) -> {});
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            long last = 0;
+            long snapshots = 0;
+            while (churn.isAlive()) {
+                long now = ring.stats().messagesWritten();
+                if (now < last) {
+                    failure.compareAndSet(null, new AssertionError(
+                            "messagesWritten went back from " + last + " to " + now + " after " + snapshots + " snapshots"));
+                    break;
+                }
+                last = now;
+                snapshots++;
+            }
+            churn.join(10_000);
+            assertThat(failure.get()).isNull();
+            assertThat(ring.stats().messagesWritten()).isGreaterThan(0);
+        }
+    }
+
+    @Test
     void mpscGivesEachProducerItsOwnSlotUpToSixtyFour() throws Exception {
         try (Arena arena = Arena.ofConfined();
              MpscRing ring = MpscRing.format(arena.allocate(MpscRing.requiredBytes(4096), 64), 4096)) {
