@@ -41,8 +41,33 @@ public final class BroadcastTransmitter implements AutoCloseable {
             throw new RingCorruptedException(Messages.format("ring corrupted: misaligned tail", "name", ring.name,
                     "tail", tail));
         }
-        this.sequence = (long) LONG.getOpaque(header, MESSAGES_WRITTEN_OFFSET);
+        this.sequence = resumeSequence();
         this.payloadBytes = (long) LONG.getOpaque(header, PAYLOAD_BYTES_WRITTEN_OFFSET);
+    }
+
+    /**
+     * The sequence number of the next record. The message counter alone is not enough: a
+     * transmitter that died after counting a record but before publishing it (storing tail) left
+     * the counter one ahead, and receivers would report a loss that never happened when this
+     * transmitter rewrites that record from tail. The record at latestPosition tells which: below
+     * tail it was published and the next sequence follows its own; at or above tail it never was,
+     * and its sequence is the one to use again. A header there that does not check out (never
+     * written, or garbage) leaves the counter as the answer.
+     */
+    private long resumeSequence() {
+        long counted = (long) LONG.getOpaque(header, MESSAGES_WRITTEN_OFFSET);
+        // Pairs with the release store of latestPosition in transmit: that record is whole.
+        long latest = (long) LONG.getAcquire(header, LATEST_POSITION_OFFSET);
+        long off = latest & mask;
+        if ((latest & (RECORD_ALIGNMENT - 1)) != 0 || off + BROADCAST_RECORD_HEADER_LENGTH > capacity
+                || data.get(ValueLayout.JAVA_LONG, off) != (latest | COMMITTED)) {
+            return counted;
+        }
+        long recorded = data.get(ValueLayout.JAVA_LONG, off + BROADCAST_SEQUENCE);
+        if (recorded < 0 || recorded > counted) {
+            return counted;
+        }
+        return latest - tail < 0 ? recorded + 1 : recorded;
     }
 
     static BroadcastTransmitter open(RingRegion ring) throws RingBusyException {

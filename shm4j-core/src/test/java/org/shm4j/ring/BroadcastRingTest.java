@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +56,63 @@ class BroadcastRingTest {
             slow.poll(handler);
             assertThat(got).containsExactly(99L, 100L);
             assertThat(fast.lostRecords()).isZero();
+        }
+    }
+
+    /** Where the transmitter that is about to die got in its last, unpublished record. */
+    enum DiedAfter { COUNTING, STORING_LATEST }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(DiedAfter.class)
+    void aTransmitterTakingOverFromOneThatDiedMidRecordContinuesTheSequenceWithoutAFalseLoss(DiedAfter point)
+            throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment header = arena.allocate(BroadcastRing.requiredBytes(1024), 64);
+            MemorySegment data = header.asSlice(RingLayout.DATA_OFFSET, 1024);
+            BroadcastRing ring = BroadcastRing.format(header, 1024);
+            BroadcastReceiver rx = ring.receiver();
+            List<Long> got = new ArrayList<>();
+            List<Long> losses = new ArrayList<>();
+            RecordHandler handler = new RecordHandler() {
+                @Override
+                public void onRecord(int typeId, MemorySegment payload) {
+                    got.add(Payloads.sequence(payload));
+                }
+
+                @Override
+                public void onLoss(long lostRecords) {
+                    losses.add(lostRecords);
+                }
+            };
+            BroadcastTransmitter first = ring.transmitter();
+            for (long seq = 0; seq < 3; seq++) {
+                first.transmit(1, Payloads.build(arena, 0, seq, 40));
+            }
+            rx.poll(handler);
+            // The first transmitter writes record 3 at tail and counts it, then "dies" before
+            // publishing tail (its role is given up here, as a dead holder's would be taken over).
+            long tail = header.get(ValueLayout.JAVA_LONG, RingLayout.TAIL_OFFSET);
+            long off = tail & (1024 - 1);
+            MemorySegment payload = Payloads.build(arena, 0, 3, 40);
+            data.set(ValueLayout.JAVA_LONG, off + 8, RingLayout.lengthAndType(40, 1));
+            data.set(ValueLayout.JAVA_LONG, off + RingLayout.BROADCAST_SEQUENCE, 3L);
+            MemorySegment.copy(payload, 0, data, off + RingLayout.BROADCAST_RECORD_HEADER_LENGTH, 40);
+            data.set(ValueLayout.JAVA_LONG, off, tail | RingLayout.COMMITTED);
+            header.set(ValueLayout.JAVA_LONG, RingLayout.MESSAGES_WRITTEN_OFFSET, 4L);
+            if (point == DiedAfter.STORING_LATEST) {
+                header.set(ValueLayout.JAVA_LONG, RingLayout.LATEST_POSITION_OFFSET, tail);
+            }
+            first.close();
+
+            try (BroadcastTransmitter second = ring.transmitter()) {
+                second.transmit(1, Payloads.build(arena, 0, 3, 40));
+                second.transmit(1, Payloads.build(arena, 0, 4, 40));
+            }
+            rx.poll(handler);
+            assertThat(got).containsExactly(0L, 1L, 2L, 3L, 4L);
+            assertThat(losses).isEmpty();
+            assertThat(ring.stats().messagesWritten()).isEqualTo(5);
+            ring.close();
         }
     }
 
