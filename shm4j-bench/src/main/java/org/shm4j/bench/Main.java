@@ -58,7 +58,7 @@ public final class Main implements Callable<Integer> {
             @Option(names = "--quick", description = "Under 2 minutes: 3 rounds, short runs, few sizes (default).")
             boolean quick;
 
-            @Option(names = "--full", description = "About 20 minutes: 5 rounds, longer runs, every size.")
+            @Option(names = "--full", description = "About 25 minutes: 5 rounds, longer runs, every size.")
             boolean full;
         }
 

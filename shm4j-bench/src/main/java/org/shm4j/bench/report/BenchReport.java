@@ -288,6 +288,12 @@ public final class BenchReport {
                     ys.stream().mapToDouble(Double::doubleValue).toArray());
         }
 
+        /** docs/bench.md of the checkout the report is written from, relative to the report's folder. */
+        private String benchDocLink() {
+            Path doc = Path.of("docs", "bench.md").toAbsolutePath().normalize();
+            return out.toAbsolutePath().normalize().relativize(doc).toString().replace('\\', '/');
+        }
+
         String markdown(Map<String, String> machine, RunContext context, Instant started, Duration took,
                 String loadBefore, String loadAfter, String note, long nowCap, List<CoreCosts.CreateMap> createMap,
                 List<CoreCosts.Copy> copy, CoreCosts.Lifecycle lifecycle) throws IOException {
@@ -297,7 +303,7 @@ public final class BenchReport {
                     .append("` on ").append(started.truncatedTo(ChronoUnit.SECONDS)).append(" in ")
                     .append(took.toSeconds()).append(" s (").append(budget.mode()).append(" mode, ")
                     .append(budget.rounds()).append(" rounds). How to run it and what it measures: ")
-                    .append("[docs/bench.md](../bench.md).\n\n");
+                    .append("[docs/bench.md](").append(benchDocLink()).append(").\n\n");
             b.append("## Machine\n\n| | |\n|---|---|\n");
             machine.forEach((k, v) -> b.append("| ").append(k).append(" | ").append(v).append(" |\n"));
             b.append("| Pinning | ").append(context.pinningDescription()).append(" |\n");
