@@ -11,7 +11,6 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
-import org.shm4j.ring.BroadcastReceiver;
 import org.shm4j.ring.BroadcastRing;
 import org.shm4j.ring.BroadcastTransmitter;
 
@@ -31,10 +30,8 @@ import org.shm4j.ring.BroadcastTransmitter;
 public class BroadcastPublicationTest {
     private final BroadcastRing ring = Rings.broadcast();
     private final BroadcastTransmitter transmitter = Rings.transmitter(ring);
-    private final BroadcastReceiver receiver = ring.receiver();
+    private final PublicationRace race = new PublicationRace(ring.receiver()::poll);
     private final MemorySegment payload = Payload.of(42);
-    private final Tally racing = new Tally();
-    private final Tally after = new Tally();
 
     @Actor
     public void transmitter() {
@@ -43,12 +40,11 @@ public class BroadcastPublicationTest {
 
     @Actor
     public void receiver(III_Result r) {
-        r.r1 = receiver.poll(racing);
-        r.r2 = racing.value();
+        race.racingPoll(r);
     }
 
     @Arbiter
     public void arbiter(III_Result r) {
-        r.r3 = receiver.poll(after);
+        race.finalPoll(r);
     }
 }

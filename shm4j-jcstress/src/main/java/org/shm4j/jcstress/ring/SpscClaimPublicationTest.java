@@ -11,7 +11,6 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
 import org.shm4j.ring.RingClaim;
-import org.shm4j.ring.RingConsumer;
 import org.shm4j.ring.RingProducer;
 import org.shm4j.ring.SpscRing;
 
@@ -31,9 +30,7 @@ import org.shm4j.ring.SpscRing;
 public class SpscClaimPublicationTest {
     private final SpscRing ring = Rings.spsc(0);
     private final RingProducer producer = Rings.producer(ring);
-    private final RingConsumer consumer = Rings.consumer(ring);
-    private final Tally racing = new Tally();
-    private final Tally after = new Tally();
+    private final PublicationRace race = new PublicationRace(Rings.consumer(ring)::poll);
 
     @Actor
     public void producer() {
@@ -44,12 +41,11 @@ public class SpscClaimPublicationTest {
 
     @Actor
     public void consumer(III_Result r) {
-        r.r1 = consumer.poll(racing);
-        r.r2 = racing.value();
+        race.racingPoll(r);
     }
 
     @Arbiter
     public void arbiter(III_Result r) {
-        r.r3 = consumer.poll(after);
+        race.finalPoll(r);
     }
 }

@@ -11,7 +11,6 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
-import org.shm4j.ring.RingConsumer;
 import org.shm4j.ring.RingProducer;
 import org.shm4j.ring.SpscRing;
 
@@ -31,10 +30,8 @@ import org.shm4j.ring.SpscRing;
 public class SpscOfferPublicationTest {
     private final SpscRing ring = Rings.spsc(0);
     private final RingProducer producer = Rings.producer(ring);
-    private final RingConsumer consumer = Rings.consumer(ring);
+    private final PublicationRace race = new PublicationRace(Rings.consumer(ring)::poll);
     private final MemorySegment payload = Payload.of(42);
-    private final Tally racing = new Tally();
-    private final Tally after = new Tally();
 
     @Actor
     public void producer() {
@@ -43,12 +40,11 @@ public class SpscOfferPublicationTest {
 
     @Actor
     public void consumer(III_Result r) {
-        r.r1 = consumer.poll(racing);
-        r.r2 = racing.value();
+        race.racingPoll(r);
     }
 
     @Arbiter
     public void arbiter(III_Result r) {
-        r.r3 = consumer.poll(after);
+        race.finalPoll(r);
     }
 }
