@@ -128,15 +128,10 @@ public record RingStats(RingType type, long capacityBytes, long headPosition, lo
             for (int attempt = 1; ; attempt++) {
                 messagesWritten = totalMessages;
                 bytesWritten = totalBytes;
-                producers.clear();
                 for (int i = 0; i < SLOT_COUNT; i++) {
                     long slot = SLOTS_OFFSET + i * SLOT_LENGTH;
-                    long id = (long) LONG.getAcquire(header, slot + SLOT_IDENTITY);
                     messagesWritten += (long) LONG.getAcquire(header, slot + SLOT_MESSAGES);
                     bytesWritten += (long) LONG.getAcquire(header, slot + SLOT_BYTES);
-                    if (id != 0) {
-                        producers.add(RingPeer.of(id));
-                    }
                 }
                 long messagesAfter = (long) LONG.getAcquire(header, MESSAGES_WRITTEN_OFFSET);
                 long bytesAfter = (long) LONG.getAcquire(header, PAYLOAD_BYTES_WRITTEN_OFFSET);
@@ -145,6 +140,13 @@ public record RingStats(RingType type, long capacityBytes, long headPosition, lo
                 }
                 totalMessages = messagesAfter;
                 totalBytes = bytesAfter;
+            }
+            // Identities after the sum, once: each costs a /proc read, which would widen the window above.
+            for (int i = 0; i < SLOT_COUNT; i++) {
+                RingPeer p = RingPeer.of((long) LONG.getOpaque(header, SLOTS_OFFSET + i * SLOT_LENGTH + SLOT_IDENTITY));
+                if (p != null) {
+                    producers.add(p);
+                }
             }
         } else {
             messagesWritten = (long) LONG.getOpaque(header, MESSAGES_WRITTEN_OFFSET);
