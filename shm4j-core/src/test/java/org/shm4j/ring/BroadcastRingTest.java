@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.shm4j.testkit.NoLeaks;
 
 @ExtendWith(NoLeaks.class)
@@ -32,20 +34,9 @@ class BroadcastRingTest {
                 fast.poll((t, p) -> fastGot.add(Payloads.sequence(p)));
             }
             assertThat(fastGot).hasSize(100);
-            List<Long> got = new ArrayList<>();
-            List<Long> losses = new ArrayList<>();
-            RecordHandler handler = new RecordHandler() {
-                @Override
-                public void onRecord(int typeId, MemorySegment payload) {
-                    Payloads.check(payload);
-                    got.add(Payloads.sequence(payload));
-                }
-
-                @Override
-                public void onLoss(long lostRecords) {
-                    losses.add(lostRecords);
-                }
-            };
+            Recorder handler = new Recorder();
+            List<Long> got = handler.sequences;
+            List<Long> losses = handler.losses;
             slow.poll(handler);
             // It resumes at the latest record (99) and lost 0..98.
             assertThat(got).containsExactly(99L);
@@ -62,8 +53,8 @@ class BroadcastRingTest {
     /** Where the transmitter that is about to die got in its last, unpublished record. */
     enum DiedAfter { COUNTING, STORING_LATEST }
 
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(DiedAfter.class)
+    @ParameterizedTest
+    @EnumSource(DiedAfter.class)
     void aTransmitterTakingOverFromOneThatDiedMidRecordContinuesTheSequenceWithoutAFalseLoss(DiedAfter point)
             throws Exception {
         try (Arena arena = Arena.ofConfined()) {
@@ -71,19 +62,9 @@ class BroadcastRingTest {
             MemorySegment data = header.asSlice(RingLayout.DATA_OFFSET, 1024);
             BroadcastRing ring = BroadcastRing.format(header, 1024);
             BroadcastReceiver rx = ring.receiver();
-            List<Long> got = new ArrayList<>();
-            List<Long> losses = new ArrayList<>();
-            RecordHandler handler = new RecordHandler() {
-                @Override
-                public void onRecord(int typeId, MemorySegment payload) {
-                    got.add(Payloads.sequence(payload));
-                }
-
-                @Override
-                public void onLoss(long lostRecords) {
-                    losses.add(lostRecords);
-                }
-            };
+            Recorder handler = new Recorder();
+            List<Long> got = handler.sequences;
+            List<Long> losses = handler.losses;
             BroadcastTransmitter first = ring.transmitter();
             for (long seq = 0; seq < 3; seq++) {
                 first.transmit(1, Payloads.build(arena, 0, seq, 40));
@@ -181,6 +162,23 @@ class BroadcastRingTest {
                 stop.set(true);
                 writer.join(10_000);
             }
+        }
+    }
+
+    /** Records the sequence of each whole record (checked) and every loss reported. */
+    private static final class Recorder implements RecordHandler {
+        final List<Long> sequences = new ArrayList<>();
+        final List<Long> losses = new ArrayList<>();
+
+        @Override
+        public void onRecord(int typeId, MemorySegment payload) {
+            Payloads.check(payload);
+            sequences.add(Payloads.sequence(payload));
+        }
+
+        @Override
+        public void onLoss(long lostRecords) {
+            losses.add(lostRecords);
         }
     }
 }
