@@ -72,14 +72,30 @@ public final class RingBench {
         }
         System.out.println();
         System.out.println("throughput, 64-byte messages, producer process(es) -> consumer process, 1 MiB ring");
-        System.out.printf("%-10s %16s %16s %8s   runs (shm4j | agrona, M msg/s)%n", "case", "shm4j M msg/s",
-                "agrona M msg/s", "ratio");
+        System.out.printf("%-10s %16s %16s %8s   runs (shm4j | agrona, M msg/s; ratio per run)%n", "case",
+                "shm4j M msg/s", "agrona M msg/s", "ratio");
         for (String c : List.of("spsc", "mpsc1", "mpsc2", "mpsc4")) {
             List<Double> ours = rates.get(c + " shm4j");
             List<Double> theirs = rates.get(c + " agrona");
-            System.out.printf("%-10s %16.2f %16.2f %7.2fx   %s | %s%n", c, median(ours) / 1e6, median(theirs) / 1e6,
-                    median(ours) / median(theirs), millions(ours), millions(theirs));
+            List<Double> ratios = ratios(ours, theirs);
+            System.out.printf("%-10s %16.2f %16.2f %7.2fx   %s | %s; %s%n", c, median(ours) / 1e6,
+                    median(theirs) / 1e6, median(ratios), millions(ours), millions(theirs), format(ratios));
         }
+        System.out.println("ratio: the median of the per-run ratios (each run measures shm4j, then Agrona, back to back,"
+                + " so both see the same machine state)");
+    }
+
+    /** {@code ours[i] / theirs[i]} for each run. */
+    static List<Double> ratios(List<Double> ours, List<Double> theirs) {
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < ours.size(); i++) {
+            r.add(ours.get(i) / theirs.get(i));
+        }
+        return r;
+    }
+
+    private static String format(List<Double> ratios) {
+        return ratios.stream().map(v -> String.format("%.2f", v)).toList().toString();
     }
 
     private static String millions(List<Double> values) {
@@ -145,14 +161,24 @@ public final class RingBench {
                 medianOf(list, 2)}));
         medians.forEach((impl, m) -> {
             String baseline = impl.endsWith("futex") || impl.endsWith("blocking") ? "raw-futex" : "raw-spin";
-            long[] b = medians.get(baseline);
             System.out.printf("%-16s %10d %10d %10d   %.2fx / %.2fx of %s%n", impl, m[0], m[1], m[2],
-                    (double) m[0] / b[0], (double) m[1] / b[1], baseline);
+                    medianRatio(results.get(impl), results.get(baseline), 0),
+                    medianRatio(results.get(impl), results.get(baseline), 1), baseline);
         });
-        long[] agrona = medians.get("agrona-spin");
-        long[] ours = medians.get("shm4j-spin");
-        System.out.printf("shm4j-spin vs agrona-spin: p50 %.2fx, p99 %.2fx%n", (double) ours[0] / agrona[0],
-                (double) ours[1] / agrona[1]);
+        System.out.printf("shm4j-spin vs agrona-spin: p50 %.2fx, p99 %.2fx%n",
+                medianRatio(results.get("shm4j-spin"), results.get("agrona-spin"), 0),
+                medianRatio(results.get("shm4j-spin"), results.get("agrona-spin"), 1));
+        System.out.println("ratios: the median of the per-run ratios (every run measures each implementation once,"
+                + " back to back)");
+    }
+
+    /** The median over runs of {@code ours[run][index] / theirs[run][index]}. */
+    private static double medianRatio(List<long[]> ours, List<long[]> theirs, int index) {
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < ours.size(); i++) {
+            r.add((double) ours.get(i)[index] / theirs.get(i)[index]);
+        }
+        return median(r);
     }
 
     private static long medianOf(List<long[]> values, int index) {
