@@ -52,6 +52,19 @@ public final class BroadcastRing implements AutoCloseable {
         return new BroadcastRing(RingRegion.open(name, EnumSet.of(RingType.BROADCAST), options));
     }
 
+    /**
+     * Opens the named broadcast ring, or creates it if the name is free; race-free, see
+     * {@link SpscRing#openOrCreate}. {@link #created()} tells which happened.
+     *
+     * @throws RingFormatException if the name holds a ring of another type or capacity, or
+     *     something that is not a ring
+     * @throws RingNotInitializedException if the name exists but its creator never published the header
+     */
+    public static BroadcastRing openOrCreate(String name, long capacityBytes, RingOption... options)
+            throws IOException {
+        return new BroadcastRing(RingRegion.openOrCreate(name, RingType.BROADCAST, capacityBytes, options));
+    }
+
     /** Formats a broadcast ring in memory the caller owns; see {@link SpscRing#format}. */
     public static BroadcastRing format(MemorySegment segment, long capacityBytes, RingOption... options) {
         return new BroadcastRing(RingRegion.format(segment, RingType.BROADCAST, capacityBytes, options));
@@ -60,6 +73,11 @@ public final class BroadcastRing implements AutoCloseable {
     /** Uses a broadcast ring formatted in {@code segment}. @throws RingFormatException if there is none */
     public static BroadcastRing attach(MemorySegment segment) throws RingFormatException {
         return new BroadcastRing(RingRegion.attach(segment, EnumSet.of(RingType.BROADCAST)));
+    }
+
+    /** Whether the call that returned this handle created the ring (see {@link MessageRing#created()}). */
+    public boolean created() {
+        return region.created;
     }
 
     /** Bytes a ring of {@code capacityBytes} takes: a 12 KiB header, then the data region. */

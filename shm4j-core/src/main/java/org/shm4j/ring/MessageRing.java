@@ -29,6 +29,12 @@ public sealed interface MessageRing extends AutoCloseable permits RegionRing {
 
     RingType type();
 
+    /**
+     * Whether the call that returned this handle created the ring: true after {@code create}, and
+     * after {@code openOrCreate} when the name was free; false when it opened an existing ring.
+     */
+    boolean created();
+
     /** Bytes of the data region, a power of two. */
     long capacityBytes();
 

@@ -15,6 +15,11 @@ abstract sealed class RegionRing implements MessageRing permits SpscRing, MpscRi
     }
 
     @Override
+    public boolean created() {
+        return region.created;
+    }
+
+    @Override
     public long capacityBytes() {
         return region.capacity;
     }

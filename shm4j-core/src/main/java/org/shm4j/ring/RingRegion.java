@@ -3,11 +3,14 @@ package org.shm4j.ring;
 import static org.shm4j.ring.RingLayout.*;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -29,6 +32,8 @@ final class RingRegion implements AutoCloseable {
     static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private static final Duration DEFAULT_OPEN_TIMEOUT = Duration.ofSeconds(2);
+    /** Create-then-open rounds before openOrCreate gives up on a name that others keep removing. */
+    private static final int OPEN_OR_CREATE_ATTEMPTS = 3;
 
     final String name;
     final RingType type;
@@ -40,12 +45,15 @@ final class RingRegion implements AutoCloseable {
     final long startPosition;
     final MemorySegment dataSignal;
     final MemorySegment spaceSignal;
+    /** Whether the call that made this region created the named ring (false for open, format, attach). */
+    final boolean created;
     private final MappedView view;
     private final Set<AutoCloseable> handles = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private RingRegion(String name, Header h, MemorySegment segment, MappedView view) {
+    private RingRegion(String name, Header h, MemorySegment segment, MappedView view, boolean created) {
         this.name = name;
+        this.created = created;
         this.type = h.type;
         this.capacity = h.capacity;
         this.mask = h.capacity - 1;
@@ -97,7 +105,7 @@ final class RingRegion implements AutoCloseable {
             // A new named object reads as zeros: only the header needs writing.
             initialise(view.segment(), type, capacity, start, false);
             return new RingRegion(name, new Header(type, capacity, start, RingPeer.currentIdentity()),
-                    view.segment(), view);
+                    view.segment(), view, true);
         } catch (RuntimeException | Error e) {
             view.close();
             SharedMemory.remove(name);
@@ -123,10 +131,46 @@ final class RingRegion implements AutoCloseable {
         }
         try {
             Header h = awaitHeader(view.segment(), name, accepted, timeout);
-            return new RingRegion(name, h, view.segment(), view);
+            return new RingRegion(name, h, view.segment(), view, false);
         } catch (IOException | RuntimeException | Error e) {
             view.close();
             throw e;
+        }
+    }
+
+    /**
+     * Opens the named ring, or creates it if the name is free; race-free across processes, since
+     * only one of several racing creators can make the name (the others open what it made, waiting
+     * for its header as {@link #open} does). An existing ring must be of {@code type} and of
+     * {@code capacity}; options that only shape a new ring (start position, segment options) are
+     * ignored when it exists.
+     */
+    static RingRegion openOrCreate(String name, RingType type, long capacity, RingOption... options)
+            throws IOException {
+        Objects.requireNonNull(name, "name");
+        checkCapacity(capacity);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return create(name, type, capacity, options);
+            } catch (FileAlreadyExistsException exists) {
+                // Someone else made it: open theirs below.
+            }
+            RingRegion opened;
+            try {
+                opened = open(name, EnumSet.of(type), options);
+            } catch (NoSuchFileException removed) {
+                // Removed between our create and our open: try again, but not forever.
+                if (attempt == OPEN_OR_CREATE_ATTEMPTS) {
+                    throw removed;
+                }
+                continue;
+            }
+            if (opened.capacity != capacity) {
+                opened.close();
+                throw new RingFormatException(Messages.format("ring exists with another capacity", "name", name,
+                        "type", type, "capacity", opened.capacity, "requested", capacity));
+            }
+            return opened;
         }
     }
 
@@ -140,7 +184,7 @@ final class RingRegion implements AutoCloseable {
         }
         initialise(segment, type, capacity, start, true);
         return new RingRegion(segment.toString(), new Header(type, capacity, start, RingPeer.currentIdentity()),
-                segment, null);
+                segment, null, false);
     }
 
     static RingRegion attach(MemorySegment segment, Set<RingType> accepted) throws RingFormatException {
@@ -158,7 +202,7 @@ final class RingRegion implements AutoCloseable {
         if (h == null) {
             throw new RingNotInitializedException(Messages.format("ring header not published", "segment", label));
         }
-        return new RingRegion(label, h, segment, null);
+        return new RingRegion(label, h, segment, null, false);
     }
 
     private static void checkSegment(MemorySegment segment, long capacity) {
