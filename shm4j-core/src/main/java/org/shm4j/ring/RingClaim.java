@@ -21,7 +21,9 @@ import org.shm4j.internal.Messages;
  * }
  *
  * <p>Do not touch the segment after commit or abort: the consumer may already be reading it, and
- * the space may already hold another record.
+ * the space may already hold another record. Hold a claim well under the consumer's skip timeout:
+ * a claim held past it is skipped, its space is reused, and writes through this segment would then
+ * overwrite other producers' records.
  */
 public final class RingClaim implements AutoCloseable {
     private final RingProducer producer;

@@ -24,8 +24,10 @@ import org.shm4j.internal.Messages;
  * wrote, blocks the head. After the skip timeout the consumer steps over it, counts it in
  * {@link #skippedRecords()} and tells the handler through {@link RecordHandler#onLoss(long)}. It
  * never delivers a record that was not committed, and never waits forever on one. A live producer
- * that holds a claim longer than the skip timeout loses that record; choose the timeout well above
- * the longest time a claim is held.
+ * that holds a claim longer than the skip timeout loses that record, and worse: once the space is
+ * skipped, other records may be written there, and the late producer's writes into its claimed
+ * segment (and its commit) land on them. Choose the timeout well above the longest time a claim is
+ * held (the default is 5 seconds).
  */
 public final class RingConsumer implements AutoCloseable {
     /**
