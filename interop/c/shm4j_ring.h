@@ -16,8 +16,9 @@
  * Every value read from the ring is validated before use: the functions return SHM4J_CORRUPT
  * rather than read or write outside the mapping.
  *
- * This consumer does not skip records whose producer died between claim and commit (the Java
- * consumer does, after its skip timeout); it stops at them.
+ * A record whose producer died between claim and commit, or space an MPSC producer reserved and
+ * never wrote, blocks the head; shm4j_ring_skip_blocked steps over it once it has blocked the head
+ * for a timeout, by the Java consumer's rule (call it when a poll delivers nothing).
  */
 #ifndef SHM4J_RING_H
 #define SHM4J_RING_H
@@ -27,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -99,6 +101,11 @@ typedef struct {
     uint64_t identity;     /* this process's identity word */
     size_t identity_off;   /* producer role or slot / consumer role taken, 0 if none */
     size_t consumer_off;
+    /* consumer: the blocked head being timed by shm4j_ring_skip_blocked */
+    int stuck;
+    uint64_t stuck_position;
+    uint64_t stuck_since_ns;
+    uint64_t stuck_tail;
 } shm4j_ring;
 
 static inline uint64_t *shm4j_u64(const shm4j_ring *r, size_t off) { return (uint64_t *)(r->base + off); }
@@ -294,6 +301,85 @@ static inline int shm4j_ring_poll(shm4j_ring *r, shm4j_handler handler, void *co
         shm4j_wake(shm4j_u32(r, SHM4J_OFF_SPACE_SIGNAL), shm4j_u32(r, SHM4J_OFF_SPACE_WAITERS));
     }
     return result < 0 ? result : count;
+}
+
+static inline uint64_t shm4j_now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/* Frees the consumed space up to h after a skip: counters first, then head (release), then wakes. */
+static inline void shm4j_skip_to(shm4j_ring *r, uint64_t h, uint64_t next) {
+    __atomic_store_n(shm4j_u64(r, SHM4J_OFF_SKIPPED_RECORDS), *shm4j_u64(r, SHM4J_OFF_SKIPPED_RECORDS) + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(shm4j_u64(r, SHM4J_OFF_SKIPPED_BYTES), *shm4j_u64(r, SHM4J_OFF_SKIPPED_BYTES) + (next - h), __ATOMIC_RELAXED);
+    /* Pairs with the producers' acquire load of head. */
+    __atomic_store_n(shm4j_u64(r, SHM4J_OFF_HEAD), next, __ATOMIC_RELEASE);
+    shm4j_wake(shm4j_u32(r, SHM4J_OFF_SPACE_SIGNAL), shm4j_u32(r, SHM4J_OFF_SPACE_WAITERS));
+    r->stuck = 0;
+}
+
+/*
+ * Steps over what blocks the head once it has blocked it for timeout_ns: a record left CLAIMED
+ * (its producer died, or held the claim too long), or space below tail with no record header (an
+ * MPSC producer reserved it and died). Call it when shm4j_ring_poll delivers nothing; the first
+ * call that finds the head blocked starts the clock. Counts the skip in skippedRecords and
+ * skippedBytes. Returns 1 if it skipped, 0 if not (nothing blocks, or not long enough yet),
+ * SHM4J_CORRUPT if the ring's positions or the blocking header are invalid.
+ */
+static inline int shm4j_ring_skip_blocked(shm4j_ring *r, uint64_t timeout_ns) {
+    if (!r->consumer_off) return SHM4J_BAD_ARGUMENT;
+    uint64_t h = __atomic_load_n(shm4j_u64(r, SHM4J_OFF_HEAD), __ATOMIC_RELAXED); /* only the consumer writes head */
+    uint64_t off = h & r->mask;
+    /* Pairs with the producer's release store of word0. */
+    uint64_t word0 = __atomic_load_n((uint64_t *)(r->data + off), __ATOMIC_ACQUIRE);
+    uint64_t state = word0 & SHM4J_STATE_MASK;
+    int header = (word0 & ~SHM4J_STATE_MASK) == h && state != 0;
+    int claimed = header && state == SHM4J_CLAIMED;
+    if (header && !claimed) { r->stuck = 0; return 0; } /* a record poll can read: not blocked */
+    uint64_t t = 0;
+    if (!claimed) {
+        /* Pairs with the producers' release store (SPSC) or CAS (MPSC) of tail. */
+        t = __atomic_load_n(shm4j_u64(r, SHM4J_OFF_TAIL), __ATOMIC_ACQUIRE);
+        int64_t ahead = (int64_t)(t - h);
+        if (ahead < 0 || (uint64_t)ahead > r->capacity) return SHM4J_CORRUPT;
+        if (ahead == 0) { r->stuck = 0; return 0; } /* empty, not blocked */
+    }
+    uint64_t now = shm4j_now_ns();
+    if (!r->stuck || r->stuck_position != h) {
+        r->stuck = 1;
+        r->stuck_position = h;
+        r->stuck_since_ns = now;
+        r->stuck_tail = t;
+        return 0;
+    }
+    if (now - r->stuck_since_ns < timeout_ns) return 0;
+    uint64_t next = h;
+    if (claimed) {
+        if (off + SHM4J_RECORD_HEADER_LENGTH > r->capacity) return SHM4J_CORRUPT;
+        uint64_t word1 = *(volatile uint64_t *)(r->data + off + 8);
+        int32_t length = (int32_t)(uint32_t)word1;
+        if (length < 0 || (uint32_t)length > r->max_payload || (int32_t)(word1 >> 32) < 0 ||
+            off + shm4j_record_length((uint64_t)length) > r->capacity) return SHM4J_CORRUPT;
+        next = h + shm4j_record_length((uint64_t)length);
+    } else {
+        /* The first record header of this lap after h and below t, if any (every offset masked). */
+        for (uint64_t q = h + 8; (int64_t)(q - t) < 0; q += 8) {
+            uint64_t w = __atomic_load_n((uint64_t *)(r->data + (q & r->mask)), __ATOMIC_ACQUIRE);
+            uint64_t s = w & SHM4J_STATE_MASK;
+            if ((w & ~SHM4J_STATE_MASK) == q && s >= SHM4J_CLAIMED && s <= SHM4J_ABORTED) { next = q; break; }
+        }
+        if (next == h) {
+            if (t != r->stuck_tail) { /* producers still reserving behind the gap: wait for a quiet tail */
+                r->stuck_tail = t;
+                r->stuck_since_ns = now;
+                return 0;
+            }
+            next = t;
+        }
+    }
+    shm4j_skip_to(r, h, next);
+    return 1;
 }
 
 #endif

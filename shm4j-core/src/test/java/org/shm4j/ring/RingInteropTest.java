@@ -145,6 +145,53 @@ class RingInteropTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = RingType.class, names = {"SPSC", "MPSC"})
+    void theCConsumerStepsOverAClaimWhoseProducerDiedAndCountsIt(RingType type) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(gcc, "gcc not installed");
+        String name = TestNames.unique("cskipclaim");
+        try (MessageRing ring = create(type, name)) {
+            try (ChildJvm dead = ChildJvm.start(RingCrashTest.ClaimAndHang.class, name, "0")) {
+                dead.awaitOutput("CLAIMED", Duration.ofSeconds(60));
+                dead.kill();
+            }
+            consumeInCSkipping(ring, name, RingLayout.recordLength(64));
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
+    @Test
+    void theCConsumerStepsOverSpaceAnMpscProducerReservedAndDiedBeforeWriting() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(gcc, "gcc not installed");
+        String name = TestNames.unique("cskipgap");
+        try (MessageRing ring = create(RingType.MPSC, name)) {
+            try (ChildJvm dead = ChildJvm.start(RingCrashTest.ReserveAndDie.class, name)) {
+                dead.awaitOutput("RESERVED", Duration.ofSeconds(60));
+                dead.assertExitCode(0, Duration.ofSeconds(30));
+            }
+            consumeInCSkipping(ring, name, 128);
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
+    /** Runs the C consumer with a 200 ms skip timeout over COUNT records written after one blocked head. */
+    private static void consumeInCSkipping(MessageRing ring, String name, long skippedBytes) throws Exception {
+        try (ChildJvm c = ChildJvm.startCommand(List.of(BIN.resolve("ring_consumer").toString(), name,
+                Integer.toString(COUNT), "200"), Map.of(), "ring_consumer")) {
+            c.awaitOutput("READY", Duration.ofSeconds(30));
+            produce(ring, COUNT);
+            c.assertExitCode(0, Duration.ofSeconds(120));
+            assertThat(c.output()).contains("OK " + COUNT + " skipped=1");
+        }
+        RingStats stats = ring.stats();
+        assertThat(stats.skippedRecords()).isEqualTo(1);
+        assertThat(stats.skippedBytes()).isEqualTo(skippedBytes);
+        assertThat(stats.messagesRead()).isEqualTo(COUNT);
+        assertThat(stats.lagBytes()).isZero();
+    }
+
     @Test
     void aJavaProducerWritesRecordsThePythonReaderReadsAndItsStatsAgree() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(python, "python3 not installed");
