@@ -81,7 +81,8 @@ public final class RingClaim implements AutoCloseable {
 
     /**
      * Publishes the record. If the consumer skipped the claim because it was held past its skip
-     * timeout, the record is lost (counted as skipped by the consumer).
+     * timeout, the record is lost (counted as skipped by the consumer); if later records already
+     * took its space, nothing is written, so they stay intact.
      *
      * @throws IllegalStateException if the claim was already committed or aborted
      */

@@ -220,13 +220,29 @@ public final class RingProducer implements AutoCloseable {
     }
 
     void commit(RingClaim c) {
+        if (!stillClaimed(c)) {
+            return;
+        }
         // Pairs with the consumer's acquire load of word0: the payload is visible with COMMITTED.
         LONG.setRelease(data, c.offset(), c.position() | COMMITTED);
         published(c.length());
     }
 
     void abort(RingClaim c) {
-        LONG.setRelease(data, c.offset(), c.position() | ABORTED);
+        if (stillClaimed(c)) {
+            LONG.setRelease(data, c.offset(), c.position() | ABORTED);
+        }
+    }
+
+    /**
+     * Whether the claim's header is still the one this producer wrote. It is not when the consumer
+     * skipped the claim (held past its skip timeout) and producers have since written a later lap's
+     * record there: publishing would then overwrite that record's header and lose it. Only this
+     * producer writes CLAIMED for this position, so the header cannot change back; a reuse between
+     * this check and the store needs a whole lap of records written meanwhile.
+     */
+    private boolean stillClaimed(RingClaim c) {
+        return (long) LONG.getOpaque(data, c.offset()) == (c.position() | CLAIMED);
     }
 
     // ---- reservation -------------------------------------------------------------------------

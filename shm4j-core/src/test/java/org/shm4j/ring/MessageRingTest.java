@@ -260,4 +260,48 @@ class MessageRingTest {
             assertThat(ring.stats().messagesWritten()).isEqualTo(2);
         }
     }
+
+    @Test
+    void aClaimCommittedAfterItWasSkippedAndItsSpaceReusedLeavesTheNewerRecordsIntact() throws Exception {
+        try (Arena arena = Arena.ofConfined();
+             MpscRing ring = MpscRing.format(arena.allocate(MpscRing.requiredBytes(4096), 64), 4096)) {
+            RingProducer slow = ring.producer();
+            RingProducer fast = ring.producer();
+            RingConsumer consumer = ring.consumer(WaitStrategy.busySpin(), Duration.ofMillis(100));
+            List<Long> got = new ArrayList<>();
+            long[] lost = {0};
+            RecordHandler handler = new RecordHandler() {
+                @Override
+                public void onRecord(int typeId, MemorySegment payload) {
+                    Payloads.check(payload);
+                    got.add(Payloads.sequence(payload));
+                }
+
+                @Override
+                public void onLoss(long lostRecords) {
+                    lost[0] += lostRecords;
+                }
+            };
+            RingClaim late = slow.tryClaim(1, 64); // position 0, held past the skip timeout
+            Payloads.fill(late.segment(), 9, 0);
+            long seq = 0;
+            for (; seq < 40; seq++) { // 80-byte records from position 80 to 3280
+                assertThat(fast.offer(1, Payloads.build(arena, 1, seq, 64))).isTrue();
+            }
+            long begin = System.nanoTime();
+            while (got.size() < 40 && System.nanoTime() - begin < Duration.ofSeconds(10).toNanos()) {
+                consumer.poll(handler, 100, Duration.ofMillis(50));
+            }
+            assertThat(lost[0]).isEqualTo(1);
+            assertThat(got).hasSize(40);
+            for (; seq < 60; seq++) { // wraps: a padding record at 4080, then a record at 4096 (offset 0)
+                assertThat(fast.offer(1, Payloads.build(arena, 1, seq, 64))).isTrue();
+            }
+            late.commit(); // the space of position 0 now holds the record at 4096: nothing is written
+            assertThat(consumer.poll(handler, 100)).isEqualTo(20);
+            assertThat(got).hasSize(60).isSorted();
+            assertThat(consumer.skippedRecords()).isEqualTo(1);
+            assertThat(ring.stats().lagBytes()).isZero();
+        }
+    }
 }
