@@ -11,11 +11,14 @@ Limits, stated plainly:
     release). Do not use it as a consumer on weakly ordered CPUs (aarch64).
   * It takes the consumer role with a check-then-write, not a CAS: attach it only when no other
     consumer is running.
-  * It does not skip records whose producer died between claim and commit; it stops at them.
+  * A record whose producer died between claim and commit, or space an MPSC producer reserved and
+    never wrote, blocks the head; skip_blocked(timeout) steps over it once it has blocked the head
+    that long, by the Java consumer's rule (consume does so with its skip_ms argument).
 
 Usage:
   python3 shm4j_ring.py stats <name>
-  python3 shm4j_ring.py consume <name> <count>   # checks the interop test payload, prints OK <count>
+  python3 shm4j_ring.py consume <name> <count> [skip_ms]   # checks the interop test payload,
+                                                           # prints OK <count> skipped=<n>
 """
 import ctypes
 import mmap
@@ -100,6 +103,7 @@ class Ring:
         self.type, self.capacity, self.mask = TYPES[ring_type], capacity, capacity - 1
         self.max_payload, self.header_length = max_payload, header
         self.consumer = False
+        self.stuck = None  # (head position, since, tail) of a blocked head being timed
 
     # Native-order ("=Q") unpacking copies the 8 aligned bytes with one memcpy, which compiles to
     # one load; "<Q" would assemble them byte by byte and could tear. Stores go through ctypes.
@@ -186,6 +190,64 @@ class Ring:
                 self._wake_producers()
         return count
 
+    def skip_blocked(self, timeout):
+        """Steps over a record left claimed, or space reserved without a header, once it has blocked
+        the head for timeout seconds; call it when poll delivers nothing. Returns True if it skipped
+        (counted in skippedRecords and skippedBytes)."""
+        if not self.consumer:
+            raise RuntimeError("call become_consumer() first")
+        h = self._u64(OFF_HEAD)
+        off = h & self.mask
+        word0 = self._u64(DATA_OFFSET + off)
+        state = word0 & STATE_MASK
+        header = word0 & ~STATE_MASK == h and state != 0
+        claimed = header and state == CLAIMED
+        if header and not claimed:
+            self.stuck = None
+            return False
+        t = 0
+        if not claimed:
+            t = self._u64(OFF_TAIL)
+            ahead = (t - h) & MASK64
+            if ahead > self.capacity:
+                raise RingCorrupted(f"tail inconsistent with head: head={h}, tail={t}, capacity={self.capacity}")
+            if ahead == 0:
+                self.stuck = None
+                return False
+        now = time.monotonic()
+        if self.stuck is None or self.stuck[0] != h:
+            self.stuck = (h, now, t)
+            return False
+        if now - self.stuck[1] < timeout:
+            return False
+        if claimed:
+            if off + RECORD_HEADER_LENGTH > self.capacity:
+                raise RingCorrupted(f"record header crosses the end of the data region: position={h}")
+            length, type_id = struct.unpack_from("<ii", self.mm, DATA_OFFSET + off + 8)
+            record = (RECORD_HEADER_LENGTH + length + 7) & ~7
+            if length < 0 or length > self.max_payload or type_id < 0 or off + record > self.capacity:
+                raise RingCorrupted(f"invalid record: position={h}, length={length}, typeId={type_id}")
+            nxt = (h + record) & MASK64
+        else:
+            nxt = h
+            for step in range(8, (t - h) & MASK64, 8):  # the first header of this lap after h, below t
+                q = (h + step) & MASK64
+                w = self._u64(DATA_OFFSET + (q & self.mask))
+                if w & ~STATE_MASK == q and CLAIMED <= w & STATE_MASK <= ABORTED:
+                    nxt = q
+                    break
+            if nxt == h:
+                if t != self.stuck[2]:  # producers still reserving behind the gap: wait for a quiet tail
+                    self.stuck = (h, now, t)
+                    return False
+                nxt = t
+        self._set_u64(OFF_SKIPPED_RECORDS, self._u64(OFF_SKIPPED_RECORDS) + 1)
+        self._set_u64(OFF_SKIPPED_BYTES, self._u64(OFF_SKIPPED_BYTES) + ((nxt - h) & MASK64))
+        self._set_u64(OFF_HEAD, nxt)  # frees the space for producers
+        self._wake_producers()
+        self.stuck = None
+        return True
+
     def _wake_producers(self):
         if struct.unpack_from("<I", self.mm, OFF_SPACE_WAITERS)[0]:
             signal = ctypes.c_uint32.from_buffer(self.mm, OFF_SPACE_SIGNAL)
@@ -217,9 +279,11 @@ def main(argv):
         print(ring.stats())
         ring.mm.close()
         return 0
-    if len(argv) != 4 or argv[1] != "consume":
+    if len(argv) not in (4, 5) or argv[1] != "consume":
         print(__doc__, file=sys.stderr)
         return 1
+    skip = int(argv[4]) / 1000 if len(argv) == 5 else None
+    skipped = 0
     ring = Ring(argv[2])
     ring.become_consumer()
     print("READY", flush=True)
@@ -235,6 +299,8 @@ def main(argv):
     while state["next"] < count and state["bad"] is None:
         if ring.poll(handle, 1000):
             last = time.monotonic()
+        elif skip is not None and ring.skip_blocked(skip):
+            skipped += 1
         elif time.monotonic() - last > 60:
             print(f"nothing for 60 s after {state['next']}", file=sys.stderr)
             return 5
@@ -244,7 +310,7 @@ def main(argv):
     if state["bad"]:
         print(state["bad"], file=sys.stderr)
         return 7
-    print(f"OK {state['next']}")
+    print(f"OK {state['next']} skipped={skipped}")
     return 0
 
 

@@ -145,50 +145,78 @@ class RingInteropTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(value = RingType.class, names = {"SPSC", "MPSC"})
-    void theCConsumerStepsOverAClaimWhoseProducerDiedAndCountsIt(RingType type) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(gcc, "gcc not installed");
-        String name = TestNames.unique("cskipclaim");
-        try (MessageRing ring = create(type, name)) {
-            try (ChildJvm dead = ChildJvm.start(RingCrashTest.ClaimAndHang.class, name, "0")) {
-                dead.awaitOutput("CLAIMED", Duration.ofSeconds(60));
-                dead.kill();
-            }
-            consumeInCSkipping(ring, name, RingLayout.recordLength(64));
-        } finally {
-            SharedMemory.remove(name);
+    /** The C consumer and the Python reader, each stepping over a head blocked for 200 ms. */
+    enum SkippingConsumer {
+        C, PYTHON;
+
+        boolean available() {
+            return this == C ? gcc : python;
+        }
+
+        /** Records to read: the Python reader is slower. */
+        int count() {
+            return this == C ? COUNT : 5_000;
+        }
+
+        List<String> command(String name) {
+            return this == C
+                    ? List.of(BIN.resolve("ring_consumer").toString(), name, Integer.toString(count()), "200")
+                    : List.of("python3", INTEROP.resolve("python").resolve("shm4j_ring.py").toString(), "consume",
+                            name, Integer.toString(count()), "200");
         }
     }
 
-    @Test
-    void theCConsumerStepsOverSpaceAnMpscProducerReservedAndDiedBeforeWriting() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(gcc, "gcc not installed");
-        String name = TestNames.unique("cskipgap");
+    @ParameterizedTest
+    @EnumSource(value = RingType.class, names = {"SPSC", "MPSC"})
+    void theCAndPythonConsumersStepOverAClaimWhoseProducerDiedAndCountIt(RingType type) throws Exception {
+        for (SkippingConsumer consumer : SkippingConsumer.values()) {
+            if (!consumer.available()) {
+                continue;
+            }
+            String name = TestNames.unique("skipclaim");
+            try (MessageRing ring = create(type, name)) {
+                try (ChildJvm dead = ChildJvm.start(RingCrashTest.ClaimAndHang.class, name, "0")) {
+                    dead.awaitOutput("CLAIMED", Duration.ofSeconds(60));
+                    dead.kill();
+                }
+                consumeSkipping(consumer, ring, name, RingLayout.recordLength(64));
+            } finally {
+                SharedMemory.remove(name);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SkippingConsumer.class)
+    void theCAndPythonConsumersStepOverSpaceAnMpscProducerReservedAndDiedBeforeWriting(SkippingConsumer consumer)
+            throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(consumer.available(), consumer + " not available");
+        String name = TestNames.unique("skipgap");
         try (MessageRing ring = create(RingType.MPSC, name)) {
             try (ChildJvm dead = ChildJvm.start(RingCrashTest.ReserveAndDie.class, name)) {
                 dead.awaitOutput("RESERVED", Duration.ofSeconds(60));
                 dead.assertExitCode(0, Duration.ofSeconds(30));
             }
-            consumeInCSkipping(ring, name, 128);
+            consumeSkipping(consumer, ring, name, 128);
         } finally {
             SharedMemory.remove(name);
         }
     }
 
-    /** Runs the C consumer with a 200 ms skip timeout over COUNT records written after one blocked head. */
-    private static void consumeInCSkipping(MessageRing ring, String name, long skippedBytes) throws Exception {
-        try (ChildJvm c = ChildJvm.startCommand(List.of(BIN.resolve("ring_consumer").toString(), name,
-                Integer.toString(COUNT), "200"), Map.of(), "ring_consumer")) {
+    /** Runs {@code consumer} over records written after one blocked head; it must skip exactly that. */
+    private static void consumeSkipping(SkippingConsumer consumer, MessageRing ring, String name, long skippedBytes)
+            throws Exception {
+        int count = consumer.count();
+        try (ChildJvm c = ChildJvm.startCommand(consumer.command(name), Map.of(), consumer + " consumer")) {
             c.awaitOutput("READY", Duration.ofSeconds(30));
-            produce(ring, COUNT);
+            produce(ring, count);
             c.assertExitCode(0, Duration.ofSeconds(120));
-            assertThat(c.output()).contains("OK " + COUNT + " skipped=1");
+            assertThat(c.output()).contains("OK " + count + " skipped=1");
         }
         RingStats stats = ring.stats();
         assertThat(stats.skippedRecords()).isEqualTo(1);
         assertThat(stats.skippedBytes()).isEqualTo(skippedBytes);
-        assertThat(stats.messagesRead()).isEqualTo(COUNT);
+        assertThat(stats.messagesRead()).isEqualTo(count);
         assertThat(stats.lagBytes()).isZero();
     }
 
