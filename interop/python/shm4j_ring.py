@@ -167,12 +167,7 @@ class Ring:
                         raise RingCorrupted(f"padding record at the start of the data region: position={h}")
                     h = (h + self.capacity - off) & MASK64
                     continue
-                if off + RECORD_HEADER_LENGTH > self.capacity:
-                    raise RingCorrupted(f"record header crosses the end of the data region: position={h}")
-                length, type_id = struct.unpack_from("<ii", self.mm, DATA_OFFSET + off + 8)
-                record = (RECORD_HEADER_LENGTH + length + 7) & ~7
-                if length < 0 or length > self.max_payload or type_id < 0 or off + record > self.capacity:
-                    raise RingCorrupted(f"invalid record: position={h}, length={length}, typeId={type_id}")
+                length, type_id, record = self._record_header(h, off)
                 if state == COMMITTED:
                     begin = DATA_OFFSET + off + RECORD_HEADER_LENGTH
                     handler(type_id, view[begin:begin + length])
@@ -189,6 +184,16 @@ class Ring:
                 self._set_u64(OFF_HEAD, h)  # frees the space for producers
                 self._wake_producers()
         return count
+
+    def _record_header(self, h, off):
+        """Length, type id and record length of the record at position h (offset off), validated."""
+        if off + RECORD_HEADER_LENGTH > self.capacity:
+            raise RingCorrupted(f"record header crosses the end of the data region: position={h}")
+        length, type_id = struct.unpack_from("<ii", self.mm, DATA_OFFSET + off + 8)
+        record = (RECORD_HEADER_LENGTH + length + 7) & ~7
+        if length < 0 or length > self.max_payload or type_id < 0 or off + record > self.capacity:
+            raise RingCorrupted(f"invalid record: position={h}, length={length}, typeId={type_id}")
+        return length, type_id, record
 
     def skip_blocked(self, timeout):
         """Steps over a record left claimed, or space reserved without a header, once it has blocked
@@ -221,13 +226,7 @@ class Ring:
         if now - self.stuck[1] < timeout:
             return False
         if claimed:
-            if off + RECORD_HEADER_LENGTH > self.capacity:
-                raise RingCorrupted(f"record header crosses the end of the data region: position={h}")
-            length, type_id = struct.unpack_from("<ii", self.mm, DATA_OFFSET + off + 8)
-            record = (RECORD_HEADER_LENGTH + length + 7) & ~7
-            if length < 0 or length > self.max_payload or type_id < 0 or off + record > self.capacity:
-                raise RingCorrupted(f"invalid record: position={h}, length={length}, typeId={type_id}")
-            nxt = (h + record) & MASK64
+            nxt = (h + self._record_header(h, off)[2]) & MASK64
         else:
             nxt = h
             for step in range(8, (t - h) & MASK64, 8):  # the first header of this lap after h, below t

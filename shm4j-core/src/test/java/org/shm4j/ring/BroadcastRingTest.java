@@ -164,21 +164,4 @@ class BroadcastRingTest {
             }
         }
     }
-
-    /** Records the sequence of each whole record (checked) and every loss reported. */
-    private static final class Recorder implements RecordHandler {
-        final List<Long> sequences = new ArrayList<>();
-        final List<Long> losses = new ArrayList<>();
-
-        @Override
-        public void onRecord(int typeId, MemorySegment payload) {
-            Payloads.check(payload);
-            sequences.add(Payloads.sequence(payload));
-        }
-
-        @Override
-        public void onLoss(long lostRecords) {
-            losses.add(lostRecords);
-        }
-    }
 }

@@ -268,20 +268,8 @@ class MessageRingTest {
             RingProducer slow = ring.producer();
             RingProducer fast = ring.producer();
             RingConsumer consumer = ring.consumer(WaitStrategy.busySpin(), Duration.ofMillis(100));
-            List<Long> got = new ArrayList<>();
-            long[] lost = {0};
-            RecordHandler handler = new RecordHandler() {
-                @Override
-                public void onRecord(int typeId, MemorySegment payload) {
-                    Payloads.check(payload);
-                    got.add(Payloads.sequence(payload));
-                }
-
-                @Override
-                public void onLoss(long lostRecords) {
-                    lost[0] += lostRecords;
-                }
-            };
+            Recorder handler = new Recorder();
+            List<Long> got = handler.sequences;
             RingClaim late = slow.tryClaim(1, 64); // position 0, held past the skip timeout
             Payloads.fill(late.segment(), 9, 0);
             long seq = 0;
@@ -292,7 +280,7 @@ class MessageRingTest {
             while (got.size() < 40 && System.nanoTime() - begin < Duration.ofSeconds(10).toNanos()) {
                 consumer.poll(handler, 100, Duration.ofMillis(50));
             }
-            assertThat(lost[0]).isEqualTo(1);
+            assertThat(handler.lost()).isEqualTo(1);
             assertThat(got).hasSize(40);
             for (; seq < 60; seq++) { // wraps: a padding record at 4080, then a record at 4096 (offset 0)
                 assertThat(fast.offer(1, Payloads.build(arena, 1, seq, 64))).isTrue();

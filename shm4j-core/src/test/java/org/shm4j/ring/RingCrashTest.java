@@ -123,20 +123,8 @@ class RingCrashTest {
                 assertThat(p.alive()).isFalse();
             });
             RingConsumer consumer = ring.consumer(WaitStrategy.blocking(), Duration.ofMillis(300));
-            List<Long> got = new ArrayList<>();
-            long[] lost = {0};
-            RecordHandler handler = new RecordHandler() {
-                @Override
-                public void onRecord(int typeId, MemorySegment payload) {
-                    Payloads.check(payload);
-                    got.add(Payloads.sequence(payload));
-                }
-
-                @Override
-                public void onLoss(long lostRecords) {
-                    lost[0] += lostRecords;
-                }
-            };
+            Recorder handler = new Recorder();
+            List<Long> got = handler.sequences;
             assertThat(consumer.poll(handler, 100)).isEqualTo(5);
             long begin = System.nanoTime();
             // Blocked on the dead claim: nothing within the skip timeout.
@@ -148,7 +136,7 @@ class RingCrashTest {
             }
             assertThat(System.nanoTime() - begin).isGreaterThanOrEqualTo(Duration.ofMillis(290).toNanos());
             assertThat(got).containsExactly(0L, 1L, 2L, 3L, 4L, 6L);
-            assertThat(lost[0]).isEqualTo(1);
+            assertThat(handler.lost()).isEqualTo(1);
             assertThat(consumer.skippedRecords()).isEqualTo(1);
             RingStats stats = RingStats.read(name);
             assertThat(stats.skippedRecords()).isEqualTo(1);
