@@ -109,6 +109,8 @@ final class RingLayout {
     static final int BROADCAST_RECORD_HEADER_LENGTH = 24;
     static final long BROADCAST_SEQUENCE = 16;
     static final int RECORD_ALIGNMENT = 8;
+    /** The line records start on with {@link RingOption#alignRecordsToCacheLines()}. */
+    static final int CACHE_LINE = 64;
     static final long STATE_MASK = 7;
     static final int CLAIMED = 1;
     static final int COMMITTED = 2;

@@ -13,7 +13,8 @@ import org.shm4j.internal.Messages;
  *         RingOption.segment(Lifetime.REFERENCE_COUNTED), RingOption.segment(SegmentOption.Mode.of("0660")));
  * }
  */
-public sealed interface RingOption permits RingOption.StartPosition, RingOption.Segment, RingOption.OpenTimeout {
+public sealed interface RingOption
+        permits RingOption.StartPosition, RingOption.Segment, RingOption.OpenTimeout, RingOption.AlignRecords {
 
     /**
      * The position (byte count) the first record is written at; a multiple of 8, any value
@@ -36,6 +37,25 @@ public sealed interface RingOption permits RingOption.StartPosition, RingOption.
      */
     static RingOption openTimeout(Duration timeout) {
         return new OpenTimeout(Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /**
+     * Producers of SPSC and MPSC rings made from this handle start every record on a 64-byte cache
+     * line: after each record they write a filler record (an aborted one, which every consumer,
+     * the C and Python ones included, steps over) up to the next line. The line a consumer polls
+     * for the next record is then never one the producer is still writing the previous record into,
+     * which saves cache-line transfers between the two cores: measured about +16% SPSC throughput
+     * for 64-byte messages across processes, at the cost of ring space (a 64-byte message takes 128
+     * bytes instead of 80). No effect on MPSC throughput in the same measurements, nor on broadcast
+     * rings. Applies to this handle only: nothing is stored in the ring, and consumers need nothing.
+     */
+    static RingOption alignRecordsToCacheLines() {
+        return AlignRecords.INSTANCE;
+    }
+
+    /** See {@link #alignRecordsToCacheLines()}. */
+    enum AlignRecords implements RingOption {
+        INSTANCE
     }
 
     /** See {@link #startPosition(long)}. @param position a multiple of 8 */

@@ -33,6 +33,7 @@ public final class RingProducer implements AutoCloseable {
     private final long mask;
     private final int maxPayload;
     private final boolean multi;
+    private final boolean alignRecords;
     private final long identityOffset;
     private final long messagesOffset;
     private final long bytesOffset;
@@ -47,6 +48,8 @@ public final class RingProducer implements AutoCloseable {
     private long messages;
     private long payloadBytes;
     private int pendingLength;
+    /** Bytes of the filler record after the record last reserved; 0 when records are not aligned. */
+    private long filler;
     private boolean closed;
 
     private RingProducer(RingRegion ring, WaitStrategy wait, long identityOffset, long identity) {
@@ -57,6 +60,7 @@ public final class RingProducer implements AutoCloseable {
         this.mask = ring.mask;
         this.maxPayload = ring.maxPayload;
         this.multi = ring.type == RingType.MPSC;
+        this.alignRecords = ring.alignRecords;
         this.wait = wait;
         this.identityOffset = identityOffset;
         this.identity = identity;
@@ -145,8 +149,9 @@ public final class RingProducer implements AutoCloseable {
         }
         long off = p & mask;
         MemorySegment.copy(payload, 0, data, off + RECORD_HEADER_LENGTH, length);
+        writeFiller(p, off, length);
         data.set(ValueLayout.JAVA_LONG, off + 8, lengthAndType(length, typeId));
-        // Publishes the record: pairs with the consumer's acquire load of word0.
+        // Publishes the record (and its filler): pairs with the consumer's acquire load of word0.
         LONG.setRelease(data, off, p | COMMITTED);
         published(length);
         return true;
@@ -190,8 +195,9 @@ public final class RingProducer implements AutoCloseable {
             return null;
         }
         long off = p & mask;
+        writeFiller(p, off, length);
         data.set(ValueLayout.JAVA_LONG, off + 8, lengthAndType(length, typeId));
-        // The length is visible with the CLAIMED state, so a consumer can skip a claim whose
+        // The length (and the filler) is visible with the CLAIMED state, so a consumer can skip a claim whose
         // producer died: pairs with the consumer's acquire load of word0.
         LONG.setRelease(data, off, p | CLAIMED);
         claim.open(p, off, length, typeId);
@@ -254,7 +260,7 @@ public final class RingProducer implements AutoCloseable {
             long t = tail;
             long off = t & mask;
             long toEnd = capacity - off;
-            long required = recordLength <= toEnd ? recordLength : toEnd + recordLength;
+            long required = required(off, toEnd, recordLength);
             if (space(t, required) != 0) {
                 return FULL;
             }
@@ -268,7 +274,7 @@ public final class RingProducer implements AutoCloseable {
             long t = (long) LONG.getVolatile(header, TAIL_OFFSET);
             long off = t & mask;
             long toEnd = capacity - off;
-            long required = recordLength <= toEnd ? recordLength : toEnd + recordLength;
+            long required = required(off, toEnd, recordLength);
             long s = space(t, required);
             if (s == FULL) {
                 return FULL;
@@ -288,11 +294,55 @@ public final class RingProducer implements AutoCloseable {
 
     private long place(long t, long off, long toEnd, long recordLength) {
         if (recordLength <= toEnd) {
+            filler = fillerAt(off, recordLength, toEnd);
             return t;
         }
+        filler = fillerAt(0, recordLength, capacity);
         // Pairs with the consumer's acquire load of word0.
         LONG.setRelease(data, off, t | PADDING);
         return t + toEnd;
+    }
+
+    /**
+     * Bytes a record of {@code recordLength} takes from offset {@code off}, {@code toEnd} bytes
+     * before the end of the data region: a padding record to the end first if it does not fit
+     * there, and its filler when records are aligned.
+     */
+    private long required(long off, long toEnd, long recordLength) {
+        if (recordLength <= toEnd) {
+            return recordLength + fillerAt(off, recordLength, toEnd);
+        }
+        return toEnd + recordLength + fillerAt(0, recordLength, capacity);
+    }
+
+    /**
+     * The filler that makes the next record start on a cache line, after a record of {@code
+     * recordLength} at offset {@code off} with {@code room} bytes left before the end of the region:
+     * a record of its own, so at least a header long (a gap of 8 bytes takes the next line too).
+     * 0 when records are not aligned, when the record already ends on a line, or when the filler
+     * does not fit (the region's end, or a ring so small that its largest payload is shorter).
+     */
+    private long fillerAt(long off, long recordLength, long room) {
+        if (!alignRecords) {
+            return 0;
+        }
+        long gap = -(off + recordLength) & (CACHE_LINE - 1);
+        long f = gap == 0 || gap >= RECORD_HEADER_LENGTH ? gap : gap + CACHE_LINE;
+        return recordLength + f <= room && f - RECORD_HEADER_LENGTH <= maxPayload ? f : 0;
+    }
+
+    /**
+     * Writes the filler after the record at {@code p} as an aborted record, which consumers step
+     * over. Plain stores: the record's release store of word0 (claim or commit) publishes them, and
+     * a consumer reaches the filler only through that record.
+     */
+    private void writeFiller(long p, long off, int payloadLength) {
+        if (filler != 0) {
+            long recordLength = recordLength(payloadLength);
+            data.set(ValueLayout.JAVA_LONG, off + recordLength + 8,
+                    lengthAndType((int) (filler - RECORD_HEADER_LENGTH), 0));
+            data.set(ValueLayout.JAVA_LONG, off + recordLength, (p + recordLength) | ABORTED);
+        }
     }
 
     /** 0 if {@code required} bytes fit after {@code t}, FULL if not, STALE if t is behind head (MPSC). */
@@ -330,7 +380,7 @@ public final class RingProducer implements AutoCloseable {
         long t = multi ? (long) LONG.getVolatile(header, TAIL_OFFSET) : tail;
         long off = t & mask;
         long toEnd = capacity - off;
-        long required = recordLength <= toEnd ? recordLength : toEnd + recordLength;
+        long required = required(off, toEnd, recordLength);
         long h = (long) LONG.getAcquire(header, HEAD_OFFSET);
         return t + required - h <= capacity;
     }

@@ -47,13 +47,17 @@ final class RingRegion implements AutoCloseable {
     final MemorySegment spaceSignal;
     /** Whether the call that made this region created the named ring (false for open, format, attach). */
     final boolean created;
+    /** Whether producers made from this handle start records on cache lines ({@link RingOption#alignRecordsToCacheLines()}). */
+    final boolean alignRecords;
     private final MappedView view;
     private final Set<AutoCloseable> handles = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private RingRegion(String name, Header h, MemorySegment segment, MappedView view, boolean created) {
+    private RingRegion(String name, Header h, MemorySegment segment, MappedView view, boolean created,
+            boolean alignRecords) {
         this.name = name;
         this.created = created;
+        this.alignRecords = alignRecords && h.type != RingType.BROADCAST;
         this.type = h.type;
         this.capacity = h.capacity;
         this.mask = h.capacity - 1;
@@ -68,6 +72,15 @@ final class RingRegion implements AutoCloseable {
 
     /** Validated header fields. */
     record Header(RingType type, long capacity, long startPosition, long creator) {}
+
+    private static boolean alignRecords(RingOption... options) {
+        for (RingOption o : options) {
+            if (o instanceof RingOption.AlignRecords) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** Bytes a ring of {@code capacity} needs: header and data region. */
     static long requiredBytes(long capacity) {
@@ -94,6 +107,7 @@ final class RingRegion implements AutoCloseable {
                 case RingOption.StartPosition s -> start = s.position();
                 case RingOption.Segment s -> segmentOptions.add(s.option());
                 case RingOption.OpenTimeout t -> { }
+                case RingOption.AlignRecords a -> { }
             }
         }
         MappedView view;
@@ -105,7 +119,7 @@ final class RingRegion implements AutoCloseable {
             // A new named object reads as zeros: only the header needs writing.
             initialise(view.segment(), type, capacity, start, false);
             return new RingRegion(name, new Header(type, capacity, start, RingPeer.currentIdentity()),
-                    view.segment(), view, true);
+                    view.segment(), view, true, alignRecords(options));
         } catch (RuntimeException | Error e) {
             view.close();
             SharedMemory.remove(name);
@@ -131,7 +145,7 @@ final class RingRegion implements AutoCloseable {
         }
         try {
             Header h = awaitHeader(view.segment(), name, accepted, timeout);
-            return new RingRegion(name, h, view.segment(), view, false);
+            return new RingRegion(name, h, view.segment(), view, false, alignRecords(options));
         } catch (IOException | RuntimeException | Error e) {
             view.close();
             throw e;
@@ -184,7 +198,7 @@ final class RingRegion implements AutoCloseable {
         }
         initialise(segment, type, capacity, start, true);
         return new RingRegion(segment.toString(), new Header(type, capacity, start, RingPeer.currentIdentity()),
-                segment, null, false);
+                segment, null, false, alignRecords(options));
     }
 
     static RingRegion attach(MemorySegment segment, Set<RingType> accepted) throws RingFormatException {
@@ -202,7 +216,7 @@ final class RingRegion implements AutoCloseable {
         if (h == null) {
             throw new RingNotInitializedException(Messages.format("ring header not published", "segment", label));
         }
-        return new RingRegion(label, h, segment, null, false);
+        return new RingRegion(label, h, segment, null, false, false);
     }
 
     private static void checkSegment(MemorySegment segment, long capacity) {

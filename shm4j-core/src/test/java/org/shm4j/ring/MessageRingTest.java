@@ -292,4 +292,73 @@ class MessageRingTest {
             assertThat(ring.stats().lagBytes()).isZero();
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(value = RingType.class, names = {"SPSC", "MPSC"})
+    void alignedRecordsStartOnCacheLinesAndConsumersStepOverTheFillers(RingType type) throws Exception {
+        try (Arena arena = Arena.ofConfined();
+             MessageRing ring = format(type, arena.allocate(SpscRing.requiredBytes(4096), 4096), 4096,
+                     RingOption.alignRecordsToCacheLines())) {
+            RingProducer producer = ring.producer();
+            RingConsumer consumer = ring.consumer();
+            List<Long> misaligned = new ArrayList<>();
+            Recorder recorder = new Recorder();
+            RecordHandler handler = (t, p) -> {
+                if ((p.address() - 16) % 64 != 0) {
+                    misaligned.add(p.address());
+                }
+                recorder.onRecord(t, p);
+            };
+            int count = 3000;
+            long bytes = 0;
+            for (int seq = 0; seq < count; seq++) {
+                int length = Payloads.MIN + seq % 201; // every remainder modulo 64, including 8-byte gaps
+                bytes += length;
+                boolean written;
+                if (seq % 3 == 0) {
+                    RingClaim claim = producer.tryClaim(1, length);
+                    written = claim != null;
+                    if (written) {
+                        Payloads.fill(claim.segment(), 1, seq);
+                        claim.commit();
+                    }
+                } else {
+                    written = producer.offer(1, Payloads.build(arena, 1, seq, length));
+                }
+                if (!written) {
+                    consumer.poll(handler);
+                    seq--;
+                    bytes -= length;
+                } else if (seq % 5 == 0) {
+                    consumer.poll(handler);
+                }
+            }
+            consumer.poll(handler);
+            assertThat(misaligned).isEmpty();
+            assertThat(recorder.sequences).hasSize(count).isSorted();
+            assertThat(recorder.sequences.getLast()).isEqualTo(count - 1);
+            RingStats stats = ring.stats();
+            assertThat(stats.messagesWritten()).isEqualTo(count);
+            assertThat(stats.messagesRead()).isEqualTo(count);
+            assertThat(stats.payloadBytesRead()).isEqualTo(bytes);
+            assertThat(stats.skippedRecords()).isZero();
+            assertThat(stats.lagBytes()).isZero();
+        }
+    }
+
+    @Test
+    void aRingTooSmallForFillersStillTakesAlignedProducersRecords() throws Exception {
+        try (Arena arena = Arena.ofConfined();
+             SpscRing ring = SpscRing.format(arena.allocate(SpscRing.requiredBytes(64), 4096), 64,
+                     RingOption.alignRecordsToCacheLines())) {
+            RingProducer producer = ring.producer();
+            RingConsumer consumer = ring.consumer();
+            List<Integer> types = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                assertThat(producer.offer(i, MemorySegment.ofArray(new byte[8]))).isTrue();
+                assertThat(consumer.poll((t, p) -> types.add(t))).isEqualTo(1);
+            }
+            assertThat(types).hasSize(100).isSorted();
+        }
+    }
 }

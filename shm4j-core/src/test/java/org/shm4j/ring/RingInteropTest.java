@@ -145,6 +145,24 @@ class RingInteropTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(SkippingConsumer.class)
+    void theCAndPythonConsumersReadAJavaProducersCacheLineAlignedRecords(SkippingConsumer consumer)
+            throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(consumer.available(), consumer + " not available");
+        String name = TestNames.unique("aligned");
+        try (MpscRing ring = MpscRing.create(name, 1 << 13, RingOption.alignRecordsToCacheLines());
+             ChildJvm c = ChildJvm.startCommand(consumer.command(name), Map.of(), consumer + " consumer")) {
+            c.awaitOutput("READY", Duration.ofSeconds(30));
+            produce(ring, consumer.count());
+            c.assertExitCode(0, Duration.ofSeconds(120));
+            assertThat(c.output()).contains("OK " + consumer.count() + " skipped=0");
+            assertThat(ring.stats().messagesRead()).isEqualTo(consumer.count());
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
     /** The C consumer and the Python reader, each stepping over a head blocked for 200 ms. */
     enum SkippingConsumer {
         C, PYTHON;

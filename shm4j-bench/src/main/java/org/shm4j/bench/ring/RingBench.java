@@ -63,6 +63,8 @@ public final class RingBench {
         for (int run = 0; run < runs; run++) {
             rates.computeIfAbsent("spsc shm4j", k -> new ArrayList<>()).add(rate("shm4j", false, 1, messages));
             rates.computeIfAbsent("spsc agrona", k -> new ArrayList<>()).add(rate("agrona-spsc", false, 1, messages));
+            rates.computeIfAbsent("spsc-aligned shm4j", k -> new ArrayList<>())
+                    .add(rate("shm4j-aligned", false, 1, messages));
             for (int producers : new int[] {1, 2, 4}) {
                 rates.computeIfAbsent("mpsc" + producers + " shm4j", k -> new ArrayList<>())
                         .add(rate("shm4j", true, producers, messages));
@@ -72,13 +74,15 @@ public final class RingBench {
         }
         System.out.println();
         System.out.println("throughput, 64-byte messages, producer process(es) -> consumer process, 1 MiB ring");
-        System.out.printf("%-10s %16s %16s %8s   runs (shm4j | agrona, M msg/s; ratio per run)%n", "case",
+        System.out.printf("%-13s %16s %16s %8s   runs (shm4j | agrona, M msg/s; ratio per run)%n", "case",
                 "shm4j M msg/s", "agrona M msg/s", "ratio");
-        for (String c : List.of("spsc", "mpsc1", "mpsc2", "mpsc4")) {
+        for (String c : List.of("spsc", "spsc-aligned", "mpsc1", "mpsc2", "mpsc4")) {
             List<Double> ours = rates.get(c + " shm4j");
-            List<Double> theirs = rates.get(c + " agrona");
+            // Records aligned to cache lines (RingOption.alignRecordsToCacheLines) against the same
+            // run's Agrona SPSC figure, measured just before.
+            List<Double> theirs = rates.get(c.replace("-aligned", "") + " agrona");
             List<Double> ratios = ratios(ours, theirs);
-            System.out.printf("%-10s %16.2f %16.2f %7.2fx   %s | %s; %s%n", c, median(ours) / 1e6,
+            System.out.printf("%-13s %16.2f %16.2f %7.2fx   %s | %s; %s%n", c, median(ours) / 1e6,
                     median(theirs) / 1e6, median(ratios), millions(ours), millions(theirs), format(ratios));
         }
         System.out.println("ratio: the median of the per-run ratios (each run measures shm4j, then Agrona, back to back,"

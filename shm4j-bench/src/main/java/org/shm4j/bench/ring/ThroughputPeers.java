@@ -11,6 +11,7 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.shm4j.ring.MessageRing;
 import org.shm4j.ring.RingConsumer;
+import org.shm4j.ring.RingOption;
 import org.shm4j.ring.RingProducer;
 import org.shm4j.ring.WaitStrategy;
 
@@ -25,13 +26,15 @@ final class ThroughputPeers {
         return many ? new ManyToOneRingBuffer(buffer) : new OneToOneRingBuffer(buffer);
     }
 
-    /** args: impl (shm4j|agrona-spsc|agrona-mpsc), name, capacity, messages. */
+    /** args: impl (shm4j|shm4j-aligned|agrona-spsc|agrona-mpsc), name, capacity, messages. */
     public static final class Producer {
         public static void main(String[] args) throws Exception {
             String impl = args[0];
             long messages = Long.parseLong(args[3]);
-            if (impl.equals("shm4j")) {
-                try (MessageRing ring = MessageRing.open(args[1]); Arena arena = Arena.ofConfined();
+            if (impl.startsWith("shm4j")) {
+                RingOption[] options = impl.equals("shm4j-aligned")
+                        ? new RingOption[] {RingOption.alignRecordsToCacheLines()} : new RingOption[0];
+                try (MessageRing ring = MessageRing.open(args[1], options); Arena arena = Arena.ofConfined();
                      RingProducer producer = ring.producer(WaitStrategy.busySpin())) {
                     MemorySegment payload = arena.allocate(MESSAGE, 8);
                     System.out.println("READY");
@@ -65,7 +68,7 @@ final class ThroughputPeers {
             long[] received = {0};
             long[] checksum = {0};
             long first = 0;
-            if (impl.equals("shm4j")) {
+            if (impl.startsWith("shm4j")) {
                 try (MessageRing ring = MessageRing.open(args[1]);
                      RingConsumer consumer = ring.consumer(WaitStrategy.busySpin(), java.time.Duration.ofSeconds(30))) {
                     // One handler for the whole run, as for Agrona below.
