@@ -79,10 +79,12 @@ final class PingPongPeers {
 
     static Endpoint open(String impl, String out, String in) throws Exception {
         switch (impl) {
-            case "shm4j-spin", "shm4j-blocking" -> {
+            case "shm4j-spin", "shm4j-aligned-spin", "shm4j-blocking" -> {
                 boolean blocking = impl.equals("shm4j-blocking");
                 WaitStrategy wait = blocking ? WaitStrategy.blocking(100) : WaitStrategy.busySpin();
-                MessageRing outRing = MessageRing.open(out);
+                MessageRing outRing = impl.equals("shm4j-aligned-spin")
+                        ? MessageRing.open(out, org.shm4j.ring.RingOption.alignRecordsToCacheLines())
+                        : MessageRing.open(out);
                 MessageRing inRing = MessageRing.open(in);
                 RingProducer producer = outRing.producer(wait);
                 RingConsumer consumer = inRing.consumer(wait, Duration.ofSeconds(30));

@@ -149,7 +149,8 @@ public final class RingBench {
     // ---- ping-pong ---------------------------------------------------------------------------
 
     static void pingPong(int runs, int iterations) throws Exception {
-        List<String> impls = List.of("raw-spin", "shm4j-spin", "agrona-spin", "raw-futex", "shm4j-blocking");
+        List<String> impls = List.of("raw-spin", "shm4j-spin", "shm4j-aligned-spin", "agrona-spin", "raw-futex",
+                "shm4j-blocking");
         Map<String, List<long[]>> results = new LinkedHashMap<>();
         for (int run = 0; run < runs; run++) {
             for (String impl : impls) {
