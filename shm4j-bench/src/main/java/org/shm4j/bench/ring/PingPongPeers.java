@@ -23,7 +23,8 @@ import org.shm4j.ring.WaitStrategy;
  * Ping-pong round trips of 64-byte messages between two processes. The pinger sends, waits for the
  * echo, and records the round trip in an HdrHistogram.
  *
- * <p>Implementations: {@code shm4j-spin} and {@code shm4j-blocking} (two SPSC rings),
+ * <p>Implementations: {@code shm4j-spin}, {@code shm4j-aligned-spin} (records aligned to cache
+ * lines) and {@code shm4j-blocking} (two SPSC rings),
  * {@code agrona-spin} (two OneToOneRingBuffers over mapped files), {@code raw-spin} (the floor: a
  * sequence word and 64 bytes per direction in one segment, spinning on the word) and
  * {@code raw-futex} (the same with FUTEX_WAIT/FUTEX_WAKE on the word: the floor for blocking).
