@@ -87,7 +87,10 @@
  * only if it equals {@code head | COMMITTED} does it read word1 and the payload, which the release
  * made visible. A zero-copy claim first stores {@code position | CLAIMED} with release, after
  * writing word1, so the length of a claim is known even if its producer dies. PADDING and ABORTED
- * are published the same way.</li>
+ * are published the same way. A producer that aligns records to cache lines writes the filler
+ * after a record (an ABORTED record up to the next 64-byte line) with plain stores before the
+ * record's own release store, which publishes both: a consumer reaches the filler only through
+ * that record.</li>
  * <li><b>Consumption.</b> The consumer delivers a batch, then stores {@code head} with release
  * (pairs with 3) and the read counters with opaque stores.</li>
  * <li><b>Dead producers.</b> If the record at {@code head} stays CLAIMED, or {@code tail} is ahead

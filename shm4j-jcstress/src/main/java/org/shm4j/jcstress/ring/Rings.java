@@ -28,9 +28,14 @@ final class Rings {
     private Rings() {}
 
     static MemorySegment memory() {
+        return memory(CAPACITY);
+    }
+
+    /** Memory for a ring of {@code capacity} data bytes, aligned to a cache line. */
+    static MemorySegment memory(long capacity) {
         // Automatic arena, as Blocks in the sync tests: jcstress makes millions of states, the GC
         // returns their memory. One ring is a 12 KiB header plus the data region.
-        return Arena.ofAuto().allocate(SpscRing.requiredBytes(CAPACITY), 64);
+        return Arena.ofAuto().allocate(SpscRing.requiredBytes(capacity), 64);
     }
 
     /** A new SPSC ring whose first record is at {@code start} (a multiple of 8, any 64-bit value). */
