@@ -197,8 +197,8 @@ public final class RingProducer implements AutoCloseable {
         long off = p & mask;
         writeFiller(p, off, length);
         data.set(ValueLayout.JAVA_LONG, off + 8, lengthAndType(length, typeId));
-        // The length (and the filler) is visible with the CLAIMED state, so a consumer can skip a claim whose
-        // producer died: pairs with the consumer's acquire load of word0.
+        // The length (and the filler) is visible with the CLAIMED state, so a consumer can skip a
+        // claim whose producer died: pairs with the consumer's acquire load of word0.
         LONG.setRelease(data, off, p | CLAIMED);
         claim.open(p, off, length, typeId);
         return claim;
