@@ -111,22 +111,61 @@ typedef struct {
 static inline uint64_t *shm4j_u64(const shm4j_ring *r, size_t off) { return (uint64_t *)(r->base + off); }
 static inline uint32_t *shm4j_u32(const shm4j_ring *r, size_t off) { return (uint32_t *)(r->base + off); }
 
-/* pid << 42 | (start time in clock ticks & (2^42-1)), start time from /proc/self/stat field 22. */
-static inline uint64_t shm4j_current_identity(void) {
+/*
+ * Reads a /proc/<pid>/stat file: the process state (field 3) and start time in clock ticks (field
+ * 22). Returns 0 if the file cannot be read or parsed (no such process).
+ */
+static inline int shm4j_read_stat(const char *path, char *state, uint64_t *ticks) {
     char buf[1024];
-    FILE *f = fopen("/proc/self/stat", "r");
+    FILE *f = fopen(path, "r");
     if (!f) return 0;
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p) return 0;
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    if (!p || p[1] != ' ' || !p[2]) return 0;
     p += 2; /* field 3 */
+    *state = *p;
     for (int field = 3; field < 22 && *p; p++) {
         if (*p == ' ') field++;
     }
-    unsigned long long ticks = strtoull(p, NULL, 10);
+    if (!*p) return 0;
+    *ticks = strtoull(p, NULL, 10);
+    return 1;
+}
+
+/* pid << 42 | (start time in clock ticks & (2^42-1)). */
+static inline uint64_t shm4j_current_identity(void) {
+    char state;
+    uint64_t ticks;
+    if (!shm4j_read_stat("/proc/self/stat", &state, &ticks)) return 0;
     return ((uint64_t)getpid() << SHM4J_IDENTITY_TICK_BITS) | (ticks & ((1ULL << SHM4J_IDENTITY_TICK_BITS) - 1));
+}
+
+/*
+ * Whether the process an identity word names runs: a process with that pid exists, is not a zombie,
+ * and started at the recorded time (a recycled pid reads as dead). As RingPeer.isAlive in Java.
+ */
+static inline int shm4j_identity_alive(uint64_t identity) {
+    char path[48], state;
+    uint64_t ticks, mask = (1ULL << SHM4J_IDENTITY_TICK_BITS) - 1;
+    snprintf(path, sizeof path, "/proc/%llu/stat", (unsigned long long)(identity >> SHM4J_IDENTITY_TICK_BITS));
+    if (!shm4j_read_stat(path, &state, &ticks) || state == 'Z' || state == 'X' || state == 'x') return 0;
+    return (identity & mask) == 0 || (ticks & mask) == (identity & mask);
+}
+
+/*
+ * Takes the role word at off if it is free or names a dead process: a CAS on the exact value judged,
+ * so of several takers one wins. Returns the identity it replaced (0 if free), or -1 if held.
+ */
+static inline int64_t shm4j_take_role(shm4j_ring *r, size_t off) {
+    uint64_t *word = (uint64_t *)(r->base + off);
+    for (;;) {
+        uint64_t current = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+        if (current != 0 && (current == r->identity || shm4j_identity_alive(current))) return -1;
+        if (__atomic_compare_exchange_n(word, &current, r->identity, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            return (int64_t)current;
+    }
 }
 
 static inline void shm4j_wake(uint32_t *signal, uint32_t *waiters) {
@@ -166,48 +205,47 @@ static inline int shm4j_ring_attach(shm4j_ring *r, void *base, size_t size) {
     return SHM4J_OK;
 }
 
-/* Takes the producer role (SPSC) or a free producer slot (MPSC). No takeover of dead holders. */
+/* Moves an MPSC slot's counters to the departed producers' totals (messagesWritten, payloadBytesWritten). */
+static inline void shm4j_retire_slot(shm4j_ring *r, size_t slot) {
+    uint64_t m = __atomic_exchange_n(shm4j_u64(r, slot + SHM4J_SLOT_MESSAGES), 0, __ATOMIC_SEQ_CST);
+    uint64_t b = __atomic_exchange_n(shm4j_u64(r, slot + SHM4J_SLOT_BYTES), 0, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(shm4j_u64(r, SHM4J_OFF_MESSAGES_WRITTEN), m, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(shm4j_u64(r, SHM4J_OFF_PAYLOAD_BYTES_WRITTEN), b, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Takes the producer role (SPSC) or a producer slot (MPSC), free or held by a dead process. A dead
+ * MPSC producer's counters are added to the departed producers' totals, as Java does.
+ */
 static inline int shm4j_ring_producer(shm4j_ring *r) {
     if (r->type == SHM4J_RING_SPSC) {
-        uint64_t expected = 0;
-        if (!__atomic_compare_exchange_n(shm4j_u64(r, SHM4J_OFF_PRODUCER_IDENTITY), &expected, r->identity, 0,
-                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-            return SHM4J_BUSY;
+        if (shm4j_take_role(r, SHM4J_OFF_PRODUCER_IDENTITY) < 0) return SHM4J_BUSY;
         r->identity_off = SHM4J_OFF_PRODUCER_IDENTITY;
         return SHM4J_OK;
     }
     if (r->type != SHM4J_RING_MPSC) return SHM4J_BAD_ARGUMENT;
     for (size_t i = 0; i < SHM4J_SLOT_COUNT; i++) {
         size_t slot = SHM4J_OFF_SLOTS + i * SHM4J_SLOT_LENGTH;
-        uint64_t expected = 0;
-        if (__atomic_compare_exchange_n(shm4j_u64(r, slot), &expected, r->identity, 0, __ATOMIC_SEQ_CST,
-                                        __ATOMIC_SEQ_CST)) {
-            r->identity_off = slot;
-            return SHM4J_OK;
-        }
+        int64_t replaced = shm4j_take_role(r, slot);
+        if (replaced < 0) continue;
+        if (replaced != 0) shm4j_retire_slot(r, slot);
+        r->identity_off = slot;
+        return SHM4J_OK;
     }
     return SHM4J_BUSY;
 }
 
-/* Takes the consumer role of an SPSC or MPSC ring. */
+/* Takes the consumer role of an SPSC or MPSC ring, free or held by a dead process. */
 static inline int shm4j_ring_consumer(shm4j_ring *r) {
     if (r->type == SHM4J_RING_BROADCAST) return SHM4J_BAD_ARGUMENT;
-    uint64_t expected = 0;
-    if (!__atomic_compare_exchange_n(shm4j_u64(r, SHM4J_OFF_CONSUMER_IDENTITY), &expected, r->identity, 0,
-                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-        return SHM4J_BUSY;
+    if (shm4j_take_role(r, SHM4J_OFF_CONSUMER_IDENTITY) < 0) return SHM4J_BUSY;
     r->consumer_off = SHM4J_OFF_CONSUMER_IDENTITY;
     return SHM4J_OK;
 }
 
 /* Gives up the roles taken; an MPSC producer adds its counters to the departed producers' totals. */
 static inline void shm4j_ring_detach(shm4j_ring *r) {
-    if (r->identity_off >= SHM4J_OFF_SLOTS) {
-        uint64_t m = __atomic_exchange_n(shm4j_u64(r, r->identity_off + SHM4J_SLOT_MESSAGES), 0, __ATOMIC_SEQ_CST);
-        uint64_t b = __atomic_exchange_n(shm4j_u64(r, r->identity_off + SHM4J_SLOT_BYTES), 0, __ATOMIC_SEQ_CST);
-        __atomic_fetch_add(shm4j_u64(r, SHM4J_OFF_MESSAGES_WRITTEN), m, __ATOMIC_SEQ_CST);
-        __atomic_fetch_add(shm4j_u64(r, SHM4J_OFF_PAYLOAD_BYTES_WRITTEN), b, __ATOMIC_SEQ_CST);
-    }
+    if (r->identity_off >= SHM4J_OFF_SLOTS) shm4j_retire_slot(r, r->identity_off);
     uint64_t me = r->identity;
     if (r->identity_off) __atomic_compare_exchange_n(shm4j_u64(r, r->identity_off), &me, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     me = r->identity;

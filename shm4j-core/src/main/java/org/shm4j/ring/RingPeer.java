@@ -36,11 +36,11 @@ public record RingPeer(long pid, long startTicks, boolean alive) {
         return new RingPeer(pid, ticks, isAlive(identity));
     }
 
-    /** Whether the process an identity word names is running; false for implausible PIDs. */
+    /**
+     * Whether the process an identity word names is running; false for implausible PIDs and for a
+     * zombie (dead, not yet reaped by its parent), whose role may be taken over at once.
+     */
     static boolean isAlive(long identity) {
-        long pid = identity >>> TICK_BITS;
-        long ticks = identity & TICK_MASK;
-        var now = ProcessIdentity.startTicks(pid);
-        return now.isPresent() && (ticks == 0 || (now.getAsLong() & TICK_MASK) == ticks);
+        return ProcessIdentity.isAlive(identity >>> TICK_BITS, identity & TICK_MASK);
     }
 }

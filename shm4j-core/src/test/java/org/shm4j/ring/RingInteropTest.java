@@ -163,6 +163,57 @@ class RingInteropTest {
         }
     }
 
+    @Test
+    void theCProducerTakesOverTheRoleOfAJavaProducerThatDied() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(gcc, "gcc not installed");
+        String name = TestNames.unique("cproducertakeover");
+        try (MessageRing ring = create(RingType.SPSC, name);
+             RingConsumer consumer = ring.consumer(WaitStrategy.blocking(), Duration.ofMillis(200))) {
+            try (ChildJvm dead = ChildJvm.start(RingCrashTest.ClaimAndHang.class, name, "0")) {
+                dead.awaitOutput("CLAIMED", Duration.ofSeconds(60));
+                dead.kill();
+            }
+            try (ChildJvm c = ChildJvm.startCommand(List.of(BIN.resolve("ring_producer").toString(), name,
+                    Integer.toString(COUNT)), Map.of(), "ring_producer")) {
+                long[] next = {0};
+                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                while (next[0] < COUNT && System.nanoTime() < deadline) {
+                    consumer.poll((t, p) -> check(t, p, next[0]++), 1000, Duration.ofSeconds(1));
+                }
+                assertThat(next[0]).as(c.output()).isEqualTo(COUNT);
+                c.assertExitCode(0, Duration.ofSeconds(30));
+            }
+            assertThat(consumer.skippedRecords()).isEqualTo(1); // the dead producer's claim
+            assertThat(ring.stats().messagesWritten()).isEqualTo(COUNT);
+            assertThat(ring.stats().producers()).isEmpty();
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
+    @Test
+    void theCConsumerTakesOverTheRoleOfAJavaConsumerThatDied() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(gcc, "gcc not installed");
+        String name = TestNames.unique("cconsumertakeover");
+        try (MessageRing ring = create(RingType.SPSC, name)) {
+            try (ChildJvm dead = ChildJvm.start(RingCrashTest.ConsumeAndHang.class, name, "0")) {
+                dead.awaitOutput("DONE", Duration.ofSeconds(60));
+                dead.kill();
+            }
+            assertThat(ring.stats().consumer()).hasValueSatisfying(p -> assertThat(p.alive()).isFalse());
+            try (ChildJvm c = ChildJvm.startCommand(List.of(BIN.resolve("ring_consumer").toString(), name,
+                    Integer.toString(COUNT)), Map.of(), "ring_consumer")) {
+                c.awaitOutput("READY", Duration.ofSeconds(30));
+                produce(ring, COUNT);
+                c.assertExitCode(0, Duration.ofSeconds(120));
+                assertThat(c.output()).contains("OK " + COUNT);
+            }
+            assertThat(ring.stats().messagesRead()).isEqualTo(COUNT);
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
     /** The C consumer and the Python reader, each stepping over a head blocked for 200 ms. */
     enum SkippingConsumer {
         C, PYTHON;
