@@ -9,8 +9,9 @@ Limits, stated plainly:
   * Python has no compare-and-swap or memory fences. The consumer relies on aligned 8-byte loads
     and stores being single-copy atomic and on x86-64 ordering (loads are acquire, stores are
     release). Do not use it as a consumer on weakly ordered CPUs (aarch64).
-  * It takes the consumer role with a check-then-write, not a CAS: attach it only when no other
-    consumer is running.
+  * It takes the consumer role with a compare-and-swap from libatomic (the GCC runtime, present
+    wherever gcc is); without libatomic it falls back to a check-then-write, and then must be
+    attached only when no other consumer is running.
   * A record whose producer died between claim and commit, or space an MPSC producer reserved and
     never wrote, blocks the head; skip_blocked(timeout) steps over it once it has blocked the head
     that long, by the Java consumer's rule (consume does so with its skip_ms argument).
@@ -64,14 +65,35 @@ def identity(pid=None):
 
 
 def alive(identity_word):
-    """Whether the process an identity word names still runs (same PID and start time)."""
+    """Whether the process an identity word names still runs: same PID and start time, not a zombie."""
     pid = identity_word >> TICK_BITS
     if pid <= 0 or pid > (1 << 22):
         return False
     try:
-        return identity(pid) & ((1 << TICK_BITS) - 1) == identity_word & ((1 << TICK_BITS) - 1)
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(")") + 2:].split()
+        if fields[0] in ("Z", "X", "x"):  # dead, not yet reaped by its parent
+            return False
+        mask = (1 << TICK_BITS) - 1
+        return int(fields[19]) & mask == identity_word & mask
     except (OSError, ValueError, IndexError):
         return False
+
+
+def _libatomic_cas():
+    """__atomic_compare_exchange_8 from libatomic, or None if it is not installed."""
+    try:
+        cas = ctypes.CDLL("libatomic.so.1").__atomic_compare_exchange_8
+    except (OSError, AttributeError):
+        return None
+    cas.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int, ctypes.c_int]
+    cas.restype = ctypes.c_bool
+    return cas
+
+
+_CAS = _libatomic_cas()
+_SEQ_CST = 5  # __ATOMIC_SEQ_CST
 
 
 class Ring:
@@ -137,15 +159,31 @@ class Ring:
                 "skippedRecords": read(OFF_SKIPPED_RECORDS), "creator": peer(read(OFF_CREATOR)),
                 "producers": producers, "consumer": peer(read(OFF_CONSUMER_IDENTITY))}
 
+    def _cas_u64(self, off, expected, desired):
+        """Compare-and-swap of the aligned u64 at off; True if it held expected and now holds desired."""
+        word = ctypes.c_uint64.from_buffer(self.mm, off)
+        witness = ctypes.c_uint64(expected)
+        try:
+            return _CAS(ctypes.addressof(word), ctypes.addressof(witness), desired & MASK64, _SEQ_CST, _SEQ_CST)
+        finally:
+            del word  # releases the mmap export, so close() can unmap
+
     def become_consumer(self):
+        """Takes the consumer role, free or held by a dead process (as the Java and C consumers do)."""
         if self.type == "BROADCAST":
             raise ValueError("the Python reader consumes SPSC and MPSC rings only")
-        current = self._u64(OFF_CONSUMER_IDENTITY)
-        if current != 0 and alive(current):
-            raise RuntimeError(f"ring role is held by a live process: name={self.name}, role=consumer, "
-                               f"pid={current >> TICK_BITS}")
-        self.me = identity()
-        self._set_u64(OFF_CONSUMER_IDENTITY, self.me)
+        me = identity()
+        while True:
+            current = self._u64(OFF_CONSUMER_IDENTITY)
+            if current != 0 and (current == me or alive(current)):
+                raise RuntimeError(f"ring role is held by a live process: name={self.name}, role=consumer, "
+                                   f"pid={current >> TICK_BITS}")
+            if _CAS is None:
+                self._set_u64(OFF_CONSUMER_IDENTITY, me)
+                break
+            if self._cas_u64(OFF_CONSUMER_IDENTITY, current, me):  # on the exact value judged
+                break
+        self.me = me
         self.consumer = True
 
     def poll(self, handler, limit=1000):
@@ -256,8 +294,11 @@ class Ring:
             del signal
 
     def close(self):
-        if self.consumer and self._u64(OFF_CONSUMER_IDENTITY) == self.me:
-            self._set_u64(OFF_CONSUMER_IDENTITY, 0)
+        if self.consumer:
+            if _CAS is not None:
+                self._cas_u64(OFF_CONSUMER_IDENTITY, self.me, 0)
+            elif self._u64(OFF_CONSUMER_IDENTITY) == self.me:
+                self._set_u64(OFF_CONSUMER_IDENTITY, 0)
         self.consumer = False
         self.mm.close()
 

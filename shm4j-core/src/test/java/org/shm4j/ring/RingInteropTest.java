@@ -191,24 +191,41 @@ class RingInteropTest {
         }
     }
 
-    @Test
-    void theCConsumerTakesOverTheRoleOfAJavaConsumerThatDied() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(gcc, "gcc not installed");
-        String name = TestNames.unique("cconsumertakeover");
+    @ParameterizedTest
+    @EnumSource(SkippingConsumer.class)
+    void theCAndPythonConsumersTakeOverTheRoleOfAJavaConsumerThatDied(SkippingConsumer consumer) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(consumer.available(), consumer + " not available");
+        String name = TestNames.unique("consumertakeover");
         try (MessageRing ring = create(RingType.SPSC, name)) {
             try (ChildJvm dead = ChildJvm.start(RingCrashTest.ConsumeAndHang.class, name, "0")) {
                 dead.awaitOutput("DONE", Duration.ofSeconds(60));
                 dead.kill();
             }
             assertThat(ring.stats().consumer()).hasValueSatisfying(p -> assertThat(p.alive()).isFalse());
-            try (ChildJvm c = ChildJvm.startCommand(List.of(BIN.resolve("ring_consumer").toString(), name,
-                    Integer.toString(COUNT)), Map.of(), "ring_consumer")) {
+            try (ChildJvm c = ChildJvm.startCommand(consumer.command(name), Map.of(), consumer + " consumer")) {
                 c.awaitOutput("READY", Duration.ofSeconds(30));
-                produce(ring, COUNT);
+                produce(ring, consumer.count());
                 c.assertExitCode(0, Duration.ofSeconds(120));
-                assertThat(c.output()).contains("OK " + COUNT);
+                assertThat(c.output()).contains("OK " + consumer.count());
             }
-            assertThat(ring.stats().messagesRead()).isEqualTo(COUNT);
+            assertThat(ring.stats().messagesRead()).isEqualTo(consumer.count());
+            assertThat(ring.stats().consumer()).isEmpty();
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
+    @Test
+    void thePythonReaderRefusesAConsumerRoleALiveProcessHolds() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(python, "python3 not installed");
+        String name = TestNames.unique("pybusy");
+        try (MessageRing ring = create(RingType.SPSC, name)) {
+            ring.consumer(); // held by this live process until the ring closes
+            try (ChildJvm py = ChildJvm.startCommand(SkippingConsumer.PYTHON.command(name), Map.of(), "python reader")) {
+                assertThat(py.waitFor(Duration.ofSeconds(60))).isNotZero();
+                assertThat(py.output()).contains("ring role is held by a live process",
+                        "pid=" + ProcessHandle.current().pid());
+            }
         } finally {
             SharedMemory.remove(name);
         }
