@@ -169,10 +169,7 @@ class RingInteropTest {
         String name = TestNames.unique("cproducertakeover");
         try (MessageRing ring = create(RingType.SPSC, name);
              RingConsumer consumer = ring.consumer(WaitStrategy.blocking(), Duration.ofMillis(200))) {
-            try (ChildJvm dead = ChildJvm.start(RingCrashTest.ClaimAndHang.class, name, "0")) {
-                dead.awaitOutput("CLAIMED", Duration.ofSeconds(60));
-                dead.kill();
-            }
+            killAfter("CLAIMED", RingCrashTest.ClaimAndHang.class, name, "0");
             try (ChildJvm c = ChildJvm.startCommand(List.of(BIN.resolve("ring_producer").toString(), name,
                     Integer.toString(COUNT)), Map.of(), "ring_producer")) {
                 long[] next = {0};
@@ -197,10 +194,7 @@ class RingInteropTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(consumer.available(), consumer + " not available");
         String name = TestNames.unique("consumertakeover");
         try (MessageRing ring = create(RingType.SPSC, name)) {
-            try (ChildJvm dead = ChildJvm.start(RingCrashTest.ConsumeAndHang.class, name, "0")) {
-                dead.awaitOutput("DONE", Duration.ofSeconds(60));
-                dead.kill();
-            }
+            killAfter("DONE", RingCrashTest.ConsumeAndHang.class, name, "0");
             assertThat(ring.stats().consumer()).hasValueSatisfying(p -> assertThat(p.alive()).isFalse());
             try (ChildJvm c = ChildJvm.startCommand(consumer.command(name), Map.of(), consumer + " consumer")) {
                 c.awaitOutput("READY", Duration.ofSeconds(30));
@@ -228,6 +222,14 @@ class RingInteropTest {
             }
         } finally {
             SharedMemory.remove(name);
+        }
+    }
+
+    /** Runs {@code main} in a child JVM until it prints {@code ready}, then kills it: a peer that dies holding what it took. */
+    private static void killAfter(String ready, Class<?> main, String... args) {
+        try (ChildJvm dead = ChildJvm.start(main, args)) {
+            dead.awaitOutput(ready, Duration.ofSeconds(60));
+            dead.kill();
         }
     }
 
@@ -261,10 +263,7 @@ class RingInteropTest {
             }
             String name = TestNames.unique("skipclaim");
             try (MessageRing ring = create(type, name)) {
-                try (ChildJvm dead = ChildJvm.start(RingCrashTest.ClaimAndHang.class, name, "0")) {
-                    dead.awaitOutput("CLAIMED", Duration.ofSeconds(60));
-                    dead.kill();
-                }
+                killAfter("CLAIMED", RingCrashTest.ClaimAndHang.class, name, "0");
                 consumeSkipping(consumer, ring, name, RingLayout.recordLength(64));
             } finally {
                 SharedMemory.remove(name);
