@@ -55,13 +55,21 @@ class RingFormatError(Exception):
     """The segment does not hold a published shm4j ring."""
 
 
-def identity(pid=None):
-    """pid << 42 | start time in clock ticks (low 42 bits), from /proc/<pid>/stat field 22."""
-    pid = pid or os.getpid()
+TICK_MASK = (1 << TICK_BITS) - 1
+
+
+def _stat(pid):
+    """State (field 3) and start time in clock ticks (field 22) from /proc/<pid>/stat."""
     with open(f"/proc/{pid}/stat") as f:
         stat = f.read()
-    ticks = int(stat[stat.rindex(")") + 2:].split()[19])
-    return (pid << TICK_BITS) | (ticks & ((1 << TICK_BITS) - 1))
+    fields = stat[stat.rindex(")") + 2:].split()  # the command name may hold spaces and parentheses
+    return fields[0], int(fields[19])
+
+
+def identity(pid=None):
+    """pid << 42 | start time in clock ticks (low 42 bits)."""
+    pid = pid or os.getpid()
+    return (pid << TICK_BITS) | (_stat(pid)[1] & TICK_MASK)
 
 
 def alive(identity_word):
@@ -70,15 +78,10 @@ def alive(identity_word):
     if pid <= 0 or pid > (1 << 22):
         return False
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            stat = f.read()
-        fields = stat[stat.rindex(")") + 2:].split()
-        if fields[0] in ("Z", "X", "x"):  # dead, not yet reaped by its parent
-            return False
-        mask = (1 << TICK_BITS) - 1
-        return int(fields[19]) & mask == identity_word & mask
+        state, ticks = _stat(pid)
     except (OSError, ValueError, IndexError):
         return False
+    return state not in ("Z", "X", "x") and ticks & TICK_MASK == identity_word & TICK_MASK
 
 
 def _libatomic_cas():

@@ -47,7 +47,8 @@ public sealed interface RingOption
      * which saves cache-line transfers between the two cores: measured +16% to +28% SPSC
      * throughput for 64-byte messages across processes, at the cost of ring space (a 64-byte
      * message takes 128 bytes instead of 80). No effect on MPSC throughput in the same
-     * measurements; ignored for broadcast rings. Applies to this handle only: nothing is stored in the ring, and consumers need nothing.
+     * measurements; ignored for broadcast rings. Applies to this handle only: nothing is stored in
+     * the ring, and consumers need nothing.
      */
     static RingOption alignRecordsToCacheLines() {
         return AlignRecords.INSTANCE;

@@ -48,8 +48,6 @@ public final class RingProducer implements AutoCloseable {
     private long messages;
     private long payloadBytes;
     private int pendingLength;
-    /** Bytes of the filler record after the record last reserved; 0 when records are not aligned. */
-    private long filler;
     private boolean closed;
 
     private RingProducer(RingRegion ring, WaitStrategy wait, long identityOffset, long identity) {
@@ -149,7 +147,6 @@ public final class RingProducer implements AutoCloseable {
         }
         long off = p & mask;
         MemorySegment.copy(payload, 0, data, off + RECORD_HEADER_LENGTH, length);
-        writeFiller(p, off, length);
         data.set(ValueLayout.JAVA_LONG, off + 8, lengthAndType(length, typeId));
         // Publishes the record (and its filler): pairs with the consumer's acquire load of word0.
         LONG.setRelease(data, off, p | COMMITTED);
@@ -195,7 +192,6 @@ public final class RingProducer implements AutoCloseable {
             return null;
         }
         long off = p & mask;
-        writeFiller(p, off, length);
         data.set(ValueLayout.JAVA_LONG, off + 8, lengthAndType(length, typeId));
         // The length (and the filler) is visible with the CLAIMED state, so a consumer can skip a
         // claim whose producer died: pairs with the consumer's acquire load of word0.
@@ -292,12 +288,17 @@ public final class RingProducer implements AutoCloseable {
         }
     }
 
+    /**
+     * Lays out the space reserved at {@code t}: a padding record first if the record does not fit
+     * before the end of the region, and the record's filler when records are aligned. Returns the
+     * record's position.
+     */
     private long place(long t, long off, long toEnd, long recordLength) {
         if (recordLength <= toEnd) {
-            filler = fillerAt(off, recordLength, toEnd);
+            writeFiller(t, off, recordLength, fillerAt(off, recordLength, toEnd));
             return t;
         }
-        filler = fillerAt(0, recordLength, capacity);
+        writeFiller(t + toEnd, 0, recordLength, fillerAt(0, recordLength, capacity));
         // Pairs with the consumer's acquire load of word0.
         LONG.setRelease(data, off, t | PADDING);
         return t + toEnd;
@@ -332,13 +333,12 @@ public final class RingProducer implements AutoCloseable {
     }
 
     /**
-     * Writes the filler after the record at {@code p} as an aborted record, which consumers step
-     * over. Plain stores: the record's release store of word0 (claim or commit) publishes them, and
-     * a consumer reaches the filler only through that record.
+     * Writes the {@code filler} bytes after the record at {@code p} as an aborted record, which
+     * consumers step over. Plain stores: the record's release store of word0 (claim or commit)
+     * publishes them, and a consumer reaches the filler only through that record.
      */
-    private void writeFiller(long p, long off, int payloadLength) {
+    private void writeFiller(long p, long off, long recordLength, long filler) {
         if (filler != 0) {
-            long recordLength = recordLength(payloadLength);
             data.set(ValueLayout.JAVA_LONG, off + recordLength + 8,
                     lengthAndType((int) (filler - RECORD_HEADER_LENGTH), 0));
             data.set(ValueLayout.JAVA_LONG, off + recordLength, (p + recordLength) | ABORTED);

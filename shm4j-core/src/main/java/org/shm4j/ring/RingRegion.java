@@ -47,7 +47,7 @@ final class RingRegion implements AutoCloseable {
     final MemorySegment spaceSignal;
     /** Whether the call that made this region created the named ring (false for open, format, attach). */
     final boolean created;
-    /** Whether producers made from this handle start records on cache lines ({@link RingOption#alignRecordsToCacheLines()}). */
+    /** Whether this handle's producers start records on cache lines ({@link RingOption#alignRecordsToCacheLines()}). */
     final boolean alignRecords;
     private final MappedView view;
     private final Set<AutoCloseable> handles = ConcurrentHashMap.newKeySet();
@@ -73,13 +73,23 @@ final class RingRegion implements AutoCloseable {
     /** Validated header fields. */
     record Header(RingType type, long capacity, long startPosition, long creator) {}
 
-    private static boolean alignRecords(RingOption... options) {
-        for (RingOption o : options) {
-            if (o instanceof RingOption.AlignRecords) {
-                return true;
+    /** The {@link RingOption}s of one call, read once; each factory uses the ones that apply to it. */
+    record Options(long start, SegmentOption[] segment, Duration openTimeout, boolean alignRecords) {
+        static Options of(RingOption... options) {
+            long start = 0;
+            List<SegmentOption> segment = new ArrayList<>();
+            Duration openTimeout = DEFAULT_OPEN_TIMEOUT;
+            boolean alignRecords = false;
+            for (RingOption o : Objects.requireNonNull(options, "options")) {
+                switch (o) {
+                    case RingOption.StartPosition s -> start = s.position();
+                    case RingOption.Segment s -> segment.add(s.option());
+                    case RingOption.OpenTimeout t -> openTimeout = t.timeout();
+                    case RingOption.AlignRecords a -> alignRecords = true;
+                }
             }
+            return new Options(start, segment.toArray(SegmentOption[]::new), openTimeout, alignRecords);
         }
-        return false;
     }
 
     /** Bytes a ring of {@code capacity} needs: header and data region. */
@@ -100,26 +110,17 @@ final class RingRegion implements AutoCloseable {
     static RingRegion create(String name, RingType type, long capacity, RingOption... options) throws IOException {
         Objects.requireNonNull(name, "name");
         checkCapacity(capacity);
-        long start = 0;
-        List<SegmentOption> segmentOptions = new ArrayList<>();
-        for (RingOption o : Objects.requireNonNull(options, "options")) {
-            switch (o) {
-                case RingOption.StartPosition s -> start = s.position();
-                case RingOption.Segment s -> segmentOptions.add(s.option());
-                case RingOption.OpenTimeout t -> { }
-                case RingOption.AlignRecords a -> { }
-            }
-        }
+        Options o = Options.of(options);
+        long start = o.start();
         MappedView view;
-        try (SharedMemory shm = SharedMemory.create(name, DATA_OFFSET + capacity,
-                segmentOptions.toArray(SegmentOption[]::new))) {
+        try (SharedMemory shm = SharedMemory.create(name, DATA_OFFSET + capacity, o.segment())) {
             view = shm.map(Access.READ_WRITE, 0, 0);
         }
         try {
             // A new named object reads as zeros: only the header needs writing.
             initialise(view.segment(), type, capacity, start, false);
             return new RingRegion(name, new Header(type, capacity, start, RingPeer.currentIdentity()),
-                    view.segment(), view, true, alignRecords(options));
+                    view.segment(), view, true, o.alignRecords());
         } catch (RuntimeException | Error e) {
             view.close();
             SharedMemory.remove(name);
@@ -129,12 +130,7 @@ final class RingRegion implements AutoCloseable {
 
     static RingRegion open(String name, Set<RingType> accepted, RingOption... options) throws IOException {
         Objects.requireNonNull(name, "name");
-        Duration timeout = DEFAULT_OPEN_TIMEOUT;
-        for (RingOption o : Objects.requireNonNull(options, "options")) {
-            if (o instanceof RingOption.OpenTimeout t) {
-                timeout = t.timeout();
-            }
-        }
+        Options o = Options.of(options);
         MappedView view;
         try (SharedMemory shm = SharedMemory.open(name, Access.READ_WRITE)) {
             if (shm.byteSize() < DATA_OFFSET + MIN_CAPACITY) {
@@ -144,8 +140,8 @@ final class RingRegion implements AutoCloseable {
             view = shm.map(Access.READ_WRITE, 0, 0);
         }
         try {
-            Header h = awaitHeader(view.segment(), name, accepted, timeout);
-            return new RingRegion(name, h, view.segment(), view, false, alignRecords(options));
+            Header h = awaitHeader(view.segment(), name, accepted, o.openTimeout());
+            return new RingRegion(name, h, view.segment(), view, false, o.alignRecords());
         } catch (IOException | RuntimeException | Error e) {
             view.close();
             throw e;
@@ -190,15 +186,10 @@ final class RingRegion implements AutoCloseable {
 
     static RingRegion format(MemorySegment segment, RingType type, long capacity, RingOption... options) {
         checkSegment(segment, capacity);
-        long start = 0;
-        for (RingOption o : Objects.requireNonNull(options, "options")) {
-            if (o instanceof RingOption.StartPosition s) {
-                start = s.position();
-            }
-        }
-        initialise(segment, type, capacity, start, true);
-        return new RingRegion(segment.toString(), new Header(type, capacity, start, RingPeer.currentIdentity()),
-                segment, null, false, alignRecords(options));
+        Options o = Options.of(options);
+        initialise(segment, type, capacity, o.start(), true);
+        return new RingRegion(segment.toString(), new Header(type, capacity, o.start(), RingPeer.currentIdentity()),
+                segment, null, false, o.alignRecords());
     }
 
     static RingRegion attach(MemorySegment segment, Set<RingType> accepted) throws RingFormatException {

@@ -107,17 +107,8 @@ class RingInteropTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(gcc, "gcc not installed");
         String name = TestNames.unique("c2java");
         try (MessageRing ring = create(type, name);
-             RingConsumer consumer = ring.consumer(WaitStrategy.blocking(), Duration.ofSeconds(30));
-             ChildJvm c = ChildJvm.startCommand(List.of(BIN.resolve("ring_producer").toString(), name,
-                     Integer.toString(COUNT)), Map.of(), "ring_producer")) {
-            long[] next = {0};
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (next[0] < COUNT && System.nanoTime() < deadline) {
-                consumer.poll((t, p) -> check(t, p, next[0]++), 1000, Duration.ofSeconds(1));
-            }
-            assertThat(next[0]).as(c.output()).isEqualTo(COUNT);
-            c.assertExitCode(0, Duration.ofSeconds(30));
-            assertThat(c.output()).contains("SENT " + COUNT);
+             RingConsumer consumer = ring.consumer(WaitStrategy.blocking(), Duration.ofSeconds(30))) {
+            assertThat(readFromCProducer(consumer, name)).contains("SENT " + COUNT);
             RingStats stats = ring.stats();
             assertThat(stats.messagesWritten()).isEqualTo(COUNT);
             assertThat(stats.producers()).isEmpty();
@@ -131,13 +122,8 @@ class RingInteropTest {
     void aJavaProducerWritesRecordsACConsumerReads(RingType type) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(gcc, "gcc not installed");
         String name = TestNames.unique("java2c");
-        try (MessageRing ring = create(type, name);
-             ChildJvm c = ChildJvm.startCommand(List.of(BIN.resolve("ring_consumer").toString(), name,
-                     Integer.toString(COUNT)), Map.of(), "ring_consumer")) {
-            c.awaitOutput("READY", Duration.ofSeconds(30));
-            produce(ring, COUNT);
-            c.assertExitCode(0, Duration.ofSeconds(120));
-            assertThat(c.output()).contains("OK " + COUNT);
+        try (MessageRing ring = create(type, name)) {
+            consumeIn(List.of(BIN.resolve("ring_consumer").toString(), name, Integer.toString(COUNT)), ring, COUNT);
             assertThat(ring.stats().messagesRead()).isEqualTo(COUNT);
             assertThat(ring.stats().consumer()).isEmpty();
         } finally {
@@ -151,12 +137,9 @@ class RingInteropTest {
             throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(consumer.available(), consumer + " not available");
         String name = TestNames.unique("aligned");
-        try (MpscRing ring = MpscRing.create(name, 1 << 13, RingOption.alignRecordsToCacheLines());
-             ChildJvm c = ChildJvm.startCommand(consumer.command(name), Map.of(), consumer + " consumer")) {
-            c.awaitOutput("READY", Duration.ofSeconds(30));
-            produce(ring, consumer.count());
-            c.assertExitCode(0, Duration.ofSeconds(120));
-            assertThat(c.output()).contains("OK " + consumer.count() + " skipped=0");
+        try (MpscRing ring = MpscRing.create(name, 1 << 13, RingOption.alignRecordsToCacheLines())) {
+            assertThat(consumeIn(consumer.command(name), ring, consumer.count()))
+                    .contains("OK " + consumer.count() + " skipped=0");
             assertThat(ring.stats().messagesRead()).isEqualTo(consumer.count());
         } finally {
             SharedMemory.remove(name);
@@ -170,16 +153,7 @@ class RingInteropTest {
         try (MessageRing ring = create(RingType.SPSC, name);
              RingConsumer consumer = ring.consumer(WaitStrategy.blocking(), Duration.ofMillis(200))) {
             killAfter("CLAIMED", RingCrashTest.ClaimAndHang.class, name, "0");
-            try (ChildJvm c = ChildJvm.startCommand(List.of(BIN.resolve("ring_producer").toString(), name,
-                    Integer.toString(COUNT)), Map.of(), "ring_producer")) {
-                long[] next = {0};
-                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-                while (next[0] < COUNT && System.nanoTime() < deadline) {
-                    consumer.poll((t, p) -> check(t, p, next[0]++), 1000, Duration.ofSeconds(1));
-                }
-                assertThat(next[0]).as(c.output()).isEqualTo(COUNT);
-                c.assertExitCode(0, Duration.ofSeconds(30));
-            }
+            readFromCProducer(consumer, name);
             assertThat(consumer.skippedRecords()).isEqualTo(1); // the dead producer's claim
             assertThat(ring.stats().messagesWritten()).isEqualTo(COUNT);
             assertThat(ring.stats().producers()).isEmpty();
@@ -196,12 +170,7 @@ class RingInteropTest {
         try (MessageRing ring = create(RingType.SPSC, name)) {
             killAfter("DONE", RingCrashTest.ConsumeAndHang.class, name, "0");
             assertThat(ring.stats().consumer()).hasValueSatisfying(p -> assertThat(p.alive()).isFalse());
-            try (ChildJvm c = ChildJvm.startCommand(consumer.command(name), Map.of(), consumer + " consumer")) {
-                c.awaitOutput("READY", Duration.ofSeconds(30));
-                produce(ring, consumer.count());
-                c.assertExitCode(0, Duration.ofSeconds(120));
-                assertThat(c.output()).contains("OK " + consumer.count());
-            }
+            consumeIn(consumer.command(name), ring, consumer.count());
             assertThat(ring.stats().messagesRead()).isEqualTo(consumer.count());
             assertThat(ring.stats().consumer()).isEmpty();
         } finally {
@@ -215,7 +184,8 @@ class RingInteropTest {
         String name = TestNames.unique("pybusy");
         try (MessageRing ring = create(RingType.SPSC, name)) {
             ring.consumer(); // held by this live process until the ring closes
-            try (ChildJvm py = ChildJvm.startCommand(SkippingConsumer.PYTHON.command(name), Map.of(), "python reader")) {
+            List<String> command = SkippingConsumer.PYTHON.command(name);
+            try (ChildJvm py = ChildJvm.startCommand(command, Map.of(), "python reader")) {
                 assertThat(py.waitFor(Duration.ofSeconds(60))).isNotZero();
                 assertThat(py.output()).contains("ring role is held by a live process",
                         "pid=" + ProcessHandle.current().pid());
@@ -225,7 +195,37 @@ class RingInteropTest {
         }
     }
 
-    /** Runs {@code main} in a child JVM until it prints {@code ready}, then kills it: a peer that dies holding what it took. */
+    /**
+     * Runs a consumer {@code command} (the C consumer or the Python reader) while this process
+     * writes {@code count} test records into {@code ring}; it must read them all and print
+     * {@code OK <count>}. Returns its output.
+     */
+    private static String consumeIn(List<String> command, MessageRing ring, int count) throws Exception {
+        try (ChildJvm c = ChildJvm.startCommand(command, Map.of(), command.getFirst())) {
+            c.awaitOutput("READY", Duration.ofSeconds(30));
+            produce(ring, count);
+            c.assertExitCode(0, Duration.ofSeconds(120));
+            assertThat(c.output()).contains("OK " + count);
+            return c.output();
+        }
+    }
+
+    /** Runs the C producer for COUNT test records; {@code consumer} reads and checks them all. Returns its output. */
+    private static String readFromCProducer(RingConsumer consumer, String name) throws Exception {
+        try (ChildJvm c = ChildJvm.startCommand(List.of(BIN.resolve("ring_producer").toString(), name,
+                Integer.toString(COUNT)), Map.of(), "ring_producer")) {
+            long[] next = {0};
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (next[0] < COUNT && System.nanoTime() < deadline) {
+                consumer.poll((t, p) -> check(t, p, next[0]++), 1000, Duration.ofSeconds(1));
+            }
+            assertThat(next[0]).as(c.output()).isEqualTo(COUNT);
+            c.assertExitCode(0, Duration.ofSeconds(30));
+            return c.output();
+        }
+    }
+
+    /** Runs {@code main} in a child JVM until it prints {@code ready}, then kills it holding what it took. */
     private static void killAfter(String ready, Class<?> main, String... args) {
         try (ChildJvm dead = ChildJvm.start(main, args)) {
             dead.awaitOutput(ready, Duration.ofSeconds(60));
@@ -292,12 +292,7 @@ class RingInteropTest {
     private static void consumeSkipping(SkippingConsumer consumer, MessageRing ring, String name, long skippedBytes)
             throws Exception {
         int count = consumer.count();
-        try (ChildJvm c = ChildJvm.startCommand(consumer.command(name), Map.of(), consumer + " consumer")) {
-            c.awaitOutput("READY", Duration.ofSeconds(30));
-            produce(ring, count);
-            c.assertExitCode(0, Duration.ofSeconds(120));
-            assertThat(c.output()).contains("OK " + count + " skipped=1");
-        }
+        assertThat(consumeIn(consumer.command(name), ring, count)).contains("OK " + count + " skipped=1");
         RingStats stats = ring.stats();
         assertThat(stats.skippedRecords()).isEqualTo(1);
         assertThat(stats.skippedBytes()).isEqualTo(skippedBytes);
@@ -311,13 +306,8 @@ class RingInteropTest {
         String script = INTEROP.resolve("python").resolve("shm4j_ring.py").toString();
         String name = TestNames.unique("java2py");
         int count = 5_000;
-        try (MessageRing ring = create(RingType.SPSC, name);
-             ChildJvm py = ChildJvm.startCommand(List.of("python3", script, "consume", name,
-                     Integer.toString(count)), Map.of(), "python reader")) {
-            py.awaitOutput("READY", Duration.ofSeconds(30));
-            produce(ring, count);
-            py.assertExitCode(0, Duration.ofSeconds(120));
-            assertThat(py.output()).contains("OK " + count);
+        try (MessageRing ring = create(RingType.SPSC, name)) {
+            consumeIn(List.of("python3", script, "consume", name, Integer.toString(count)), ring, count);
             try (ChildJvm stats = ChildJvm.startCommand(List.of("python3", script, "stats", name), Map.of(),
                     "python stats")) {
                 stats.assertExitCode(0, Duration.ofSeconds(30));
