@@ -156,15 +156,18 @@ static inline int shm4j_identity_alive(uint64_t identity) {
 
 /*
  * Takes the role word at off if it is free or names a dead process: a CAS on the exact value judged,
- * so of several takers one wins. Returns the identity it replaced (0 if free), or -1 if held.
+ * so of several takers one wins. Returns 1 if taken, storing the identity it replaced (0 if the
+ * role was free) in *replaced; 0 if a live process holds it.
  */
-static inline int64_t shm4j_take_role(shm4j_ring *r, size_t off) {
+static inline int shm4j_take_role(shm4j_ring *r, size_t off, uint64_t *replaced) {
     uint64_t *word = (uint64_t *)(r->base + off);
     for (;;) {
         uint64_t current = __atomic_load_n(word, __ATOMIC_SEQ_CST);
-        if (current != 0 && (current == r->identity || shm4j_identity_alive(current))) return -1;
-        if (__atomic_compare_exchange_n(word, &current, r->identity, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-            return (int64_t)current;
+        if (current != 0 && (current == r->identity || shm4j_identity_alive(current))) return 0;
+        if (__atomic_compare_exchange_n(word, &current, r->identity, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            *replaced = current;
+            return 1;
+        }
     }
 }
 
@@ -219,15 +222,16 @@ static inline void shm4j_retire_slot(shm4j_ring *r, size_t slot) {
  */
 static inline int shm4j_ring_producer(shm4j_ring *r) {
     if (r->type == SHM4J_RING_SPSC) {
-        if (shm4j_take_role(r, SHM4J_OFF_PRODUCER_IDENTITY) < 0) return SHM4J_BUSY;
+        uint64_t replaced;
+        if (!shm4j_take_role(r, SHM4J_OFF_PRODUCER_IDENTITY, &replaced)) return SHM4J_BUSY;
         r->identity_off = SHM4J_OFF_PRODUCER_IDENTITY;
         return SHM4J_OK;
     }
     if (r->type != SHM4J_RING_MPSC) return SHM4J_BAD_ARGUMENT;
     for (size_t i = 0; i < SHM4J_SLOT_COUNT; i++) {
         size_t slot = SHM4J_OFF_SLOTS + i * SHM4J_SLOT_LENGTH;
-        int64_t replaced = shm4j_take_role(r, slot);
-        if (replaced < 0) continue;
+        uint64_t replaced;
+        if (!shm4j_take_role(r, slot, &replaced)) continue;
         if (replaced != 0) shm4j_retire_slot(r, slot);
         r->identity_off = slot;
         return SHM4J_OK;
@@ -238,7 +242,8 @@ static inline int shm4j_ring_producer(shm4j_ring *r) {
 /* Takes the consumer role of an SPSC or MPSC ring, free or held by a dead process. */
 static inline int shm4j_ring_consumer(shm4j_ring *r) {
     if (r->type == SHM4J_RING_BROADCAST) return SHM4J_BAD_ARGUMENT;
-    if (shm4j_take_role(r, SHM4J_OFF_CONSUMER_IDENTITY) < 0) return SHM4J_BUSY;
+    uint64_t replaced;
+    if (!shm4j_take_role(r, SHM4J_OFF_CONSUMER_IDENTITY, &replaced)) return SHM4J_BUSY;
     r->consumer_off = SHM4J_OFF_CONSUMER_IDENTITY;
     return SHM4J_OK;
 }
@@ -298,6 +303,22 @@ static inline int shm4j_ring_offer(shm4j_ring *r, int32_t type_id, const void *p
     return 1;
 }
 
+/*
+ * Reads and validates the header of the record at data offset off (word0 already checked): stores its
+ * payload length and type id and returns its whole length, or 0 if the header is corrupt.
+ */
+static inline uint64_t shm4j_checked_record(const shm4j_ring *r, uint64_t off, uint32_t *length, int32_t *type_id) {
+    if (off + SHM4J_RECORD_HEADER_LENGTH > r->capacity) return 0;
+    uint64_t word1 = *(volatile uint64_t *)(r->data + off + 8); /* read once: another process writes it */
+    int32_t len = (int32_t)(uint32_t)word1;
+    *type_id = (int32_t)(word1 >> 32);
+    if (len < 0 || (uint32_t)len > r->max_payload || *type_id < 0) return 0;
+    uint64_t record = shm4j_record_length((uint64_t)len);
+    if (off + record > r->capacity) return 0;
+    *length = (uint32_t)len;
+    return record;
+}
+
 typedef void (*shm4j_handler)(void *context, int32_t type_id, const uint8_t *payload, uint32_t length);
 
 /* Delivers up to limit committed records. Returns how many, or SHM4J_CORRUPT. */
@@ -318,18 +339,16 @@ static inline int shm4j_ring_poll(shm4j_ring *r, shm4j_handler handler, void *co
             h += r->capacity - off;
             continue;
         }
-        if (off + SHM4J_RECORD_HEADER_LENGTH > r->capacity) { result = SHM4J_CORRUPT; break; }
-        uint64_t word1 = *(volatile uint64_t *)(r->data + off + 8);
-        int32_t length = (int32_t)(uint32_t)word1;
-        int32_t type_id = (int32_t)(word1 >> 32);
-        if (length < 0 || (uint32_t)length > r->max_payload || type_id < 0 ||
-            off + shm4j_record_length((uint64_t)length) > r->capacity) { result = SHM4J_CORRUPT; break; }
+        uint32_t length;
+        int32_t type_id;
+        uint64_t record = shm4j_checked_record(r, off, &length, &type_id);
+        if (!record) { result = SHM4J_CORRUPT; break; }
         if (state == SHM4J_COMMITTED) {
-            handler(context, type_id, r->data + off + SHM4J_RECORD_HEADER_LENGTH, (uint32_t)length);
+            handler(context, type_id, r->data + off + SHM4J_RECORD_HEADER_LENGTH, length);
             count++;
-            bytes += (uint64_t)length;
+            bytes += length;
         } else if (state != SHM4J_ABORTED) { result = SHM4J_CORRUPT; break; }
-        h += shm4j_record_length((uint64_t)length);
+        h += record;
     }
     if (h != start) {
         __atomic_store_n(shm4j_u64(r, SHM4J_OFF_MESSAGES_READ), *shm4j_u64(r, SHM4J_OFF_MESSAGES_READ) + count, __ATOMIC_RELAXED);
@@ -394,12 +413,11 @@ static inline int shm4j_ring_skip_blocked(shm4j_ring *r, uint64_t timeout_ns) {
     if (now - r->stuck_since_ns < timeout_ns) return 0;
     uint64_t next = h;
     if (claimed) {
-        if (off + SHM4J_RECORD_HEADER_LENGTH > r->capacity) return SHM4J_CORRUPT;
-        uint64_t word1 = *(volatile uint64_t *)(r->data + off + 8);
-        int32_t length = (int32_t)(uint32_t)word1;
-        if (length < 0 || (uint32_t)length > r->max_payload || (int32_t)(word1 >> 32) < 0 ||
-            off + shm4j_record_length((uint64_t)length) > r->capacity) return SHM4J_CORRUPT;
-        next = h + shm4j_record_length((uint64_t)length);
+        uint32_t length;
+        int32_t type_id;
+        uint64_t record = shm4j_checked_record(r, off, &length, &type_id);
+        if (!record) return SHM4J_CORRUPT;
+        next = h + record;
     } else {
         /* The first record header of this lap after h and below t, if any (every offset masked). */
         for (uint64_t q = h + 8; (int64_t)(q - t) < 0; q += 8) {
