@@ -1,20 +1,23 @@
 /*
- * shm4j_mutex.h - the shm4j robust mutex protocol (layout version 1) in C.
+ * shm4j_mutex.h - the shm4j robust mutex protocol (layout version 2) in C.
  *
  * A C process and a Java process (org.shm4j.sync.SharedMutex) contend for the same 64-byte
  * mutex block in a MAP_SHARED mapping. Layout (little-endian, see SyncLayout.java):
  *
- *   0 u32 magic "SYNC" (0x434E5953)   4 u16 version (1)   6 u16 type (1 = mutex)
+ *   0 u32 magic "SYNC" (0x434E5953)   4 u16 version (2)   6 u16 type (1 = mutex)
  *   8 u64 creatorPid   16 u64 creatorStartTicks   24 u64 pidNamespace
  *  32 u32 state (futex word)   36 u32 reserved
- *  40 u64 ownerPid   48 u64 ownerStartTicks   56 u64 ownerToken
+ *  40 u64 ownerIdentity   48 u64 ownerToken   56 u64 reserved2
  *
  * state: bits 0-21 holder PID (0 = free), bit 29 OWNER_DIED, bit 30 WAITERS;
  *        0x10000000 alone = not recoverable; anything else is corrupt.
  *
- * Owner record: ownerStartTicks and ownerToken are written first, ownerPid last with a release
- * store; it is cleared (ownerPid = 0, ownerToken = 0) before the state word is released. A waiter trusts the
- * record only when ownerPid equals the PID in the state word.
+ * Owner record: after its CAS the holder writes ownerIdentity (pid << 42 | start ticks) and then
+ * ownerToken with a release store; it clears ownerToken before it releases the state word. The
+ * token names the holding thread, unique across processes (here: a salt mixed from the identity,
+ * XOR the thread id, bit 62 set); bit 63 mirrors OWNER_DIED until the holder calls
+ * shm4j_mutex_consistent. A waiter trusts the identity only when the token is set and the
+ * identity's PID equals the PID in the state word.
  *
  * Header-only; Linux only; gcc or clang (uses __atomic builtins).
  */
@@ -32,13 +35,15 @@
 #include <unistd.h>
 
 #define SHM4J_MAGIC 0x434E5953u
-#define SHM4J_VERSION 1
+#define SHM4J_VERSION 2
 #define SHM4J_TYPE_MUTEX 1
 #define SHM4J_PID_MASK 0x003FFFFFu
 #define SHM4J_NOT_RECOVERABLE 0x10000000u
 #define SHM4J_OWNER_DIED 0x20000000u
 #define SHM4J_WAITERS 0x40000000u
 #define SHM4J_ECORRUPT 1001
+#define SHM4J_TICK_BITS 42
+#define SHM4J_TOKEN_OWNER_DIED 0x8000000000000000ull
 
 #if defined(__x86_64__) || defined(__i386__)
 #define SHM4J_SPIN_PAUSE() __builtin_ia32_pause()
@@ -57,14 +62,15 @@ struct shm4j_mutex {
     uint64_t pid_namespace;
     uint32_t state;
     uint32_t reserved;
-    uint64_t owner_pid;
-    uint64_t owner_start_ticks;
+    uint64_t owner_identity;
     uint64_t owner_token;
+    uint64_t reserved2;
 };
 
 _Static_assert(sizeof(struct shm4j_mutex) == 64, "layout");
 _Static_assert(__builtin_offsetof(struct shm4j_mutex, state) == 32, "layout");
-_Static_assert(__builtin_offsetof(struct shm4j_mutex, owner_pid) == 40, "layout");
+_Static_assert(__builtin_offsetof(struct shm4j_mutex, owner_identity) == 40, "layout");
+_Static_assert(__builtin_offsetof(struct shm4j_mutex, owner_token) == 48, "layout");
 
 /* Field 22 of /proc/<pid>/stat, 0 if the process does not exist; *zombie set for state Z/X. */
 static uint64_t shm4j_start_ticks(long pid, int *zombie) {
@@ -99,17 +105,33 @@ static uint64_t shm4j_my_start(void) {
     return mine;
 }
 
-static int shm4j_holder_alive(struct shm4j_mutex *m, uint32_t pid) {
-    uint64_t rec_pid = __atomic_load_n(&m->owner_pid, __ATOMIC_ACQUIRE);
-    uint64_t rec_start = __atomic_load_n(&m->owner_start_ticks, __ATOMIC_RELAXED);
-    if (pid == (uint32_t)getpid()) return !(rec_pid == pid && rec_start != 0 && rec_start != shm4j_my_start());
-    return shm4j_alive(pid, rec_pid == pid ? rec_start : 0);
+static uint64_t shm4j_my_identity(void) {
+    return ((uint64_t)getpid() << SHM4J_TICK_BITS) | (shm4j_my_start() & ((1ull << SHM4J_TICK_BITS) - 1));
 }
 
-static void shm4j_set_owner(struct shm4j_mutex *m) {
-    __atomic_store_n(&m->owner_start_ticks, shm4j_my_start(), __ATOMIC_RELAXED);
-    __atomic_store_n(&m->owner_token, (uint64_t)syscall(SYS_gettid), __ATOMIC_RELAXED);
-    __atomic_store_n(&m->owner_pid, (uint64_t)getpid(), __ATOMIC_RELEASE);
+/* This thread's token: SplitMix64's finalizer over the identity, XOR the thread id. */
+static uint64_t shm4j_my_token(void) {
+    uint64_t z = shm4j_my_identity();
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    uint64_t salt = (z | (1ull << 62)) & ~SHM4J_TOKEN_OWNER_DIED;
+    return salt ^ (uint64_t)syscall(SYS_gettid);
+}
+
+static int shm4j_holder_alive(struct shm4j_mutex *m, uint32_t pid) {
+    uint64_t token = __atomic_load_n(&m->owner_token, __ATOMIC_ACQUIRE);
+    uint64_t identity = __atomic_load_n(&m->owner_identity, __ATOMIC_RELAXED);
+    uint64_t start = token != 0 && (identity >> SHM4J_TICK_BITS) == pid
+            ? identity & ((1ull << SHM4J_TICK_BITS) - 1) : 0;
+    if (pid == (uint32_t)getpid()) return start == 0 || start == shm4j_my_start();
+    return shm4j_alive(pid, start);
+}
+
+static void shm4j_set_owner(struct shm4j_mutex *m, int owner_died) {
+    __atomic_store_n(&m->owner_identity, shm4j_my_identity(), __ATOMIC_RELAXED);
+    uint64_t token = shm4j_my_token() | (owner_died ? SHM4J_TOKEN_OWNER_DIED : 0);
+    __atomic_store_n(&m->owner_token, token, __ATOMIC_RELEASE);
 }
 
 static long shm4j_futex(uint32_t *word, int op, uint32_t val, const struct timespec *timeout) {
@@ -121,7 +143,7 @@ static int shm4j_mutex_lock(struct shm4j_mutex *m) {
     uint32_t me = (uint32_t)getpid();
     uint32_t zero = 0;
     if (__atomic_compare_exchange_n(&m->state, &zero, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-        shm4j_set_owner(m);
+        shm4j_set_owner(m, 0);
         return 0;
     }
     int spins = 200, slept = 0, check = 0;
@@ -130,7 +152,7 @@ static int shm4j_mutex_lock(struct shm4j_mutex *m) {
         if (c == 0) {
             uint32_t want = me | (slept ? SHM4J_WAITERS : 0);
             if (__atomic_compare_exchange_n(&m->state, &c, want, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-                shm4j_set_owner(m);
+                shm4j_set_owner(m, 0);
                 return 0;
             }
             continue;
@@ -143,7 +165,7 @@ static int shm4j_mutex_lock(struct shm4j_mutex *m) {
             if (!shm4j_holder_alive(m, c & SHM4J_PID_MASK)) {
                 uint32_t want = me | SHM4J_OWNER_DIED | ((slept || (c & SHM4J_WAITERS)) ? SHM4J_WAITERS : 0);
                 if (__atomic_compare_exchange_n(&m->state, &c, want, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-                    shm4j_set_owner(m);
+                    shm4j_set_owner(m, 1);
                     return EOWNERDEAD;
                 }
                 continue;
@@ -163,13 +185,14 @@ static int shm4j_mutex_lock(struct shm4j_mutex *m) {
 
 static void shm4j_mutex_consistent(struct shm4j_mutex *m) {
     __atomic_fetch_and(&m->state, ~SHM4J_OWNER_DIED, __ATOMIC_RELAXED);
+    __atomic_store_n(&m->owner_token, shm4j_my_token(), __ATOMIC_RELAXED);
 }
 
+/* The caller must hold the mutex; the owner-died mark in the token says how to release it. */
 static void shm4j_mutex_unlock(struct shm4j_mutex *m) {
-    uint32_t c = __atomic_load_n(&m->state, __ATOMIC_RELAXED);
-    __atomic_store_n(&m->owner_pid, 0, __ATOMIC_RELAXED);
+    uint64_t token = __atomic_load_n(&m->owner_token, __ATOMIC_RELAXED);
     __atomic_store_n(&m->owner_token, 0, __ATOMIC_RELAXED);
-    if (c & SHM4J_OWNER_DIED) {
+    if (token & SHM4J_TOKEN_OWNER_DIED) {
         __atomic_exchange_n(&m->state, SHM4J_NOT_RECOVERABLE, __ATOMIC_RELEASE);
         shm4j_futex(&m->state, FUTEX_WAKE, 0x7fffffff, NULL);
         return;

@@ -15,6 +15,12 @@ import java.util.OptionalLong;
  * @param startTicks start time since boot in clock ticks, or 0 when unknown
  */
 public record ProcessIdentity(long pid, long startTicks) {
+    /**
+     * Bits of the start time in an {@linkplain #word() identity word}; at 100 ticks a second that
+     * is over a thousand years of uptime.
+     */
+    public static final int TICK_BITS = 42;
+    public static final long TICK_MASK = (1L << TICK_BITS) - 1;
 
     private static final ProcessIdentity CURRENT = of(ProcessHandle.current().pid());
 
@@ -57,6 +63,20 @@ public record ProcessIdentity(long pid, long startTicks) {
         }
         OptionalLong now = parseTicks(fields[19]);
         return now.isPresent() && now.getAsLong() == startTicks;
+    }
+
+    /**
+     * This identity as one 64-bit word, the form rings and locks keep in shared memory: the PID in
+     * the high 22 bits, the low {@value #TICK_BITS} bits of the start time below. Nonzero for any
+     * real process, so 0 can mean "nobody".
+     */
+    public long word() {
+        return (pid << TICK_BITS) | (startTicks & TICK_MASK);
+    }
+
+    /** The identity a {@linkplain #word() word} read from shared memory names (untrusted: check liveness). */
+    public static ProcessIdentity ofWord(long word) {
+        return new ProcessIdentity(word >>> TICK_BITS, word & TICK_MASK);
     }
 
     /** Whether this exact process (same PID, same start time) is still running. */

@@ -13,17 +13,13 @@ import org.shm4j.internal.ProcessIdentity;
  * @param alive whether that process was running when this record was made
  */
 public record RingPeer(long pid, long startTicks, boolean alive) {
-    static final int TICK_BITS = 42;
-    static final long TICK_MASK = (1L << TICK_BITS) - 1;
-
     /** The identity word for this process. */
     static long currentIdentity() {
-        ProcessIdentity me = ProcessIdentity.current();
-        return pack(me.pid(), me.startTicks());
+        return ProcessIdentity.current().word();
     }
 
     static long pack(long pid, long startTicks) {
-        return (pid << TICK_BITS) | (startTicks & TICK_MASK);
+        return new ProcessIdentity(pid, startTicks).word();
     }
 
     /** Decodes an identity word read from shared memory; null for 0 (nobody). */
@@ -31,9 +27,8 @@ public record RingPeer(long pid, long startTicks, boolean alive) {
         if (identity == 0) {
             return null;
         }
-        long pid = identity >>> TICK_BITS;
-        long ticks = identity & TICK_MASK;
-        return new RingPeer(pid, ticks, isAlive(identity));
+        ProcessIdentity id = ProcessIdentity.ofWord(identity);
+        return new RingPeer(id.pid(), id.startTicks(), id.isAlive());
     }
 
     /**
@@ -41,6 +36,6 @@ public record RingPeer(long pid, long startTicks, boolean alive) {
      * zombie (dead, not yet reaped by its parent), whose role may be taken over at once.
      */
     static boolean isAlive(long identity) {
-        return ProcessIdentity.isAlive(identity >>> TICK_BITS, identity & TICK_MASK);
+        return ProcessIdentity.ofWord(identity).isAlive();
     }
 }

@@ -60,11 +60,7 @@ public final class SharedMutex implements AutoCloseable {
     public static final long BYTES = SyncLayout.LOCK_BYTES;
 
     private static final long STATE = SyncLayout.STATE_OFFSET;
-    private static final long OWNER_PID = SyncLayout.OWNER_PID_OFFSET;
-    private static final long OWNER_START = SyncLayout.OWNER_START_OFFSET;
-    private static final long OWNER_TOKEN = SyncLayout.OWNER_TOKEN_OFFSET;
     private static final int MY_PID = (int) Liveness.MY_PID;
-    private static final long MY_START = Liveness.MY_START_TICKS;
     private static final Optional<LockResult> ACQUIRED = Optional.of(LockResult.ACQUIRED);
     private static final Optional<LockResult> OWNER_DIED_RESULT = Optional.of(LockResult.OWNER_DIED);
 
@@ -95,7 +91,7 @@ public final class SharedMutex implements AutoCloseable {
     public static SharedMutex create(MemorySegment at) throws IOException {
         MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_MUTEX);
         String where = SyncBlock.describe(block);
-        SyncBlock.create(block, SyncLayout.TYPE_MUTEX, SharedMutex::init, where);
+        SyncBlock.create(block, SyncLayout.TYPE_MUTEX, SyncBlock::initLock, where);
         return new SharedMutex(block, null, where, true);
     }
 
@@ -119,7 +115,7 @@ public final class SharedMutex implements AutoCloseable {
     public static SharedMutex openOrCreate(MemorySegment at) throws IOException {
         MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_MUTEX);
         String where = SyncBlock.describe(block);
-        boolean created = SyncBlock.openOrCreate(block, SyncLayout.TYPE_MUTEX, SharedMutex::init, where);
+        boolean created = SyncBlock.openOrCreate(block, SyncLayout.TYPE_MUTEX, SyncBlock::initLock, where);
         return new SharedMutex(block, null, where, created);
     }
 
@@ -149,16 +145,8 @@ public final class SharedMutex implements AutoCloseable {
     }
 
     private static SharedMutex named(SyncBlock.Mode mode, String name, SegmentOption... options) throws IOException {
-        SyncBlock.Opened o = SyncBlock.named(mode, name, BYTES, SyncLayout.TYPE_MUTEX, SharedMutex::init, options);
+        SyncBlock.Opened o = SyncBlock.named(mode, name, BYTES, SyncLayout.TYPE_MUTEX, SyncBlock::initLock, options);
         return new SharedMutex(o.block(), o.view(), o.description(), o.created());
-    }
-
-    private static void init(MemorySegment block) {
-        block.set(SyncLayout.U32, STATE, 0);
-        block.set(SyncLayout.U32, SyncLayout.RESERVED_OFFSET, 0);
-        block.set(SyncLayout.U64, OWNER_PID, 0L);
-        block.set(SyncLayout.U64, OWNER_START, 0L);
-        block.set(SyncLayout.U64, OWNER_TOKEN, 0L);
     }
 
     // ---- locking -------------------------------------------------------------------------------
@@ -174,7 +162,7 @@ public final class SharedMutex implements AutoCloseable {
      */
     public LockResult lock() throws InterruptedException, SyncException {
         if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID)) {
-            setOwner();
+            OwnerRecord.claim(block, false);
             return LockResult.ACQUIRED;
         }
         try {
@@ -197,7 +185,7 @@ public final class SharedMutex implements AutoCloseable {
     public LockResult lock(Duration timeout) throws InterruptedException, LockTimeoutException, SyncException {
         long timeoutNanos = Waiting.timeoutNanos(timeout);
         if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID)) {
-            setOwner();
+            OwnerRecord.claim(block, false);
             return LockResult.ACQUIRED;
         }
         return lockSlow(timeoutNanos);
@@ -213,7 +201,7 @@ public final class SharedMutex implements AutoCloseable {
             int c = (int) SyncBlock.INT.getVolatile(block, STATE);
             if (c == 0) {
                 if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID)) {
-                    setOwner();
+                    OwnerRecord.claim(block, false);
                     return ACQUIRED;
                 }
                 continue;
@@ -223,7 +211,7 @@ public final class SharedMutex implements AutoCloseable {
                 return Optional.empty();
             }
             if (SyncBlock.INT.compareAndSet(block, STATE, c, MY_PID | OWNER_DIED | (c & WAITERS))) {
-                setOwner();
+                OwnerRecord.claim(block, true);
                 return OWNER_DIED_RESULT;
             }
         }
@@ -244,7 +232,7 @@ public final class SharedMutex implements AutoCloseable {
             if (c == 0) {
                 // Once this thread has slept, others may sleep too: keep WAITERS so our unlock wakes one.
                 if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID | (slept ? WAITERS : 0))) {
-                    setOwner();
+                    OwnerRecord.claim(block, false);
                     return LockResult.ACQUIRED;
                 }
                 continue;
@@ -269,7 +257,7 @@ public final class SharedMutex implements AutoCloseable {
                     // the CAS fails and we look again.
                     int recovered = MY_PID | OWNER_DIED | ((slept || (c & WAITERS) != 0) ? WAITERS : 0);
                     if (SyncBlock.INT.compareAndSet(block, STATE, c, recovered)) {
-                        setOwner();
+                        OwnerRecord.claim(block, true);
                         return LockResult.OWNER_DIED;
                     }
                     continue;
@@ -301,36 +289,35 @@ public final class SharedMutex implements AutoCloseable {
      * @throws IllegalMonitorStateException if the current thread does not hold the mutex
      */
     public void unlock() {
-        // Plain reads: if this thread holds the mutex, these are its own writes. If it does not, no
-        // interleaving makes all three match: only this thread writes its id as the token (the
-        // token is cleared on every unlock), and the start time rules out an earlier process that
-        // had our PID and a thread with our id.
-        int c = block.get(SyncLayout.U32, STATE);
-        if ((c & PID_MASK) != MY_PID
-                || block.get(SyncLayout.U64, OWNER_TOKEN) != Thread.currentThread().threadId()
-                || block.get(SyncLayout.U64, OWNER_START) != MY_START) {
-            throw new IllegalMonitorStateException(Messages.format("mutex not held by this thread", "location",
-                    where, "holderPid", c & PID_MASK));
-        }
-        // Invalidate the owner record before the word is released (the exchange below is a full
-        // fence, so these plain stores land first): a liveness checker that reads ownerPid == 0 falls
-        // back to checking the PID in the word, and a stale token can never match another thread's
-        // unlock while the next holder is between its CAS and its record.
-        block.set(SyncLayout.U64, OWNER_PID, 0L);
-        block.set(SyncLayout.U64, OWNER_TOKEN, 0L);
-        if ((c & OWNER_DIED) != 0) {
-            SyncBlock.INT.getAndSet(block, STATE, NOT_RECOVERABLE);
-            Futex.wake(word, Integer.MAX_VALUE);
+        // The token alone decides, with one plain load: only this thread writes its token, every
+        // unlock clears it, and a thread of another process has the same token with probability
+        // 2^-61 (OwnerRecord). It carries the owner-died mark, so the word need not be read first.
+        long token = OwnerRecord.token(block);
+        if (token != OwnerRecord.myToken()) {
+            unlockRecovered(token);
             return;
         }
+        OwnerRecord.clear(block);
         // Release: pairs with the acquiring CAS of the next locker. One atomic exchange, not a plain
-        // store, so a WAITERS bit set after our read is seen and its sleeper woken. While we hold the
+        // store, so a WAITERS bit set after we locked is seen and its sleeper woken. While we hold the
         // lock nobody else changes the word except to add WAITERS (a waiter's CAS) and nobody takes
         // it from us (we are alive), so no compare is needed.
         int prev = (int) SyncBlock.INT.getAndSet(block, STATE, 0);
         if ((prev & WAITERS) != 0) {
             Futex.wake(word, 1);
         }
+    }
+
+    /** Unlock by a holder that took over from a dead one and never called markConsistent(), or by a non-holder. */
+    private void unlockRecovered(long token) {
+        if (token != (OwnerRecord.myToken() | SyncLayout.TOKEN_OWNER_DIED)) {
+            int c = (int) SyncBlock.INT.getVolatile(block, STATE);
+            throw new IllegalMonitorStateException(Messages.format("mutex not held by this thread", "location",
+                    where, "holderPid", c & PID_MASK));
+        }
+        OwnerRecord.clear(block);
+        SyncBlock.INT.getAndSet(block, STATE, NOT_RECOVERABLE);
+        Futex.wake(word, Integer.MAX_VALUE);
     }
 
     /**
@@ -347,6 +334,8 @@ public final class SharedMutex implements AutoCloseable {
                         where, "holderPid", c & PID_MASK));
             }
             if ((c & OWNER_DIED) == 0 || SyncBlock.INT.compareAndSet(block, STATE, c, c & ~OWNER_DIED)) {
+                // The word first: it is what other lockers read. Then the mark unlock() reads.
+                OwnerRecord.markConsistent(block);
                 return;
             }
         }
@@ -397,23 +386,8 @@ public final class SharedMutex implements AutoCloseable {
 
     // ---- internals -----------------------------------------------------------------------------
 
-    private void setOwner() {
-        // Plain stores, then ownerPid with release: a checker that reads ownerPid equal to the PID in
-        // the word (acquire, in Owners.alive) also sees this owner's start time. The start time is
-        // only stored when it differs (a holder from another process last wrote it): unlock does not
-        // clear it, and only the holder writes the record, so a value equal to ours stays ours.
-        if (block.get(SyncLayout.U64, OWNER_START) != MY_START) {
-            block.set(SyncLayout.U64, OWNER_START, MY_START);
-        }
-        block.set(SyncLayout.U64, OWNER_TOKEN, Thread.currentThread().threadId());
-        SyncBlock.LONG.setRelease(block, OWNER_PID, (long) MY_PID);
-    }
-
     private boolean heldByCurrentThread(int c) {
-        return (c & PID_MASK) == MY_PID && c != NOT_RECOVERABLE
-                && (long) SyncBlock.LONG.getAcquire(block, OWNER_PID) == MY_PID
-                && (long) SyncBlock.LONG.getOpaque(block, OWNER_START) == MY_START
-                && (long) SyncBlock.LONG.getOpaque(block, OWNER_TOKEN) == Thread.currentThread().threadId();
+        return (c & PID_MASK) == MY_PID && c != NOT_RECOVERABLE && OwnerRecord.heldByCurrentThread(block);
     }
 
     private void check(int c) throws SyncException {
@@ -428,12 +402,8 @@ public final class SharedMutex implements AutoCloseable {
         }
     }
 
-    /**
-     * Whether the holder named by lock word {@code c} still runs. The owner record is trusted only
-     * when its PID matches the word; otherwise the holder is between its CAS and writing the record,
-     * and only the PID is checked.
-     */
+    /** Whether the holder named by lock word {@code c} still runs (see {@link OwnerRecord#holderAlive}). */
     private boolean holderAlive(int c) {
-        return Owners.alive(block, c & PID_MASK, OWNER_PID, OWNER_START);
+        return OwnerRecord.holderAlive(block, c & PID_MASK);
     }
 }

@@ -44,11 +44,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
     public static final long BYTES = SyncLayout.LOCK_BYTES;
 
     private static final long STATE = SyncLayout.STATE_OFFSET;
-    private static final long OWNER_PID = SyncLayout.OWNER_PID_OFFSET;
-    private static final long OWNER_START = SyncLayout.OWNER_START_OFFSET;
-    private static final long OWNER_TOKEN = SyncLayout.OWNER_TOKEN_OFFSET;
     private static final int MY_PID = (int) Liveness.MY_PID;
-    private static final long MY_START = Liveness.MY_START_TICKS;
     private static final int VALID = PID_MASK | WRITER_WAITING | OWNER_DIED | WAITERS | WRITE_LOCKED;
 
     private final MemorySegment block;
@@ -69,7 +65,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
     public static SharedReadWriteLock create(MemorySegment at) throws IOException {
         MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK);
         String where = SyncBlock.describe(block);
-        SyncBlock.create(block, SyncLayout.TYPE_READ_WRITE_LOCK, SharedReadWriteLock::init, where);
+        SyncBlock.create(block, SyncLayout.TYPE_READ_WRITE_LOCK, SyncBlock::initLock, where);
         return new SharedReadWriteLock(block, null, where, true);
     }
 
@@ -85,7 +81,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
     public static SharedReadWriteLock openOrCreate(MemorySegment at) throws IOException {
         MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK);
         String where = SyncBlock.describe(block);
-        boolean created = SyncBlock.openOrCreate(block, SyncLayout.TYPE_READ_WRITE_LOCK, SharedReadWriteLock::init,
+        boolean created = SyncBlock.openOrCreate(block, SyncLayout.TYPE_READ_WRITE_LOCK, SyncBlock::initLock,
                 where);
         return new SharedReadWriteLock(block, null, where, created);
     }
@@ -108,16 +104,8 @@ public final class SharedReadWriteLock implements AutoCloseable {
     private static SharedReadWriteLock named(SyncBlock.Mode mode, String name, SegmentOption... options)
             throws IOException {
         SyncBlock.Opened o = SyncBlock.named(mode, name, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK,
-                SharedReadWriteLock::init, options);
+                SyncBlock::initLock, options);
         return new SharedReadWriteLock(o.block(), o.view(), o.description(), o.created());
-    }
-
-    private static void init(MemorySegment block) {
-        block.set(SyncLayout.U32, STATE, 0);
-        block.set(SyncLayout.U32, SyncLayout.RESERVED_OFFSET, 0);
-        block.set(SyncLayout.U64, OWNER_PID, 0L);
-        block.set(SyncLayout.U64, OWNER_START, 0L);
-        block.set(SyncLayout.U64, OWNER_TOKEN, 0L);
     }
 
     // ---- read side -----------------------------------------------------------------------------
@@ -260,7 +248,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
     private LockResult lockWriteNanos(long timeoutNanos)
             throws InterruptedException, LockTimeoutException, SyncException {
         if (SyncBlock.INT.compareAndSet(block, STATE, 0, WRITE_LOCKED | MY_PID)) {
-            setOwner();
+            OwnerRecord.claim(block, false);
             return LockResult.ACQUIRED;
         }
         Waiting.checkInterrupt();
@@ -279,7 +267,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
                 if ((c & WRITE_LOCKED) == 0 && (c & PID_MASK) == 0) {
                     int n = WRITE_LOCKED | MY_PID | ((slept || (c & WAITERS) != 0) ? WAITERS : 0);
                     if (SyncBlock.INT.compareAndSet(block, STATE, c, n)) {
-                        setOwner();
+                        OwnerRecord.claim(block, false);
                         return LockResult.ACQUIRED;
                     }
                     continue;
@@ -298,7 +286,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
                     if (checkHolder && !writerAlive(c)) {
                         int n = WRITE_LOCKED | MY_PID | OWNER_DIED | ((slept || (c & WAITERS) != 0) ? WAITERS : 0);
                         if (SyncBlock.INT.compareAndSet(block, STATE, c, n)) {
-                            setOwner();
+                            OwnerRecord.claim(block, true);
                             return LockResult.OWNER_DIED;
                         }
                         continue;
@@ -358,7 +346,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
             throw new IllegalMonitorStateException(Messages.format("write lock not held by this thread", "location",
                     where, "state", SyncBlock.hex(c)));
         }
-        SyncBlock.LONG.setOpaque(block, OWNER_PID, 0L);
+        OwnerRecord.clear(block);
         // Release: pairs with the acquiring CAS of the next reader or writer.
         int prev = (int) SyncBlock.INT.getAndSet(block, STATE, (c & OWNER_DIED) != 0 ? NOT_RECOVERABLE : 0);
         if ((prev & WAITERS) != 0 || (prev & OWNER_DIED) != 0) {
@@ -375,6 +363,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
                         "location", where));
             }
             if ((c & OWNER_DIED) == 0 || SyncBlock.INT.compareAndSet(block, STATE, c, c & ~OWNER_DIED)) {
+                OwnerRecord.markConsistent(block);
                 return;
             }
         }
@@ -421,22 +410,13 @@ public final class SharedReadWriteLock implements AutoCloseable {
 
     // ---- internals -----------------------------------------------------------------------------
 
-    private void setOwner() {
-        SyncBlock.LONG.setOpaque(block, OWNER_START, MY_START);
-        SyncBlock.LONG.setOpaque(block, OWNER_TOKEN, Thread.currentThread().threadId());
-        // Release: pairs with the acquire load of ownerPid in Owners.alive.
-        SyncBlock.LONG.setRelease(block, OWNER_PID, (long) MY_PID);
-    }
-
     private boolean writeHeldByCurrentThread(int c) {
         return (c & WRITE_LOCKED) != 0 && (c & PID_MASK) == MY_PID && (c & ~VALID) == 0
-                && (long) SyncBlock.LONG.getAcquire(block, OWNER_PID) == MY_PID
-                && (long) SyncBlock.LONG.getOpaque(block, OWNER_START) == MY_START
-                && (long) SyncBlock.LONG.getOpaque(block, OWNER_TOKEN) == Thread.currentThread().threadId();
+                && OwnerRecord.heldByCurrentThread(block);
     }
 
     private boolean writerAlive(int c) {
-        return Owners.alive(block, c & PID_MASK, OWNER_PID, OWNER_START);
+        return OwnerRecord.holderAlive(block, c & PID_MASK);
     }
 
     private LockTimeoutException timeout(String what, int c, long timeoutNanos) {

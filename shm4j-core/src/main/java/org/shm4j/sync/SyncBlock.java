@@ -213,6 +213,15 @@ final class SyncBlock {
         }
     }
 
+    /** The body of a new mutex or read-write lock: free, with no owner record. */
+    static void initLock(MemorySegment block) {
+        block.set(U32, SyncLayout.STATE_OFFSET, 0);
+        block.set(U32, SyncLayout.RESERVED_OFFSET, 0);
+        block.set(U64, SyncLayout.OWNER_IDENTITY_OFFSET, 0L);
+        block.set(U64, SyncLayout.OWNER_TOKEN_OFFSET, 0L);
+        block.set(U64, SyncLayout.RESERVED2_OFFSET, 0L);
+    }
+
     static String hex(int value) {
         return "0x" + Integer.toHexString(value);
     }

@@ -35,14 +35,23 @@ import java.nio.ByteOrder;
  * <pre>
  * 32               36              40                              48
  *  +---------------+---------------+-------------------------------+
- *  | state u32     | reserved u32  | ownerPid u64                  |
+ *  | state u32     | reserved u32  | ownerIdentity u64             |
  *  | (futex word)  | (zero)        |                               |
  *  +---------------+---------------+-------------------------------+
  * 48                               56                              64
  *  +-------------------------------+-------------------------------+
- *  | ownerStartTicks u64           | ownerToken u64                |
+ *  | ownerToken u64                | reserved2 u64 (zero)          |
  *  +-------------------------------+-------------------------------+
  * </pre>
+ * The owner record names the holder of a mutex or of a read-write lock's write side beyond the
+ * PID in the state word. {@code ownerIdentity} is the holder's PID in bits 42-63 and the low 42
+ * bits of its start time (field 22 of {@code /proc/<pid>/stat}) below; it is not cleared on
+ * unlock. {@code ownerToken} is nonzero exactly while a holder that wrote the record holds the
+ * lock: bits 0-62 name the holding thread, unique to a thread of one process (shm4j uses a
+ * per-process salt XOR the thread id, with bit 62 set so the token is never zero), and bit 63,
+ * {@link #TOKEN_OWNER_DIED}, mirrors {@link #OWNER_DIED} in the state word while the holder that
+ * took over from a dead one has not called {@code markConsistent()}.
+ *
  * Mutex state: bits 0-21 the holder's PID (0: free), bit 29 {@link #OWNER_DIED}, bit 30
  * {@link #WAITERS}; the value {@link #NOT_RECOVERABLE} alone marks a mutex that can no longer be
  * locked. Any other bit pattern is corrupt.
@@ -68,7 +77,12 @@ public final class SyncLayout {
     public static final int MAGIC = 0x434E5953;
     /** Written in place of the magic while one process builds the block in place. */
     public static final int BUILDING = 0x444C4942; // "BILD"
-    public static final short VERSION = 1;
+    /**
+     * Version 2 replaced version 1's owner record ({@code ownerPid}, {@code ownerStartTicks},
+     * {@code ownerToken}, with {@code ownerPid} as the validity mark) by an identity word and a token
+     * that is the mark, so an uncontended lock and unlock touch the record twice, not five times.
+     */
+    public static final short VERSION = 2;
     public static final long ALIGNMENT = 8;
 
     public static final short TYPE_MUTEX = 1;
@@ -82,6 +96,9 @@ public final class SyncLayout {
     public static final int WAITERS = 0x4000_0000;
     public static final int WRITE_LOCKED = 0x8000_0000;
     public static final int WRITER_WAITING = 0x0800_0000;
+
+    /** Bit 63 of {@code ownerToken}: the holder took over from a dead owner and has not repaired. */
+    public static final long TOKEN_OWNER_DIED = 0x8000_0000_0000_0000L;
 
     public static final int SIGNALED = 1;
     public static final int EVENT_WAITERS = 2;
@@ -104,9 +121,9 @@ public final class SyncLayout {
             HEADER,
             U32.withName("state"),
             U32.withName("reserved"),
-            U64.withName("ownerPid"),
-            U64.withName("ownerStartTicks"),
-            U64.withName("ownerToken")).withName("lock");
+            U64.withName("ownerIdentity"),
+            U64.withName("ownerToken"),
+            U64.withName("reserved2")).withName("lock");
 
     public static final StructLayout COUNTER = MemoryLayout.structLayout(
             HEADER,
@@ -123,9 +140,9 @@ public final class SyncLayout {
 
     public static final long STATE_OFFSET = LOCK.byteOffset(PathElement.groupElement("state"));
     public static final long RESERVED_OFFSET = LOCK.byteOffset(PathElement.groupElement("reserved"));
-    public static final long OWNER_PID_OFFSET = LOCK.byteOffset(PathElement.groupElement("ownerPid"));
-    public static final long OWNER_START_OFFSET = LOCK.byteOffset(PathElement.groupElement("ownerStartTicks"));
+    public static final long OWNER_IDENTITY_OFFSET = LOCK.byteOffset(PathElement.groupElement("ownerIdentity"));
     public static final long OWNER_TOKEN_OFFSET = LOCK.byteOffset(PathElement.groupElement("ownerToken"));
+    public static final long RESERVED2_OFFSET = LOCK.byteOffset(PathElement.groupElement("reserved2"));
     public static final long PARAM_OFFSET = COUNTER.byteOffset(PathElement.groupElement("param"));
 
     /** Bytes of a mutex or read-write lock block. */

@@ -118,10 +118,11 @@ public record SyncSnapshot(String type, Map<String, Object> details) {
         if (pid == 0) {
             return;
         }
-        // The owner record names the holder's start time when it was written by the holder whose
-        // PID is in the word; otherwise only the PID is known.
-        long ownerPid = b.limit() >= SyncLayout.LOCK_BYTES ? b.getLong((int) SyncLayout.OWNER_PID_OFFSET) : 0;
-        long start = ownerPid == pid ? b.getLong((int) SyncLayout.OWNER_START_OFFSET) : 0;
+        // The owner record names the holder's start time when it is set and names the PID in the
+        // word; otherwise only the PID is known.
+        boolean hasRecord = b.limit() >= SyncLayout.LOCK_BYTES;
+        long start = hasRecord ? OwnerRecord.recordedStart(b.getLong((int) SyncLayout.OWNER_TOKEN_OFFSET),
+                b.getLong((int) SyncLayout.OWNER_IDENTITY_OFFSET), pid) : 0;
         d.put("holderPid", (long) pid);
         d.put("holderAlive", ProcessIdentity.isAlive(pid, start));
     }

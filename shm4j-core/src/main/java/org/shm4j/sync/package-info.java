@@ -50,12 +50,17 @@
  *     {@code WAITERS} set, since others may still sleep (Drepper's "mutex 3"). Semaphores and
  *     auto-reset events clear the bit again when {@code futex_wake} found nobody: a waiter about
  *     to sleep then sees the word change and retries.</li>
- * <li><b>Owner record.</b> After its CAS the holder writes {@code ownerStartTicks} and
- *     {@code ownerToken} (plain), then {@code ownerPid} with <em>release</em>; before releasing the
- *     word it clears {@code ownerPid} and {@code ownerToken} (plain stores, ordered before the
- *     releasing CAS, which is a full fence). A waiter loads {@code ownerPid} with <em>acquire</em> and
- *     trusts the start time only when {@code ownerPid} equals the PID in the state word;
- *     otherwise the holder is between its CAS and its record, and only the PID is checked.</li>
+ * <li><b>Owner record.</b> After its CAS the holder writes {@code ownerIdentity} (plain), then
+ *     {@code ownerToken} with <em>release</em>; before releasing the word it clears
+ *     {@code ownerToken} (a plain store, ordered before the releasing exchange, which is a full
+ *     fence). The identity is never cleared. A waiter loads {@code ownerToken} with
+ *     <em>acquire</em>, then the identity, and trusts the identity's start time only when the token
+ *     is set and the identity's PID equals the PID in the state word; otherwise the holder is
+ *     between its CAS and its record, and only the PID is checked. A token is unique to one thread
+ *     of one process, so the holder's unlock reads the token alone: equal to its own, it holds the
+ *     lock; equal to its own with {@link org.shm4j.sync.SyncLayout#TOKEN_OWNER_DIED}, it took over
+ *     from a dead holder and never repaired; anything else, it does not hold the lock. Checked by
+ *     jcstress {@code OwnerRecordPublicationTest} and {@code OwnerTokenClearedTest}.</li>
  * <li><b>Death.</b> A waiter whose sleep slice ran out checks the holder in {@code /proc} (no
  *     signal is ever sent to a PID read from memory; a zombie counts as dead). If it is dead, the
  *     waiter CASes the exact word it judged to {@code myPid | OWNER_DIED | WAITERS}; one waiter
@@ -76,6 +81,11 @@
  * <li>A process killed between a successful lock CAS and writing its owner record, whose PID is
  *     then reused by a live process before anyone checks, is taken for alive: waiters time out
  *     naming that PID rather than steal (the safe direction).</li>
+ * <li>The unsafe direction has one window too: a holder died holding the lock, a new process got
+ *     its PID and took the lock over, and a third process checks between that CAS and the new
+ *     holder's record. The dead holder's record still has the token set and the same PID, so the
+ *     new holder is taken for dead. This needs PID reuse and a check inside a window of a few
+ *     instructions; version 1's record had the same window.</li>
  * </ul>
  */
 package org.shm4j.sync;

@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.shm4j.internal.ProcessIdentity;
 import org.shm4j.testkit.NoLeaks;
 
 /** The byte diagram in SyncLayout's javadoc and in shm4j_mutex.h, checked. */
@@ -24,9 +25,9 @@ class SyncLayoutTest {
         assertThat(SyncLayout.HEADER_BYTES).isEqualTo(32);
         assertThat(SyncLayout.STATE_OFFSET).isEqualTo(32);
         assertThat(SyncLayout.RESERVED_OFFSET).isEqualTo(36);
-        assertThat(SyncLayout.OWNER_PID_OFFSET).isEqualTo(40);
-        assertThat(SyncLayout.OWNER_START_OFFSET).isEqualTo(48);
-        assertThat(SyncLayout.OWNER_TOKEN_OFFSET).isEqualTo(56);
+        assertThat(SyncLayout.OWNER_IDENTITY_OFFSET).isEqualTo(40);
+        assertThat(SyncLayout.OWNER_TOKEN_OFFSET).isEqualTo(48);
+        assertThat(SyncLayout.RESERVED2_OFFSET).isEqualTo(56);
         assertThat(SyncLayout.PARAM_OFFSET).isEqualTo(36);
         assertThat(SyncLayout.LOCK_BYTES).isEqualTo(64).isEqualTo(SharedMutex.BYTES).isEqualTo(SharedReadWriteLock.BYTES);
         assertThat(SyncLayout.EVENT_BYTES).isEqualTo(40).isEqualTo(SharedEvent.BYTES);
@@ -48,22 +49,45 @@ class SyncLayoutTest {
 
     @Test
     void aBuiltMutexHasTheDocumentedBytes() throws Exception {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment mem = arena.allocate(64, 64);
             SharedMutex mutex = SharedMutex.create(mem);
             byte[] magic = mem.asSlice(0, 4).toArray(ValueLayout.JAVA_BYTE);
             assertThat(new String(magic, StandardCharsets.US_ASCII)).isEqualTo("SYNC");
             assertThat(mem.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 4))
-                    .isEqualTo((short) 1);
+                    .isEqualTo((short) 2);
             assertThat(mem.get(ValueLayout.JAVA_SHORT, 6)).isEqualTo(SyncLayout.TYPE_MUTEX);
             assertThat(mem.get(ValueLayout.JAVA_LONG, 8)).isEqualTo(ProcessHandle.current().pid());
             mutex.lock();
-            assertThat(mem.get(ValueLayout.JAVA_INT, 32)).isEqualTo((int) ProcessHandle.current().pid());
-            assertThat(mem.get(ValueLayout.JAVA_LONG, 40)).isEqualTo(ProcessHandle.current().pid());
-            assertThat(mem.get(ValueLayout.JAVA_LONG, 56)).isEqualTo(Thread.currentThread().threadId());
+            long pid = ProcessHandle.current().pid();
+            assertThat(mem.get(ValueLayout.JAVA_INT, 32)).isEqualTo((int) pid);
+            long identity = mem.get(ValueLayout.JAVA_LONG, 40);
+            assertThat(identity >>> 42).isEqualTo(pid);
+            assertThat(identity & ((1L << 42) - 1)).isEqualTo(ProcessIdentity.current().startTicks());
+            long token = mem.get(ValueLayout.JAVA_LONG, 48);
+            assertThat(token & (1L << 62)).as("bit 62 keeps a token nonzero").isNotZero();
+            assertThat(token & SyncLayout.TOKEN_OWNER_DIED).isZero();
             mutex.unlock();
             assertThat(mem.get(ValueLayout.JAVA_INT, 32)).isZero();
-            assertThat(mem.get(ValueLayout.JAVA_LONG, 40)).isZero();
+            assertThat(mem.get(ValueLayout.JAVA_LONG, 48)).as("token cleared").isZero();
+            assertThat(mem.get(ValueLayout.JAVA_LONG, 40)).as("identity kept").isEqualTo(identity);
+
+            // Another thread of this process writes another token, differing in the thread id only.
+            long[] other = new long[2];
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    mutex.lock();
+                    other[0] = mem.get(ValueLayout.JAVA_LONG, 48);
+                    other[1] = Thread.currentThread().threadId();
+                    mutex.unlock();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            t.join(10_000);
+            assertThat(t.isAlive()).isFalse();
+            assertThat(other[0] ^ other[1]).isEqualTo(token ^ Thread.currentThread().threadId());
+            assertThat(other[0]).isNotEqualTo(token);
         }
     }
 }
