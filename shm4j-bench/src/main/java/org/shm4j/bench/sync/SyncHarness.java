@@ -29,6 +29,9 @@ import org.shm4j.sync.SharedMutex;
  * <ul>
  * <li>{@code spin}: raw shared-memory spin ping-pong (baseline for hand-off to a spinning peer);</li>
  * <li>{@code event}: auto-reset event ping-pong, the peer still spinning in {@code await};</li>
+ * <li>{@code event-vs-spin}: the two above interleaved in blocks of {@value #BLOCK} round trips
+ *     between the same two processes, with the ratio of their p50s: this VM changes speed between
+ *     process pairs and over time, so only an interleaved pair gives a fair ratio;</li>
  * <li>{@code event-blocking}: the same after a gap, so the peer sleeps in {@code futex};</li>
  * <li>{@code pipe}: one-byte pipe round trip after the same gap (baseline);</li>
  * <li>{@code c-futex}: a C futex wait/wake ping-pong after the same gap (baseline, needs gcc);</li>
@@ -49,6 +52,7 @@ public final class SyncHarness {
     private static final int WARMUP = 20_000;
     private static final int ROUNDS = 100_000;
     private static final int BLOCKING_ROUNDS = 5_000;
+    private static final int BLOCK = 1_000;
     private static final long GAP_NANOS = 200_000;
 
     private SyncHarness() {}
@@ -86,6 +90,7 @@ public final class SyncHarness {
                 switch (mode) {
                     case "spin" -> report(mode, spinParent(m), "raw shared-memory spin");
                     case "event" -> report(mode, eventParent(ping, pong, WARMUP, ROUNDS, 0), "auto-reset events, peer spinning");
+                    case "event-vs-spin" -> eventVsSpin(m, ping, pong);
                     case "event-blocking" -> report(mode, eventParent(ping, pong, 1_000, BLOCKING_ROUNDS, GAP_NANOS),
                             "auto-reset events, peer asleep in futex (gap " + GAP_NANOS / 1000 + " us)");
                     case "pipe" -> report(mode, pipeParent(child), "1-byte pipe round trip (gap " + GAP_NANOS / 1000 + " us)");
@@ -108,10 +113,21 @@ public final class SyncHarness {
             switch (mode) {
                 case "spin" -> {
                     for (int i = 1; i <= WARMUP + ROUNDS; i++) {
-                        while ((int) INT.getAcquire(m, SPIN_A) != i) {
-                            Thread.onSpinWait();
+                        spinEcho(m, i);
+                    }
+                }
+                case "event-vs-spin" -> {
+                    SharedEvent ping = SharedEvent.open(m.asSlice(PING));
+                    SharedEvent pong = SharedEvent.open(m.asSlice(PONG));
+                    int spins = 0;
+                    for (int b = 0; b < 2 * (WARMUP + ROUNDS) / BLOCK; b++) {
+                        for (int i = 0; i < BLOCK; i++) {
+                            if (b % 2 == 0) {
+                                spinEcho(m, ++spins);
+                            } else {
+                                eventEcho(ping, pong, i);
+                            }
                         }
-                        INT.setRelease(m, SPIN_B, i);
                     }
                 }
                 case "event", "event-blocking" -> {
@@ -119,10 +135,7 @@ public final class SyncHarness {
                     SharedEvent pong = SharedEvent.open(m.asSlice(PONG));
                     int total = mode.equals("event") ? WARMUP + ROUNDS : 1_000 + BLOCKING_ROUNDS;
                     for (int i = 0; i < total; i++) {
-                        if (!ping.await(Duration.ofSeconds(30))) {
-                            throw new IllegalStateException("ping timed out at " + i);
-                        }
-                        pong.set();
+                        eventEcho(ping, pong, i);
                     }
                 }
                 case "pipe" -> {
@@ -142,16 +155,29 @@ public final class SyncHarness {
     private static Histogram spinParent(MemorySegment m) {
         Histogram h = new Histogram(3);
         for (int i = 1; i <= WARMUP + ROUNDS; i++) {
-            long t0 = System.nanoTime();
-            INT.setRelease(m, SPIN_A, i);
-            while ((int) INT.getAcquire(m, SPIN_B) != i) {
-                Thread.onSpinWait();
-            }
+            long nanos = spinRound(m, i);
             if (i > WARMUP) {
-                h.recordValue(System.nanoTime() - t0);
+                h.recordValue(nanos);
             }
         }
         return h;
+    }
+
+    /** One raw round trip: publish {@code i}, wait for the child to echo it. */
+    private static long spinRound(MemorySegment m, int i) {
+        long t0 = System.nanoTime();
+        INT.setRelease(m, SPIN_A, i);
+        while ((int) INT.getAcquire(m, SPIN_B) != i) {
+            Thread.onSpinWait();
+        }
+        return System.nanoTime() - t0;
+    }
+
+    private static void spinEcho(MemorySegment m, int i) {
+        while ((int) INT.getAcquire(m, SPIN_A) != i) {
+            Thread.onSpinWait();
+        }
+        INT.setRelease(m, SPIN_B, i);
     }
 
     private static Histogram eventParent(SharedEvent ping, SharedEvent pong, int warmup, int rounds, long gapNanos)
@@ -159,16 +185,50 @@ public final class SyncHarness {
         Histogram h = new Histogram(3);
         for (int i = 0; i < warmup + rounds; i++) {
             busyWait(gapNanos);
-            long t0 = System.nanoTime();
-            ping.set();
-            if (!pong.await(Duration.ofSeconds(30))) {
-                throw new IllegalStateException("pong timed out at " + i);
-            }
+            long nanos = eventRound(ping, pong, i);
             if (i >= warmup) {
-                h.recordValue(System.nanoTime() - t0);
+                h.recordValue(nanos);
             }
         }
         return h;
+    }
+
+    /** One event round trip: set ping, wait for the child's pong. */
+    private static long eventRound(SharedEvent ping, SharedEvent pong, int i) throws Exception {
+        long t0 = System.nanoTime();
+        ping.set();
+        if (!pong.await(Duration.ofSeconds(30))) {
+            throw new IllegalStateException("pong timed out at " + i);
+        }
+        return System.nanoTime() - t0;
+    }
+
+    private static void eventEcho(SharedEvent ping, SharedEvent pong, int i) throws Exception {
+        if (!ping.await(Duration.ofSeconds(30))) {
+            throw new IllegalStateException("ping timed out at " + i);
+        }
+        pong.set();
+    }
+
+    /** Spin and event round trips in alternating blocks between the same two processes. */
+    private static void eventVsSpin(MemorySegment m, SharedEvent ping, SharedEvent pong) throws Exception {
+        Histogram spin = new Histogram(3);
+        Histogram event = new Histogram(3);
+        int spins = 0;
+        for (int b = 0; b < 2 * (WARMUP + ROUNDS) / BLOCK; b++) {
+            boolean measured = b >= 2 * WARMUP / BLOCK;
+            for (int i = 0; i < BLOCK; i++) {
+                long nanos = b % 2 == 0 ? spinRound(m, ++spins) : eventRound(ping, pong, i);
+                if (measured) {
+                    (b % 2 == 0 ? spin : event).recordValue(nanos);
+                }
+            }
+        }
+        report("spin", spin, "raw shared-memory spin, interleaved");
+        report("event", event, "auto-reset events, peer spinning, interleaved");
+        System.out.printf(Locale.ROOT, "event-vs-spin   p50 ratio %.3f  p99 ratio %.3f%n",
+                (double) event.getValueAtPercentile(50) / spin.getValueAtPercentile(50),
+                (double) event.getValueAtPercentile(99) / spin.getValueAtPercentile(99));
     }
 
     private static Histogram pipeParent(Process child) throws Exception {
@@ -266,7 +326,7 @@ public final class SyncHarness {
     }
 
     private static void report(String mode, Histogram h, String what) {
-        System.out.printf(Locale.ROOT, "%-15s p50 %8.2f us  p90 %8.2f us  p99 %8.2f us  max %9.2f us  n=%d  (%s)%n", mode,
+        System.out.printf(Locale.ROOT, "%-15s p50 %8.3f us  p90 %8.3f us  p99 %8.3f us  max %9.2f us  n=%d  (%s)%n", mode,
                 h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3, h.getValueAtPercentile(99) / 1e3,
                 h.getMaxValue() / 1e3, h.getTotalCount(), what);
     }
