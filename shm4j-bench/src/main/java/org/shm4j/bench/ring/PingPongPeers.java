@@ -194,47 +194,90 @@ final class PingPongPeers {
         }
     }
 
-    /** args: impl, out ring, in ring, iterations. Echoes every message. */
+    /**
+     * Prefix of an implementation run interleaved with {@code raw-spin}: blocks of {@value #BLOCK}
+     * round trips alternate between the raw channel and the implementation, between the same two
+     * processes, so both see the same machine state (this VM changes speed between process pairs).
+     */
+    static final String VS_RAW = "vs-raw:";
+    static final int BLOCK = 1_000;
+
+    /** Whether round {@code round} of an interleaved run goes over the raw channel. */
+    static boolean rawRound(boolean vsRaw, int round) {
+        return vsRaw && (round / BLOCK) % 2 == 0;
+    }
+
+    /** args: impl, out ring, in ring, iterations[, raw segment for vs-raw]. Echoes every message. */
     public static final class Echo {
         public static void main(String[] args) throws Exception {
             int iterations = Integer.parseInt(args[3]);
-            try (Arena arena = Arena.ofConfined(); Endpoint e = open(args[0], args[1], args[2])) {
+            boolean vsRaw = args[0].startsWith(VS_RAW);
+            String impl = vsRaw ? args[0].substring(VS_RAW.length()) : args[0];
+            try (Arena arena = Arena.ofConfined(); Endpoint e = open(impl, args[1], args[2]);
+                    Endpoint raw = vsRaw ? open("raw-spin", args[4], "pong") : null) {
                 MemorySegment message = arena.allocate(MESSAGE, 8);
                 System.out.println("READY");
-                for (int seq = 1; seq <= iterations; seq++) {
-                    e.receive(message, seq);
-                    e.send(message, seq);
+                int seq = 0;
+                int rawSeq = 0;
+                for (int round = 0; round < (vsRaw ? 2 : 1) * iterations; round++) {
+                    if (rawRound(vsRaw, round)) {
+                        raw.receive(message, ++rawSeq);
+                        raw.send(message, rawSeq);
+                    } else {
+                        e.receive(message, ++seq);
+                        e.send(message, seq);
+                    }
                 }
             }
         }
     }
 
-    /** args: impl, out ring, in ring, iterations, warm-up. Prints P50 / P99 / P999 in nanoseconds. */
+    /**
+     * args: impl, out ring, in ring, iterations, warm-up[, raw segment for vs-raw]. Prints P50 / P99
+     * / P999 in nanoseconds; for vs-raw, first a line for the raw rounds, prefixed RAW.
+     */
     public static final class Pinger {
         public static void main(String[] args) throws Exception {
             int iterations = Integer.parseInt(args[3]);
             int warmup = Integer.parseInt(args[4]);
+            boolean vsRaw = args[0].startsWith(VS_RAW);
+            String impl = vsRaw ? args[0].substring(VS_RAW.length()) : args[0];
             Histogram histogram = new Histogram(3_600_000_000_000L, 3);
-            try (Arena arena = Arena.ofConfined(); Endpoint e = open(args[0], args[1], args[2])) {
+            Histogram rawHistogram = new Histogram(3_600_000_000_000L, 3);
+            try (Arena arena = Arena.ofConfined(); Endpoint e = open(impl, args[1], args[2]);
+                    Endpoint raw = vsRaw ? open("raw-spin", args[5], "ping") : null) {
                 MemorySegment message = arena.allocate(MESSAGE, 8);
                 MemorySegment reply = arena.allocate(MESSAGE, 8);
                 System.out.println("READY");
-                for (int seq = 1; seq <= iterations; seq++) {
+                int seq = 0;
+                int rawSeq = 0;
+                for (int round = 0; round < (vsRaw ? 2 : 1) * iterations; round++) {
+                    boolean overRaw = rawRound(vsRaw, round);
+                    Endpoint channel = overRaw ? raw : e;
+                    int n = overRaw ? ++rawSeq : ++seq;
                     long begin = System.nanoTime();
                     message.set(ValueLayout.JAVA_LONG, 0, begin);
-                    e.send(message, seq);
-                    e.receive(reply, seq);
+                    channel.send(message, n);
+                    channel.receive(reply, n);
                     long rtt = System.nanoTime() - begin;
                     if (reply.get(ValueLayout.JAVA_LONG, 0) != begin) {
-                        throw new AssertionError("echo mismatch at " + seq);
+                        throw new AssertionError("echo mismatch at " + round);
                     }
-                    if (seq > warmup) {
-                        histogram.recordValue(rtt);
+                    if (n > warmup) {
+                        (overRaw ? rawHistogram : histogram).recordValue(rtt);
                     }
                 }
             }
-            System.out.printf("P50 %d P99 %d P999 %d MAX %d%n", histogram.getValueAtPercentile(50),
-                    histogram.getValueAtPercentile(99), histogram.getValueAtPercentile(99.9), histogram.getMaxValue());
+            if (vsRaw) {
+                System.out.print("RAW ");
+                print(rawHistogram);
+            }
+            print(histogram);
+        }
+
+        private static void print(Histogram h) {
+            System.out.printf("P50 %d P99 %d P999 %d MAX %d%n", h.getValueAtPercentile(50), h.getValueAtPercentile(99),
+                    h.getValueAtPercentile(99.9), h.getMaxValue());
         }
     }
 }

@@ -23,9 +23,11 @@ import org.shm4j.ring.SpscRing;
  * as a ratio. Producers, consumers, pingers and echoes are separate JVMs (see {@link Peer}).
  *
  * <pre>
- * java -cp shm4j-bench/target/shm4j-benchmarks.jar org.shm4j.bench.ring.RingBench [throughput|pingpong|all]
- *      [--runs 3] [--messages 10000000] [--iterations 200000]
+ * java -cp shm4j-bench/target/shm4j-benchmarks.jar org.shm4j.bench.ring.RingBench [throughput|pingpong|pingpong-vs-raw|all]
+ *      [--runs 3] [--messages 10000000] [--iterations 200000] [--cases spsc,mpsc1-aligned,...]
  * </pre>
+ * {@code --cases} limits the throughput part to the named cases (spsc, spsc-aligned, mpsc1,
+ * mpsc1-aligned, mpsc2, mpsc4); each runs with its Agrona baseline.
  */
 public final class RingBench {
     private static final long CAPACITY = 1 << 20;
@@ -37,14 +39,33 @@ public final class RingBench {
         int runs = intOption(args, "--runs", 3);
         long messages = intOption(args, "--messages", 10_000_000);
         int iterations = intOption(args, "--iterations", 200_000);
+        List<String> cases = stringOption(args, "--cases", String.join(",", THROUGHPUT_CASES));
         System.out.printf("shm4j ring benchmark: %d cores, %s, runs=%d (medians)%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"), runs);
         if (what.equals("throughput") || what.equals("all")) {
-            throughput(runs, messages);
+            throughput(runs, messages, cases);
         }
         if (what.equals("pingpong") || what.equals("all")) {
             pingPong(runs, iterations);
         }
+        if (what.equals("pingpong-vs-raw")) {
+            pingPongVsRaw(runs, iterations);
+        }
+    }
+
+    private static List<String> stringOption(String[] args, String name, String fallback) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                List<String> values = List.of(args[i + 1].split(","));
+                for (String v : values) {
+                    if (!THROUGHPUT_CASES.contains(v)) {
+                        throw new IllegalArgumentException("unknown case: " + v + "; cases: " + THROUGHPUT_CASES);
+                    }
+                }
+                return values;
+            }
+        }
+        return List.of(fallback.split(","));
     }
 
     private static int intOption(String[] args, String name, int fallback) {
@@ -58,35 +79,36 @@ public final class RingBench {
 
     // ---- throughput ------------------------------------------------------------------------------
 
-    static void throughput(int runs, long messages) throws Exception {
+    static final List<String> THROUGHPUT_CASES = List.of("spsc", "spsc-aligned", "mpsc1", "mpsc1-aligned", "mpsc2",
+            "mpsc4");
+
+    static void throughput(int runs, long messages, List<String> cases) throws Exception {
         Map<String, List<Double>> rates = new LinkedHashMap<>();
         for (int run = 0; run < runs; run++) {
-            rates.computeIfAbsent("spsc shm4j", k -> new ArrayList<>()).add(rate("shm4j", false, 1, messages));
-            rates.computeIfAbsent("spsc agrona", k -> new ArrayList<>()).add(rate("agrona-spsc", false, 1, messages));
-            rates.computeIfAbsent("spsc-aligned shm4j", k -> new ArrayList<>())
-                    .add(rate("shm4j-aligned", false, 1, messages));
-            for (int producers : new int[] {1, 2, 4}) {
-                rates.computeIfAbsent("mpsc" + producers + " shm4j", k -> new ArrayList<>())
-                        .add(rate("shm4j", true, producers, messages));
-                rates.computeIfAbsent("mpsc" + producers + " agrona", k -> new ArrayList<>())
-                        .add(rate("agrona-mpsc", true, producers, messages));
+            for (String c : cases) {
+                boolean many = c.startsWith("mpsc");
+                int producers = many ? Integer.parseInt(c.substring(4, 5)) : 1;
+                String impl = c.endsWith("-aligned") ? "shm4j-aligned" : "shm4j";
+                // Each case measures its own Agrona baseline right after it, so both see the same
+                // machine state (this VM changes speed over minutes).
+                rates.computeIfAbsent(c + " shm4j", k -> new ArrayList<>()).add(rate(impl, many, producers, messages));
+                rates.computeIfAbsent(c + " agrona", k -> new ArrayList<>())
+                        .add(rate(many ? "agrona-mpsc" : "agrona-spsc", many, producers, messages));
             }
         }
         System.out.println();
         System.out.println("throughput, 64-byte messages, producer process(es) -> consumer process, 1 MiB ring");
         System.out.printf("%-13s %16s %16s %8s   runs (shm4j | agrona, M msg/s; ratio per run)%n", "case",
                 "shm4j M msg/s", "agrona M msg/s", "ratio");
-        for (String c : List.of("spsc", "spsc-aligned", "mpsc1", "mpsc2", "mpsc4")) {
+        for (String c : cases) {
             List<Double> ours = rates.get(c + " shm4j");
-            // Records aligned to cache lines (RingOption.alignRecordsToCacheLines) against the same
-            // run's Agrona SPSC figure, measured just before.
-            List<Double> theirs = rates.get(c.replace("-aligned", "") + " agrona");
+            List<Double> theirs = rates.get(c + " agrona");
             List<Double> ratios = ratios(ours, theirs);
             System.out.printf("%-13s %16.2f %16.2f %7.2fx   %s | %s; %s%n", c, median(ours) / 1e6,
                     median(theirs) / 1e6, median(ratios), millions(ours), millions(theirs), format(ratios));
         }
         System.out.println("ratio: the median of the per-run ratios (each run measures shm4j, then Agrona, back to back,"
-                + " so both see the same machine state)");
+                + " so both see the same machine state); -aligned: RingOption.alignRecordsToCacheLines()");
     }
 
     /** {@code ours[i] / theirs[i]} for each run. */
@@ -175,6 +197,35 @@ public final class RingBench {
                 medianRatio(results.get("shm4j-spin"), results.get("agrona-spin"), 1));
         System.out.println("ratios: the median of the per-run ratios (every run measures each implementation once,"
                 + " back to back)");
+        pingPongVsRaw(runs, iterations);
+    }
+
+    /**
+     * The spinning rings against raw-spin in the same two processes, blocks of round trips
+     * alternating: a ratio that does not depend on how the VM placed each process pair.
+     */
+    static void pingPongVsRaw(int runs, int iterations) throws Exception {
+        System.out.println();
+        System.out.println("ping-pong interleaved with raw-spin between the same two processes (blocks of "
+                + PingPongPeers.BLOCK + " round trips; ns)");
+        System.out.printf("%-20s %10s %10s %10s   %s%n", "implementation", "p50", "raw p50", "ratio",
+                "per run (p50 / raw p50; p99 / raw p99)");
+        for (String impl : List.of("shm4j-spin", "shm4j-aligned-spin")) {
+            List<long[]> ours = new ArrayList<>();
+            List<long[]> raw = new ArrayList<>();
+            for (int run = 0; run < runs; run++) {
+                long[][] r = roundTripVsRaw(impl, iterations);
+                raw.add(r[0]);
+                ours.add(r[1]);
+            }
+            List<String> perRun = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                perRun.add(String.format("%.2f; %.2f", (double) ours.get(i)[0] / raw.get(i)[0],
+                        (double) ours.get(i)[1] / raw.get(i)[1]));
+            }
+            System.out.printf("%-20s %10d %10d %9.2fx   %s%n", impl, medianOf(ours, 0), medianOf(raw, 0),
+                    medianRatio(ours, raw, 0), perRun);
+        }
     }
 
     /** The median over runs of {@code ours[run][index] / theirs[run][index]}. */
@@ -192,9 +243,27 @@ public final class RingBench {
     }
 
     static long[] roundTrip(String impl, int iterations) throws Exception {
+        return roundTrips(impl, iterations)[0];
+    }
+
+    /** {raw p50, p99, p99.9} and {impl p50, p99, p99.9} of one interleaved run. */
+    static long[][] roundTripVsRaw(String impl, int iterations) throws Exception {
+        return roundTrips(PingPongPeers.VS_RAW + impl, iterations);
+    }
+
+    private static long[] percentiles(String line) {
+        String[] f = line.split(" ");
+        return new long[] {Long.parseLong(f[1]), Long.parseLong(f[3]), Long.parseLong(f[5])};
+    }
+
+    /** One run: the implementation's percentiles, preceded by raw-spin's for a vs-raw run. */
+    private static long[][] roundTrips(String spec, int iterations) throws Exception {
+        boolean vsRaw = spec.startsWith(PingPongPeers.VS_RAW);
+        String impl = vsRaw ? spec.substring(PingPongPeers.VS_RAW.length()) : spec;
         String base = "shm4j-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         String a = base + "-a";
         String b = base + "-b";
+        String rawName = base + "-raw";
         boolean agrona = impl.startsWith("agrona");
         String pingerOut;
         String pingerIn;
@@ -225,14 +294,25 @@ public final class RingBench {
         }
         List<Process> processes = new ArrayList<>();
         try {
-            Process echo = Peer.start(PingPongPeers.Echo.class, agrona, impl, echoOut, echoIn, Integer.toString(iterations));
+            List<String> echoArgs = new ArrayList<>(List.of(spec, echoOut, echoIn, Integer.toString(iterations)));
+            List<String> pingerArgs = new ArrayList<>(List.of(spec, pingerOut, pingerIn, Integer.toString(iterations),
+                    Integer.toString(iterations / 4)));
+            if (vsRaw) {
+                SharedMemory.create(rawName, 4096).close();
+                echoArgs.add(rawName);
+                pingerArgs.add(rawName);
+            }
+            Process echo = Peer.start(PingPongPeers.Echo.class, agrona, echoArgs.toArray(String[]::new));
             processes.add(echo);
             new Lines(echo).await("READY", 60);
-            Process pinger = Peer.start(PingPongPeers.Pinger.class, agrona, impl, pingerOut, pingerIn,
-                    Integer.toString(iterations), Integer.toString(iterations / 4));
+            Process pinger = Peer.start(PingPongPeers.Pinger.class, agrona, pingerArgs.toArray(String[]::new));
             processes.add(pinger);
-            String[] f = new Lines(pinger).await("P50", 600).split(" ");
-            return new long[] {Long.parseLong(f[1]), Long.parseLong(f[3]), Long.parseLong(f[5])};
+            Lines out = new Lines(pinger);
+            if (vsRaw) {
+                long[] raw = percentiles(out.await("RAW", 600).substring(4));
+                return new long[][] {raw, percentiles(out.await("P50", 60))};
+            }
+            return new long[][] {percentiles(out.await("P50", 600))};
         } finally {
             for (Process p : processes) {
                 if (!p.waitFor(30, TimeUnit.SECONDS)) {
@@ -241,6 +321,7 @@ public final class RingBench {
             }
             Files.deleteIfExists(Path.of("/dev/shm", a));
             Files.deleteIfExists(Path.of("/dev/shm", b));
+            Files.deleteIfExists(Path.of("/dev/shm", rawName));
         }
     }
 
