@@ -23,25 +23,13 @@ import org.shm4j.sync.SyncLayout;
 @State
 public class MutexExclusionTest {
     private final MemorySegment mem = Blocks.allocate();
-    private final SharedMutex mutex;
-
-    public MutexExclusionTest() {
-        try {
-            mutex = SharedMutex.create(mem);
-        } catch (Exception e) {
-            throw Blocks.unchecked(e);
-        }
-    }
+    private final SharedMutex mutex = Blocks.mutex(mem);
 
     private void increment() {
-        try {
-            mutex.lock();
-            long v = mem.get(ValueLayout.JAVA_LONG, 128);
-            mem.set(ValueLayout.JAVA_LONG, 128, v + 1);
-            mutex.unlock();
-        } catch (Exception e) {
-            throw Blocks.unchecked(e);
-        }
+        Blocks.lock(mutex);
+        long v = mem.get(ValueLayout.JAVA_LONG, 128);
+        mem.set(ValueLayout.JAVA_LONG, 128, v + 1);
+        mutex.unlock();
     }
 
     @Actor

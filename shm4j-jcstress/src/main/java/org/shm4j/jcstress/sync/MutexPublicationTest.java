@@ -21,37 +21,21 @@ import org.shm4j.sync.SharedMutex;
 @State
 public class MutexPublicationTest {
     private final MemorySegment mem = Blocks.allocate();
-    private final SharedMutex mutex;
-
-    public MutexPublicationTest() {
-        try {
-            mutex = SharedMutex.create(mem);
-        } catch (Exception e) {
-            throw Blocks.unchecked(e);
-        }
-    }
+    private final SharedMutex mutex = Blocks.mutex(mem);
 
     @Actor
     public void writer() {
-        try {
-            mutex.lock();
-            mem.set(ValueLayout.JAVA_INT, 128, 1);
-            mem.set(ValueLayout.JAVA_INT, 192, 1);
-            mutex.unlock();
-        } catch (Exception e) {
-            throw Blocks.unchecked(e);
-        }
+        Blocks.lock(mutex);
+        mem.set(ValueLayout.JAVA_INT, 128, 1);
+        mem.set(ValueLayout.JAVA_INT, 192, 1);
+        mutex.unlock();
     }
 
     @Actor
     public void reader(II_Result r) {
-        try {
-            mutex.lock();
-            r.r1 = mem.get(ValueLayout.JAVA_INT, 192);
-            r.r2 = mem.get(ValueLayout.JAVA_INT, 128);
-            mutex.unlock();
-        } catch (Exception e) {
-            throw Blocks.unchecked(e);
-        }
+        Blocks.lock(mutex);
+        r.r1 = mem.get(ValueLayout.JAVA_INT, 192);
+        r.r2 = mem.get(ValueLayout.JAVA_INT, 128);
+        mutex.unlock();
     }
 }

@@ -32,25 +32,16 @@ public class OwnerRecordPublicationTest {
     static final long STALE_IDENTITY = (((1L << 22) - 1) << 42) | 1;
 
     private final MemorySegment mem = Blocks.allocate();
-    private final SharedMutex mutex;
+    private final SharedMutex mutex = Blocks.mutex(mem);
 
     public OwnerRecordPublicationTest() {
-        try {
-            mutex = SharedMutex.create(mem);
-            // What a holder that died after unlocking leaves: its identity, no token.
-            mem.set(ValueLayout.JAVA_LONG, SyncLayout.OWNER_IDENTITY_OFFSET, STALE_IDENTITY);
-        } catch (Exception e) {
-            throw Blocks.unchecked(e);
-        }
+        // What a holder that died after unlocking leaves: its identity, no token.
+        mem.set(ValueLayout.JAVA_LONG, SyncLayout.OWNER_IDENTITY_OFFSET, STALE_IDENTITY);
     }
 
     @Actor
     public void holder() {
-        try {
-            mutex.lock();
-        } catch (Exception e) {
-            throw Blocks.unchecked(e);
-        }
+        Blocks.lock(mutex);
     }
 
     @Actor

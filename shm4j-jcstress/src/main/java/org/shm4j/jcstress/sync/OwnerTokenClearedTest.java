@@ -33,24 +33,12 @@ public class OwnerTokenClearedTest {
     static final int PEER_PID = (int) ProcessHandle.current().pid();
 
     private final MemorySegment mem = Blocks.allocate();
-    private final SharedMutex mutex;
-
-    public OwnerTokenClearedTest() {
-        try {
-            mutex = SharedMutex.create(mem);
-        } catch (Exception e) {
-            throw Blocks.unchecked(e);
-        }
-    }
+    private final SharedMutex mutex = Blocks.mutex(mem);
 
     @Actor
     public void holder() {
-        try {
-            mutex.lock();
-            mutex.unlock();
-        } catch (Exception e) {
-            throw Blocks.unchecked(e);
-        }
+        Blocks.lock(mutex);
+        mutex.unlock();
     }
 
     @Actor
