@@ -23,7 +23,7 @@ import org.shm4j.ring.SpscRing;
  * as a ratio. Producers, consumers, pingers and echoes are separate JVMs (see {@link Peer}).
  *
  * <pre>
- * java -cp shm4j-bench/target/shm4j-benchmarks.jar org.shm4j.bench.ring.RingBench [throughput|pingpong|pingpong-vs-raw|all]
+ * java -cp shm4j-bench/target/shm4j-benchmarks.jar org.shm4j.bench.ring.RingBench [throughput|throughput-interleaved|pingpong|pingpong-vs-raw|all]
  *      [--runs 3] [--messages 10000000] [--iterations 200000] [--cases spsc,mpsc1-aligned,...]
  * </pre>
  * {@code --cases} limits the throughput part to the named cases (spsc, spsc-aligned, mpsc1,
@@ -50,6 +50,9 @@ public final class RingBench {
         }
         if (what.equals("pingpong-vs-raw")) {
             pingPongVsRaw(runs, iterations);
+        }
+        if (what.equals("throughput-interleaved")) {
+            throughputInterleaved(runs);
         }
     }
 
@@ -109,6 +112,93 @@ public final class RingBench {
         }
         System.out.println("ratio: the median of the per-run ratios (each run measures shm4j, then Agrona, back to back,"
                 + " so both see the same machine state); -aligned: RingOption.alignRecordsToCacheLines()");
+    }
+
+    /** Warm-up phases of an interleaved run (one of each), then measured pairs. */
+    private static final int WARMUP_PAIRS = 1;
+    private static final int MEASURED_PAIRS = 5;
+    private static final long PER_PHASE = 2_000_000;
+
+    /**
+     * Throughput against Agrona with both in the same two processes, phases alternating
+     * (ThroughputPeers.InterleavedProducer): the ratio of each shm4j phase to the Agrona phase
+     * right after it, so both see the same machine state whatever it is. SPSC, and MPSC with one
+     * producer; each with and without aligned records.
+     */
+    static void throughputInterleaved(int runs) throws Exception {
+        System.out.println();
+        System.out.println("throughput interleaved with Agrona between the same two processes (phases of "
+                + PER_PHASE + " 64-byte messages, " + MEASURED_PAIRS + " measured pairs per run)");
+        System.out.printf("%-20s %14s %14s %8s   %s%n", "case", "shm4j M msg/s", "agrona M msg/s", "ratio",
+                "per run: median pair ratio");
+        for (String c : List.of("spsc", "spsc-aligned", "mpsc1", "mpsc1-aligned")) {
+            boolean many = c.startsWith("mpsc");
+            String impl = c.endsWith("-aligned") ? "shm4j-aligned" : "shm4j";
+            List<Double> ours = new ArrayList<>();
+            List<Double> theirs = new ArrayList<>();
+            List<Double> runRatios = new ArrayList<>();
+            for (int run = 0; run < runs; run++) {
+                List<double[]> pairs = interleavedRun(impl, many);
+                List<Double> r = new ArrayList<>();
+                for (double[] p : pairs) {
+                    ours.add(p[0]);
+                    theirs.add(p[1]);
+                    r.add(p[0] / p[1]);
+                }
+                runRatios.add(median(r));
+            }
+            System.out.printf("%-20s %14.2f %14.2f %7.2fx   %s%n", c, median(ours) / 1e6, median(theirs) / 1e6,
+                    median(runRatios), format(runRatios));
+        }
+    }
+
+    /** One interleaved run: {shm4j rate, Agrona rate} for each measured pair of phases. */
+    private static List<double[]> interleavedRun(String impl, boolean many) throws Exception {
+        String base = "shm4j-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        String ring = base + "-ring";
+        String agronaFile = base + "-agrona";
+        String control = base + "-control";
+        int phases = 2 * (WARMUP_PAIRS + MEASURED_PAIRS);
+        if (many) {
+            MpscRing.create(ring, CAPACITY).close();
+        } else {
+            SpscRing.create(ring, CAPACITY).close();
+        }
+        SharedMemory.create(control, 4096).close();
+        try (var channel = java.nio.channels.FileChannel.open(Path.of("/dev/shm", agronaFile),
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
+        }
+        String[] args = {impl, ring, agronaFile, control, Long.toString(CAPACITY), Long.toString(PER_PHASE),
+            Integer.toString(phases), many ? "mpsc" : "spsc"};
+        List<Process> processes = new ArrayList<>();
+        try {
+            Process consumer = Peer.start(ThroughputPeers.InterleavedConsumer.class, true, args);
+            processes.add(consumer);
+            Lines consumerOut = new Lines(consumer);
+            consumerOut.await("READY", 60);
+            Process producer = Peer.start(ThroughputPeers.InterleavedProducer.class, true, args);
+            processes.add(producer);
+            new Lines(producer);
+            List<double[]> pairs = new ArrayList<>();
+            for (int phase = 0; phase < phases; phase += 2) {
+                double ours = Double.parseDouble(consumerOut.await("PHASE shm4j", 600).split(" ")[2]);
+                double theirs = Double.parseDouble(consumerOut.await("PHASE agrona", 600).split(" ")[2]);
+                if (phase >= 2 * WARMUP_PAIRS) {
+                    pairs.add(new double[] {ours, theirs});
+                }
+            }
+            return pairs;
+        } finally {
+            for (Process p : processes) {
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+            for (String n : List.of(ring, agronaFile, control)) {
+                Files.deleteIfExists(Path.of("/dev/shm", n));
+            }
+        }
     }
 
     /** {@code ours[i] / theirs[i]} for each run. */

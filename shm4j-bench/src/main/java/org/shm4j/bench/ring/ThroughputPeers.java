@@ -9,6 +9,10 @@ import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import java.lang.invoke.VarHandle;
+import org.shm4j.Access;
+import org.shm4j.MappedView;
+import org.shm4j.SharedMemory;
 import org.shm4j.ring.MessageRing;
 import org.shm4j.ring.RingConsumer;
 import org.shm4j.ring.RingOption;
@@ -21,6 +25,13 @@ final class ThroughputPeers {
 
     private ThroughputPeers() {}
 
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    static RingOption[] options(String impl) {
+        return impl.equals("shm4j-aligned") ? new RingOption[] {RingOption.alignRecordsToCacheLines()}
+                : new RingOption[0];
+    }
+
     static RingBuffer agrona(String name, long capacity, boolean many) throws Exception {
         UnsafeBuffer buffer = Peer.mapFile(name, (int) capacity + RingBufferDescriptor.TRAILER_LENGTH);
         return many ? new ManyToOneRingBuffer(buffer) : new OneToOneRingBuffer(buffer);
@@ -32,9 +43,7 @@ final class ThroughputPeers {
             String impl = args[0];
             long messages = Long.parseLong(args[3]);
             if (impl.startsWith("shm4j")) {
-                RingOption[] options = impl.equals("shm4j-aligned")
-                        ? new RingOption[] {RingOption.alignRecordsToCacheLines()} : new RingOption[0];
-                try (MessageRing ring = MessageRing.open(args[1], options); Arena arena = Arena.ofConfined();
+                try (MessageRing ring = MessageRing.open(args[1], options(impl)); Arena arena = Arena.ofConfined();
                      RingProducer producer = ring.producer(WaitStrategy.busySpin())) {
                     MemorySegment payload = arena.allocate(MESSAGE, 8);
                     System.out.println("READY");
@@ -102,6 +111,93 @@ final class ThroughputPeers {
             }
             long elapsed = System.nanoTime() - first;
             System.out.println("RATE " + (long) ((total - 1) * 1e9 / elapsed) + " CHECK " + checksum[0]);
+        }
+    }
+
+    /**
+     * Throughput of shm4j and Agrona (SPSC, or MPSC with one producer) interleaved between the same
+     * two processes. Phases of
+     * {@code perPhase} messages alternate: even phases go through the shm4j ring, odd ones through
+     * the Agrona ring buffer. The consumer opens phase {@code k} by storing {@code k + 1} in the
+     * control segment, which the producer waits for, and times the phase from that store to its
+     * last message. args: impl (shm4j|shm4j-aligned), shm4j ring, Agrona file, control segment,
+     * capacity, messages per phase, phases, spsc|mpsc.
+     */
+    public static final class InterleavedProducer {
+        public static void main(String[] args) throws Exception {
+            long perPhase = Long.parseLong(args[5]);
+            int phases = Integer.parseInt(args[6]);
+            RingBuffer agrona = agrona(args[2], Long.parseLong(args[4]), args[7].equals("mpsc"));
+            try (MessageRing ring = MessageRing.open(args[1], options(args[0])); Arena arena = Arena.ofConfined();
+                 RingProducer producer = ring.producer(WaitStrategy.busySpin());
+                 SharedMemory control = SharedMemory.open(args[3], Access.READ_WRITE);
+                 MappedView view = control.map()) {
+                MemorySegment payload = arena.allocate(MESSAGE, 8);
+                UnsafeBuffer agronaPayload = new UnsafeBuffer(ByteBuffer.allocateDirect(MESSAGE));
+                System.out.println("READY");
+                for (int phase = 0; phase < phases; phase++) {
+                    // Acquire: pairs with the consumer's release store that opens the phase.
+                    while ((int) INT.getAcquire(view.segment(), 0L) != phase + 1) {
+                        Thread.onSpinWait();
+                    }
+                    for (long i = 0; i < perPhase; i++) {
+                        if (phase % 2 == 0) {
+                            payload.set(ValueLayout.JAVA_LONG, 0, i);
+                            while (!producer.offer(1, payload)) {
+                                Thread.onSpinWait();
+                            }
+                        } else {
+                            agronaPayload.putLong(0, i);
+                            while (!agrona.write(1, agronaPayload, 0, MESSAGE)) {
+                                Thread.onSpinWait();
+                            }
+                        }
+                    }
+                }
+            }
+            System.out.println("SENT");
+        }
+    }
+
+    /** The consumer of {@link InterleavedProducer}; same args. Prints PHASE shm4j|agrona messagesPerSecond. */
+    public static final class InterleavedConsumer {
+        public static void main(String[] args) throws Exception {
+            long perPhase = Long.parseLong(args[5]);
+            int phases = Integer.parseInt(args[6]);
+            RingBuffer agrona = agrona(args[2], Long.parseLong(args[4]), args[7].equals("mpsc"));
+            long[] received = {0};
+            long[] checksum = {0};
+            org.shm4j.ring.RecordHandler handler = (t, p) -> {
+                checksum[0] += p.get(ValueLayout.JAVA_LONG, 0);
+                received[0]++;
+            };
+            org.agrona.concurrent.MessageHandler agronaHandler = (t, buffer, index, length) -> {
+                checksum[0] += buffer.getLong(index);
+                received[0]++;
+            };
+            try (MessageRing ring = MessageRing.open(args[1]);
+                 RingConsumer consumer = ring.consumer(WaitStrategy.busySpin(), java.time.Duration.ofSeconds(30));
+                 SharedMemory control = SharedMemory.open(args[3], Access.READ_WRITE);
+                 MappedView view = control.map()) {
+                System.out.println("READY");
+                for (int phase = 0; phase < phases; phase++) {
+                    received[0] = 0;
+                    long begin = System.nanoTime();
+                    // Release: pairs with the producer's acquire load; the previous phase is drained.
+                    INT.setRelease(view.segment(), 0L, phase + 1);
+                    while (received[0] < perPhase) {
+                        if (phase % 2 == 0) {
+                            consumer.poll(handler, 256);
+                        } else {
+                            agrona.read(agronaHandler, 256);
+                        }
+                    }
+                    long elapsed = System.nanoTime() - begin;
+                    System.out.println("PHASE " + (phase % 2 == 0 ? "shm4j" : "agrona") + " "
+                            + (long) (perPhase * 1e9 / elapsed));
+                }
+            }
+            System.out.println("DONE CHECK " + checksum[0]);
         }
     }
 }
