@@ -32,6 +32,26 @@ final class ThroughputPeers {
                 : new RingOption[0];
     }
 
+    /** Offers {@code count} messages numbered from 0, spinning while the ring is full. */
+    static void send(RingProducer producer, MemorySegment payload, long count) {
+        for (long i = 0; i < count; i++) {
+            payload.set(ValueLayout.JAVA_LONG, 0, i);
+            while (!producer.offer(1, payload)) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** The same for an Agrona ring buffer. */
+    static void send(RingBuffer ring, UnsafeBuffer payload, long count) {
+        for (long i = 0; i < count; i++) {
+            payload.putLong(0, i);
+            while (!ring.write(1, payload, 0, MESSAGE)) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
     static RingBuffer agrona(String name, long capacity, boolean many) throws Exception {
         UnsafeBuffer buffer = Peer.mapFile(name, (int) capacity + RingBufferDescriptor.TRAILER_LENGTH);
         return many ? new ManyToOneRingBuffer(buffer) : new OneToOneRingBuffer(buffer);
@@ -47,23 +67,13 @@ final class ThroughputPeers {
                      RingProducer producer = ring.producer(WaitStrategy.busySpin())) {
                     MemorySegment payload = arena.allocate(MESSAGE, 8);
                     System.out.println("READY");
-                    for (long i = 0; i < messages; i++) {
-                        payload.set(ValueLayout.JAVA_LONG, 0, i);
-                        while (!producer.offer(1, payload)) {
-                            Thread.onSpinWait();
-                        }
-                    }
+                    send(producer, payload, messages);
                 }
             } else {
                 RingBuffer ring = agrona(args[1], Long.parseLong(args[2]), impl.equals("agrona-mpsc"));
                 UnsafeBuffer payload = new UnsafeBuffer(ByteBuffer.allocateDirect(MESSAGE));
                 System.out.println("READY");
-                for (long i = 0; i < messages; i++) {
-                    payload.putLong(0, i);
-                    while (!ring.write(1, payload, 0, MESSAGE)) {
-                        Thread.onSpinWait();
-                    }
-                }
+                send(ring, payload, messages);
             }
             System.out.println("SENT");
         }
@@ -142,18 +152,10 @@ final class ThroughputPeers {
                     while ((int) INT.getAcquire(view.segment(), 0L) != phase + 1) {
                         Thread.onSpinWait();
                     }
-                    for (long i = 0; i < perPhase; i++) {
-                        if (phase % 2 == 0) {
-                            payload.set(ValueLayout.JAVA_LONG, 0, i);
-                            while (!producer.offer(1, payload)) {
-                                Thread.onSpinWait();
-                            }
-                        } else {
-                            agronaPayload.putLong(0, i);
-                            while (!agrona.write(1, agronaPayload, 0, MESSAGE)) {
-                                Thread.onSpinWait();
-                            }
-                        }
+                    if (phase % 2 == 0) {
+                        send(producer, payload, perPhase);
+                    } else {
+                        send(agrona, agronaPayload, perPhase);
                     }
                 }
             }
