@@ -39,7 +39,11 @@ public final class RingBench {
         int runs = intOption(args, "--runs", 3);
         long messages = intOption(args, "--messages", 10_000_000);
         int iterations = intOption(args, "--iterations", 200_000);
-        List<String> cases = stringOption(args, "--cases", String.join(",", THROUGHPUT_CASES));
+        if (!List.of("throughput", "throughput-interleaved", "pingpong", "pingpong-vs-raw", "all").contains(what)) {
+            throw new IllegalArgumentException("unknown part: " + what
+                    + "; parts: throughput, throughput-interleaved, pingpong, pingpong-vs-raw, all");
+        }
+        List<String> cases = casesOption(args);
         System.out.printf("shm4j ring benchmark: %d cores, %s, runs=%d (medians)%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"), runs);
         if (what.equals("throughput") || what.equals("all")) {
@@ -56,9 +60,10 @@ public final class RingBench {
         }
     }
 
-    private static List<String> stringOption(String[] args, String name, String fallback) {
+    /** The throughput cases {@code --cases} names, all of them by default. */
+    private static List<String> casesOption(String[] args) {
         for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
+            if (args[i].equals("--cases")) {
                 List<String> values = List.of(args[i + 1].split(","));
                 for (String v : values) {
                     if (!THROUGHPUT_CASES.contains(v)) {
@@ -68,7 +73,7 @@ public final class RingBench {
                 return values;
             }
         }
-        return List.of(fallback.split(","));
+        return THROUGHPUT_CASES;
     }
 
     private static int intOption(String[] args, String name, int fallback) {
