@@ -52,18 +52,12 @@ public final class MpscRing extends RegionRing {
     }
 
     /**
-     * Opens the named ring, or creates it if the name is free, like {@code CreateFileMapping} on a
-     * name that may exist. Race-free: of several processes calling this at once, exactly one
-     * creates; {@link #created()} tells which happened. Options that shape a new ring (start
-     * position, segment options) apply only when it is created.
+     * Opens the named MPSC ring, or creates it if the name is free; race-free, see
+     * {@link SpscRing#openOrCreate}. {@link #created()} tells which happened.
      *
-     * @param capacityBytes bytes of the data region: a power of two from 64 to 2^40; an existing
-     *     ring must have exactly this capacity
      * @throws RingFormatException if the name holds a ring of another type or capacity, or
      *     something that is not a ring
-     * @throws RingNotInitializedException if the name exists but its creator died before publishing
-     *     the header, or did not publish it within the open timeout
-     * @throws IllegalArgumentException if the capacity is not a power of two in range
+     * @throws RingNotInitializedException if the name exists but its creator never published the header
      */
     public static MpscRing openOrCreate(String name, long capacityBytes, RingOption... options) throws IOException {
         return new MpscRing(RingRegion.openOrCreate(name, RingType.MPSC, capacityBytes, options));

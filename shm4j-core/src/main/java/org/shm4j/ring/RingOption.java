@@ -44,10 +44,9 @@ public sealed interface RingOption
      * line: after each record they write a filler record (an aborted one, which every consumer,
      * the C and Python ones included, steps over) up to the next line. The line a consumer polls
      * for the next record is then never one the producer is still writing the previous record into,
-     * which saves cache-line transfers between the two cores: measured +16% to +28% SPSC
-     * throughput for 64-byte messages across processes, at the cost of ring space (a 64-byte
-     * message takes 128 bytes instead of 80). No effect on MPSC throughput in the same
-     * measurements; ignored for broadcast rings. Applies to this handle only: nothing is stored in
+     * which saves cache-line transfers between the two cores: measured +15% to +28% SPSC and
+     * about +9% MPSC throughput for 64-byte messages across processes, at the cost of ring space (a
+     * 64-byte message takes 128 bytes instead of 80). Ignored for broadcast rings. Applies to this handle only: nothing is stored in
      * the ring, and consumers need nothing.
      */
     static RingOption alignRecordsToCacheLines() {

@@ -256,7 +256,8 @@ public final class RingProducer implements AutoCloseable {
             long t = tail;
             long off = t & mask;
             long toEnd = capacity - off;
-            long required = required(off, toEnd, recordLength);
+            long filler = filler(off, toEnd, recordLength);
+            long required = required(toEnd, recordLength, filler);
             if (space(t, required) != 0) {
                 return FULL;
             }
@@ -264,13 +265,14 @@ public final class RingProducer implements AutoCloseable {
             // The reservation is published before the record bytes, so a consumer that sees a
             // header-less record below tail knows a producer reserved it (gap detection).
             LONG.setRelease(header, TAIL_OFFSET, t + required);
-            return place(t, off, toEnd, recordLength);
+            return place(t, off, toEnd, recordLength, filler);
         }
         while (true) {
             long t = (long) LONG.getVolatile(header, TAIL_OFFSET);
             long off = t & mask;
             long toEnd = capacity - off;
-            long required = required(off, toEnd, recordLength);
+            long filler = filler(off, toEnd, recordLength);
+            long required = required(toEnd, recordLength, filler);
             long s = space(t, required);
             if (s == FULL) {
                 return FULL;
@@ -283,37 +285,42 @@ public final class RingProducer implements AutoCloseable {
             }
             // Producers race for [t, t + required): the CAS winner owns it.
             if (LONG.compareAndSet(header, TAIL_OFFSET, t, t + required)) {
-                return place(t, off, toEnd, recordLength);
+                return place(t, off, toEnd, recordLength, filler);
             }
         }
     }
 
     /**
      * Lays out the space reserved at {@code t}: a padding record first if the record does not fit
-     * before the end of the region, and the record's filler when records are aligned. Returns the
-     * record's position.
+     * before the end of the region, and the record's {@code filler} bytes when records are aligned.
+     * Returns the record's position.
      */
-    private long place(long t, long off, long toEnd, long recordLength) {
+    private long place(long t, long off, long toEnd, long recordLength, long filler) {
         if (recordLength <= toEnd) {
-            writeFiller(t, off, recordLength, fillerAt(off, recordLength, toEnd));
+            writeFiller(t, off, recordLength, filler);
             return t;
         }
-        writeFiller(t + toEnd, 0, recordLength, fillerAt(0, recordLength, capacity));
+        writeFiller(t + toEnd, 0, recordLength, filler);
         // Pairs with the consumer's acquire load of word0.
         LONG.setRelease(data, off, t | PADDING);
         return t + toEnd;
     }
 
     /**
-     * Bytes a record of {@code recordLength} takes from offset {@code off}, {@code toEnd} bytes
-     * before the end of the data region: a padding record to the end first if it does not fit
-     * there, and its filler when records are aligned.
+     * Bytes a record of {@code recordLength} with its {@code filler} takes, {@code toEnd} bytes
+     * before the end of the data region: a padding record to the end first if it does not fit there.
      */
-    private long required(long off, long toEnd, long recordLength) {
-        if (recordLength <= toEnd) {
-            return recordLength + fillerAt(off, recordLength, toEnd);
-        }
-        return toEnd + recordLength + fillerAt(0, recordLength, capacity);
+    private static long required(long toEnd, long recordLength, long filler) {
+        return (recordLength <= toEnd ? recordLength : toEnd + recordLength) + filler;
+    }
+
+    /**
+     * The filler after a record of {@code recordLength} reserved at offset {@code off}, {@code toEnd}
+     * bytes before the end of the region: where the record lands (there, or at 0 after a padding
+     * record) decides it.
+     */
+    private long filler(long off, long toEnd, long recordLength) {
+        return recordLength <= toEnd ? fillerAt(off, recordLength, toEnd) : fillerAt(0, recordLength, capacity);
     }
 
     /**
@@ -380,7 +387,7 @@ public final class RingProducer implements AutoCloseable {
         long t = multi ? (long) LONG.getVolatile(header, TAIL_OFFSET) : tail;
         long off = t & mask;
         long toEnd = capacity - off;
-        long required = required(off, toEnd, recordLength);
+        long required = required(toEnd, recordLength, filler(off, toEnd, recordLength));
         long h = (long) LONG.getAcquire(header, HEAD_OFFSET);
         return t + required - h <= capacity;
     }

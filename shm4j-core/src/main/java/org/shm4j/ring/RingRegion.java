@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -32,8 +30,6 @@ final class RingRegion implements AutoCloseable {
     static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private static final Duration DEFAULT_OPEN_TIMEOUT = Duration.ofSeconds(2);
-    /** Create-then-open rounds before openOrCreate gives up on a name that others keep removing. */
-    private static final int OPEN_OR_CREATE_ATTEMPTS = 3;
 
     final String name;
     final RingType type;
@@ -111,15 +107,60 @@ final class RingRegion implements AutoCloseable {
         Objects.requireNonNull(name, "name");
         checkCapacity(capacity);
         Options o = Options.of(options);
-        long start = o.start();
         MappedView view;
         try (SharedMemory shm = SharedMemory.create(name, DATA_OFFSET + capacity, o.segment())) {
             view = shm.map(Access.READ_WRITE, 0, 0);
         }
+        return initialiseNamed(name, type, capacity, o, view);
+    }
+
+    static RingRegion open(String name, Set<RingType> accepted, RingOption... options) throws IOException {
+        Objects.requireNonNull(name, "name");
+        Options o = Options.of(options);
+        MappedView view;
+        try (SharedMemory shm = SharedMemory.open(name, Access.READ_WRITE)) {
+            view = mapExisting(shm, name);
+        }
+        return attachNamed(name, accepted, o, view);
+    }
+
+    /**
+     * Opens the named ring, or creates it if the name is free. Race-free across processes:
+     * {@link SharedMemory#openOrCreate} lets exactly one of several racing callers create the name,
+     * and the others open it and wait for its header as {@link #open} does. An existing ring must be
+     * of {@code type} and of {@code capacity}; options that only shape a new ring (start position,
+     * segment options) do not apply to it.
+     */
+    static RingRegion openOrCreate(String name, RingType type, long capacity, RingOption... options)
+            throws IOException {
+        Objects.requireNonNull(name, "name");
+        checkCapacity(capacity);
+        Options o = Options.of(options);
+        MappedView view;
+        boolean created;
+        try (SharedMemory shm = SharedMemory.openOrCreate(name, DATA_OFFSET + capacity, o.segment())) {
+            created = shm.created();
+            view = created ? shm.map(Access.READ_WRITE, 0, 0) : mapExisting(shm, name);
+        }
+        if (created) {
+            return initialiseNamed(name, type, capacity, o, view);
+        }
+        RingRegion opened = attachNamed(name, EnumSet.of(type), o, view);
+        if (opened.capacity != capacity) {
+            opened.close();
+            throw new RingFormatException(Messages.format("ring exists with another capacity", "name", name,
+                    "type", type, "capacity", opened.capacity, "requested", capacity));
+        }
+        return opened;
+    }
+
+    /** Writes the header of a ring this call just created as a name; removes the name if that fails. */
+    private static RingRegion initialiseNamed(String name, RingType type, long capacity, Options o, MappedView view)
+            throws IOException {
         try {
             // A new named object reads as zeros: only the header needs writing.
-            initialise(view.segment(), type, capacity, start, false);
-            return new RingRegion(name, new Header(type, capacity, start, RingPeer.currentIdentity()),
+            initialise(view.segment(), type, capacity, o.start(), false);
+            return new RingRegion(name, new Header(type, capacity, o.start(), RingPeer.currentIdentity()),
                     view.segment(), view, true, o.alignRecords());
         } catch (RuntimeException | Error e) {
             view.close();
@@ -128,59 +169,24 @@ final class RingRegion implements AutoCloseable {
         }
     }
 
-    static RingRegion open(String name, Set<RingType> accepted, RingOption... options) throws IOException {
-        Objects.requireNonNull(name, "name");
-        Options o = Options.of(options);
-        MappedView view;
-        try (SharedMemory shm = SharedMemory.open(name, Access.READ_WRITE)) {
-            if (shm.byteSize() < DATA_OFFSET + MIN_CAPACITY) {
-                throw new RingFormatException(Messages.format("segment too small to hold a ring", "name", name,
-                        "byteSize", shm.byteSize(), "required", DATA_OFFSET + MIN_CAPACITY));
-            }
-            view = shm.map(Access.READ_WRITE, 0, 0);
+    /** Maps a named object someone else created, after checking it can hold a ring at all. */
+    private static MappedView mapExisting(SharedMemory shm, String name) throws IOException {
+        if (shm.byteSize() < DATA_OFFSET + MIN_CAPACITY) {
+            throw new RingFormatException(Messages.format("segment too small to hold a ring", "name", name,
+                    "byteSize", shm.byteSize(), "required", DATA_OFFSET + MIN_CAPACITY));
         }
+        return shm.map(Access.READ_WRITE, 0, 0);
+    }
+
+    /** Waits for the header of a named ring someone else created; closes the view if that fails. */
+    private static RingRegion attachNamed(String name, Set<RingType> accepted, Options o, MappedView view)
+            throws IOException {
         try {
             Header h = awaitHeader(view.segment(), name, accepted, o.openTimeout());
             return new RingRegion(name, h, view.segment(), view, false, o.alignRecords());
         } catch (IOException | RuntimeException | Error e) {
             view.close();
             throw e;
-        }
-    }
-
-    /**
-     * Opens the named ring, or creates it if the name is free; race-free across processes, since
-     * only one of several racing creators can make the name (the others open what it made, waiting
-     * for its header as {@link #open} does). An existing ring must be of {@code type} and of
-     * {@code capacity}; options that only shape a new ring (start position, segment options) are
-     * ignored when it exists.
-     */
-    static RingRegion openOrCreate(String name, RingType type, long capacity, RingOption... options)
-            throws IOException {
-        Objects.requireNonNull(name, "name");
-        checkCapacity(capacity);
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return create(name, type, capacity, options);
-            } catch (FileAlreadyExistsException exists) {
-                // Someone else made it: open theirs below.
-            }
-            RingRegion opened;
-            try {
-                opened = open(name, EnumSet.of(type), options);
-            } catch (NoSuchFileException removed) {
-                // Removed between our create and our open: try again, but not forever.
-                if (attempt == OPEN_OR_CREATE_ATTEMPTS) {
-                    throw removed;
-                }
-                continue;
-            }
-            if (opened.capacity != capacity) {
-                opened.close();
-                throw new RingFormatException(Messages.format("ring exists with another capacity", "name", name,
-                        "type", type, "capacity", opened.capacity, "requested", capacity));
-            }
-            return opened;
         }
     }
 

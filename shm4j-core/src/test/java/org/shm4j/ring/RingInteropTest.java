@@ -1,6 +1,7 @@
 package org.shm4j.ring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -104,7 +105,7 @@ class RingInteropTest {
     @ParameterizedTest
     @EnumSource(value = RingType.class, names = {"SPSC", "MPSC"})
     void aCProducerWritesRecordsAJavaConsumerReads(RingType type) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(gcc, "gcc not installed");
+        assumeTrue(gcc, "gcc not installed");
         String name = TestNames.unique("c2java");
         try (MessageRing ring = create(type, name);
              RingConsumer consumer = ring.consumer(WaitStrategy.blocking(), Duration.ofSeconds(30))) {
@@ -120,7 +121,7 @@ class RingInteropTest {
     @ParameterizedTest
     @EnumSource(value = RingType.class, names = {"SPSC", "MPSC"})
     void aJavaProducerWritesRecordsACConsumerReads(RingType type) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(gcc, "gcc not installed");
+        assumeTrue(gcc, "gcc not installed");
         String name = TestNames.unique("java2c");
         try (MessageRing ring = create(type, name)) {
             consumeIn(List.of(BIN.resolve("ring_consumer").toString(), name, Integer.toString(COUNT)), ring, COUNT);
@@ -135,7 +136,7 @@ class RingInteropTest {
     @EnumSource(SkippingConsumer.class)
     void theCAndPythonConsumersReadAJavaProducersCacheLineAlignedRecords(SkippingConsumer consumer)
             throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(consumer.available(), consumer + " not available");
+        assumeTrue(consumer.available(), consumer + " not available");
         String name = TestNames.unique("aligned");
         try (MpscRing ring = MpscRing.create(name, 1 << 13, RingOption.alignRecordsToCacheLines())) {
             assertThat(consumeIn(consumer.command(name), ring, consumer.count()))
@@ -148,7 +149,7 @@ class RingInteropTest {
 
     @Test
     void theCProducerTakesOverTheRoleOfAJavaProducerThatDied() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(gcc, "gcc not installed");
+        assumeTrue(gcc, "gcc not installed");
         String name = TestNames.unique("cproducertakeover");
         try (MessageRing ring = create(RingType.SPSC, name);
              RingConsumer consumer = ring.consumer(WaitStrategy.blocking(), Duration.ofMillis(200))) {
@@ -165,7 +166,7 @@ class RingInteropTest {
     @ParameterizedTest
     @EnumSource(SkippingConsumer.class)
     void theCAndPythonConsumersTakeOverTheRoleOfAJavaConsumerThatDied(SkippingConsumer consumer) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(consumer.available(), consumer + " not available");
+        assumeTrue(consumer.available(), consumer + " not available");
         String name = TestNames.unique("consumertakeover");
         try (MessageRing ring = create(RingType.SPSC, name)) {
             killAfter("DONE", RingCrashTest.ConsumeAndHang.class, name, "0");
@@ -180,7 +181,7 @@ class RingInteropTest {
 
     @Test
     void thePythonReaderRefusesAConsumerRoleALiveProcessHolds() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(python, "python3 not installed");
+        assumeTrue(python, "python3 not installed");
         String name = TestNames.unique("pybusy");
         try (MessageRing ring = create(RingType.SPSC, name)) {
             ring.consumer(); // held by this live process until the ring closes
@@ -275,7 +276,7 @@ class RingInteropTest {
     @EnumSource(SkippingConsumer.class)
     void theCAndPythonConsumersStepOverSpaceAnMpscProducerReservedAndDiedBeforeWriting(SkippingConsumer consumer)
             throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(consumer.available(), consumer + " not available");
+        assumeTrue(consumer.available(), consumer + " not available");
         String name = TestNames.unique("skipgap");
         try (MessageRing ring = create(RingType.MPSC, name)) {
             try (ChildJvm dead = ChildJvm.start(RingCrashTest.ReserveAndDie.class, name)) {
@@ -302,7 +303,7 @@ class RingInteropTest {
 
     @Test
     void aJavaProducerWritesRecordsThePythonReaderReadsAndItsStatsAgree() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(python, "python3 not installed");
+        assumeTrue(python, "python3 not installed");
         String script = INTEROP.resolve("python").resolve("shm4j_ring.py").toString();
         String name = TestNames.unique("java2py");
         int count = 5_000;

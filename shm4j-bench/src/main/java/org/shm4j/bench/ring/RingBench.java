@@ -3,8 +3,6 @@ package org.shm4j.bench.ring;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -170,10 +168,7 @@ public final class RingBench {
             SpscRing.create(ring, CAPACITY).close();
         }
         SharedMemory.create(control, 4096).close();
-        try (var channel = java.nio.channels.FileChannel.open(Path.of("/dev/shm", agronaFile),
-                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
-            channel.truncate(CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
-        }
+        Peer.createFile(agronaFile, CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
         String[] args = {impl, ring, agronaFile, control, Long.toString(CAPACITY), Long.toString(PER_PHASE),
             Integer.toString(phases), many ? "mpsc" : "spsc"};
         List<Process> processes = new ArrayList<>();
@@ -195,14 +190,7 @@ public final class RingBench {
             }
             return pairs;
         } finally {
-            for (Process p : processes) {
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            }
-            for (String n : List.of(ring, agronaFile, control)) {
-                Files.deleteIfExists(Path.of("/dev/shm", n));
-            }
+            Peer.finish(processes, ring, agronaFile, control);
         }
     }
 
@@ -229,10 +217,7 @@ public final class RingBench {
         long perProducer = messages / producers;
         long total = perProducer * producers;
         if (agrona) {
-            try (var channel = java.nio.channels.FileChannel.open(Path.of("/dev/shm", name),
-                    java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
-                channel.truncate(CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
-            }
+            Peer.createFile(name, CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
         } else if (many) {
             MpscRing.create(name, CAPACITY).close();
         } else {
@@ -254,12 +239,7 @@ public final class RingBench {
             String line = consumerOut.await("RATE", 600);
             return Double.parseDouble(line.split(" ")[1]);
         } finally {
-            for (Process p : processes) {
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            }
-            Files.deleteIfExists(Path.of("/dev/shm", name));
+            Peer.finish(processes, name);
         }
     }
 
@@ -373,10 +353,7 @@ public final class RingBench {
         } else {
             if (agrona) {
                 for (String n : List.of(a, b)) {
-                    try (var channel = java.nio.channels.FileChannel.open(Path.of("/dev/shm", n),
-                            java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
-                        channel.truncate((1 << 16) + RingBufferDescriptor.TRAILER_LENGTH);
-                    }
+                    Peer.createFile(n, (1 << 16) + RingBufferDescriptor.TRAILER_LENGTH);
                 }
             } else {
                 SpscRing.create(a, 1 << 16).close();
@@ -409,14 +386,7 @@ public final class RingBench {
             }
             return new long[][] {percentiles(out.await("P50", 600))};
         } finally {
-            for (Process p : processes) {
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            }
-            Files.deleteIfExists(Path.of("/dev/shm", a));
-            Files.deleteIfExists(Path.of("/dev/shm", b));
-            Files.deleteIfExists(Path.of("/dev/shm", rawName));
+            Peer.finish(processes, a, b, rawName);
         }
     }
 
