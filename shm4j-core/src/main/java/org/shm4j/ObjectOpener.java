@@ -6,6 +6,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.shm4j.internal.Messages;
 import org.shm4j.internal.ProcessIdentity;
@@ -31,46 +32,57 @@ final class ObjectOpener {
 
     /**
      * Creates a named object, fully sized and reserved, under a private name, then publishes it with
-     * {@code link(2)}, which fails rather than replace an existing name. So exactly one of many racing
+     * {@link #publish}, which fails rather than replace an existing name. So exactly one of many racing
      * creators succeeds, and no opener ever sees an object before its size and mode are final.
      */
     static SharedObject createNamed(SegmentName name, long byteSize, Options options) throws IOException {
         requireShmemHugePages(name, options);
-        Prepared prepared = prepare(name, byteSize, options);
+        Prepared prepared = prepare(name, byteSize, Access.READ_WRITE, options);
         try {
-            LinuxOs.link(prepared.initPath, name.path().toString());
+            publish(prepared.initPath, name);
             return prepared.object;
         } catch (FileAlreadyExistsException e) {
             prepared.object.release();
             throw new FileAlreadyExistsException(name.path().toString(), null, Messages.format(
-                    "segment already exists", "name", name, "path", name.path()));
-        } catch (IOException e) {
+                    "segment already exists", "name", name));
+        } catch (IOException | RuntimeException | Error e) {
             prepared.object.release();
             throw e;
-        } finally {
-            LinuxOs.unlink(prepared.initPath);
+        }
+    }
+
+    /**
+     * Moves a fully built private file to its public name, or removes it and fails with
+     * {@link FileAlreadyExistsException} when the name exists. A rename (not link + unlink) keeps one
+     * name on the file throughout, so the creator's mappings show the object's name in
+     * {@code /proc/<pid>/maps}, {@code pmap} and {@code lsof}, not a deleted private name.
+     */
+    static void publish(String initPath, SegmentName name) throws IOException {
+        try {
+            LinuxOs.renameNoReplace(initPath, name.path().toString());
+        } catch (IOException | RuntimeException | Error e) {
+            LinuxOs.unlink(initPath);
+            throw e;
         }
     }
 
     /** Opens the named object, or creates it when there is none; see {@link SharedMemory#openOrCreate}. */
-    static Opened openOrCreateNamed(SegmentName name, long byteSize, Options options) throws IOException {
+    static Opened openOrCreateNamed(SegmentName name, long byteSize, Access access, Options options)
+            throws IOException {
         requireShmemHugePages(name, options);
         Prepared prepared = null;
         try {
             for (int attempt = 0; attempt < OPEN_OR_CREATE_ATTEMPTS; attempt++) {
                 try {
-                    return new Opened(openNamed(name, Access.READ_WRITE, options), false);
+                    return new Opened(openNamed(name, access, options), false);
                 } catch (NoSuchFileException absent) {
                     // Nobody has it: try to be the creator.
                 }
                 if (prepared == null) {
-                    prepared = prepare(name, byteSize, options);
+                    prepared = prepare(name, byteSize, access, options);
                 }
                 try {
-                    LinuxOs.link(prepared.initPath, name.path().toString());
-                    // The private name must go too, or the object keeps a second link and its
-                    // storage outlives remove().
-                    LinuxOs.unlink(prepared.initPath);
+                    LinuxOs.renameNoReplace(prepared.initPath, name.path().toString());
                     SharedObject created = prepared.object;
                     prepared = null;
                     return new Opened(created, true);
@@ -84,24 +96,25 @@ final class ObjectOpener {
             if (prepared != null) {
                 prepared.object.release();
                 LinuxOs.unlink(prepared.initPath);
-            } 
+            }
         }
     }
 
     /** The freshly created, linked-later object and its private path. */
     private record Prepared(SharedObject object, String initPath) {}
 
-    private static Prepared prepare(SegmentName name, long byteSize, Options options) throws IOException {
+    private static Prepared prepare(SegmentName name, long byteSize, Access access, Options options)
+            throws IOException {
         requirePositive(byteSize, name.value());
         if (options.lifetime() == Lifetime.ANONYMOUS) {
             throw new IllegalArgumentException(Messages.format(
                     "a named object cannot have the ANONYMOUS lifetime; use SharedMemory.createAnonymous", "name", name));
         }
-        String initPath = SegmentName.SHM_DIRECTORY.resolve(INIT_PREFIX + ProcessHandle.current().pid() + "."
-                + Long.toHexString(ThreadLocalRandom.current().nextLong())).toString();
+        String initPath = newInitPath();
         int fd = LinuxOs.open(initPath,
                 LinuxOs.O_RDWR | LinuxOs.O_CREAT | LinuxOs.O_EXCL | LinuxOs.O_NOFOLLOW | LinuxOs.O_CLOEXEC, 0600);
-        SharedObject object = new SharedObject(name.value(), name.path().toString(), fd, Access.READ_WRITE,
+        // The descriptor is read-write (the creator sizes the file); access limits this handle's views.
+        SharedObject object = new SharedObject(name.value(), name.path().toString(), fd, access,
                 options.lifetime(), byteSize, options.has(SegmentOption.Flag.HUGE_PAGES));
         try {
             // fchmod, not the open mode: the umask must not change what the caller asked for.
@@ -142,7 +155,7 @@ final class ObjectOpener {
         try {
             before = LinuxOs.lstat(path);
         } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(path, null, Messages.format("no such segment", "name", name, "path", path));
+            throw new NoSuchFileException(path, null, Messages.format("no such segment", "name", name));
         }
         if (!before.isRegularFile()) {
             throw notRegular(name.value(), path, before);
@@ -154,10 +167,18 @@ final class ObjectOpener {
                 throw notRegular(name.value(), path, stat);
             }
             checkOwner(stat, path, name.value(), options);
+            Optional<FileMappingRecord> record = FileMappingRecord.readFrom(fd, name.value(), stat);
             Lifetime lifetime = Lifetime.PERSISTENT;
             if (REFERENCE_COUNTED_TAG.equals(LinuxOs.getXattr(fd, SharedObject.LIFETIME_XATTR))) {
                 lifetime = Lifetime.REFERENCE_COUNTED;
                 stat = attachReferenceCounted(fd, name, path);
+            }
+            if (record.isPresent()) {
+                SharedObject mapped = openRecordedFile(name, record.get(), fd, access, lifetime, options);
+                if (lifetime != Lifetime.REFERENCE_COUNTED) {
+                    LinuxOs.close(fd); // a persistent name needs no lock: the record is read
+                }
+                return mapped;
             }
             return new SharedObject(name.value(), path, fd, access, lifetime, stat.size(),
                     options.has(SegmentOption.Flag.HUGE_PAGES));
@@ -165,6 +186,74 @@ final class ObjectOpener {
             LinuxOs.close(fd);
             throw e;
         }
+    }
+
+    /**
+     * Opens the file a named file mapping's record names, and only that file: it is looked at with
+     * {@code lstat} first (so a FIFO or device planted at the path is never opened), opened with
+     * {@code O_NOFOLLOW}, and its {@code fstat} must give the recorded device, inode, owner and mode.
+     * A reference-counted name's lock stays on {@code recordFd}, which the returned object then owns.
+     */
+    private static SharedObject openRecordedFile(SegmentName name, FileMappingRecord record, int recordFd,
+            Access access, Lifetime lifetime, Options options) throws IOException {
+        String file = record.path();
+        if (!record.access().permitsView(access)) {
+            throw new AccessDeniedException(name.path().toString(), null, Messages.format(
+                    "named file mapping does not allow this access", "name", name, "access", access,
+                    "mappingAccess", record.access(), "file", file));
+        }
+        FileStat before;
+        try {
+            before = LinuxOs.lstat(file);
+        } catch (NoSuchFileException e) {
+            throw stale("named file mapping refers to a file that was deleted or moved", name, record, "nothing");
+        }
+        if (!record.matches(before)) {
+            throw stale(before.isRegularFile() ? "named file mapping refers to a replaced or changed file"
+                    : "named file mapping refers to a path that is no longer a regular file", name, record,
+                    describe(before));
+        }
+        int fd;
+        try {
+            fd = LinuxOs.open(file, openFlags(access) | LinuxOs.O_NOFOLLOW | LinuxOs.O_NONBLOCK, 0);
+        } catch (NoSuchFileException e) {
+            throw stale("named file mapping refers to a file that was deleted or moved", name, record, "nothing");
+        } catch (UnexpectedFileTypeException e) {
+            throw stale("named file mapping refers to a path where a symbolic link now stands", name, record,
+                    "symbolic link");
+        }
+        try {
+            FileStat stat = LinuxOs.fstat(fd, file);
+            if (!record.matches(stat)) {
+                throw stale("named file mapping refers to a replaced or changed file", name, record, describe(stat));
+            }
+            if (stat.size() == 0) {
+                throw new SharedMemoryException(Messages.format("file of a named file mapping is empty", "name", name,
+                        "file", file));
+            }
+            return new SharedObject(name.value(), file, fd, access, lifetime, stat.size(),
+                    options.has(SegmentOption.Flag.HUGE_PAGES), name.path().toString(),
+                    lifetime == Lifetime.REFERENCE_COUNTED ? recordFd : -1);
+        } catch (IOException | RuntimeException | Error e) {
+            LinuxOs.close(fd);
+            throw e;
+        }
+    }
+
+    private static StaleFileMappingException stale(String what, SegmentName name, FileMappingRecord record,
+            String found) {
+        return new StaleFileMappingException(Messages.format(what, "name", name, "file", record.path(), "recorded",
+                describe(record.device(), record.inode(), record.ownerUid(), record.mode()), "found", found),
+                name.value(), record.path());
+    }
+
+    private static String describe(FileStat stat) {
+        return describe(stat.device(), stat.inode(), stat.uid(), stat.mode());
+    }
+
+    private static String describe(long device, long inode, int uid, int mode) {
+        return "dev=" + (device >>> 32) + ":" + (int) device + "/inode=" + inode + "/uid=" + uid + "/mode=0"
+                + Integer.toOctalString(mode);
     }
 
     /**
@@ -202,6 +291,43 @@ final class ObjectOpener {
             }
             Thread.onSpinWait();
             Thread.yield();
+        }
+    }
+
+    /**
+     * Looks at a reference-counted entry without attaching to it: if some handle in some process
+     * holds its attach lock it is {@link SegmentInfo.AttachState#ATTACHED}; if none does, every
+     * attacher is gone and it is an orphan, which this look removes, as {@link #openNamed} would.
+     * The test lock is taken through a read-only descriptor and dropped with it.
+     *
+     * @param expected the entry as the caller saw it; a different file under the path is not judged
+     */
+    static SegmentInfo.AttachState probeAttach(String path, FileStat expected) throws IOException {
+        int fd = LinuxOs.open(path, LinuxOs.O_RDONLY | LinuxOs.O_NOFOLLOW | LinuxOs.O_NONBLOCK | LinuxOs.O_NOCTTY
+                | LinuxOs.O_CLOEXEC, 0);
+        try {
+            FileStat now = LinuxOs.fstat(fd, path);
+            if (!now.isRegularFile() || (expected != null && !now.sameFileAs(expected))
+                    || !REFERENCE_COUNTED_TAG.equals(LinuxOs.getXattr(fd, SharedObject.LIFETIME_XATTR))) {
+                return SegmentInfo.AttachState.NOT_REFERENCE_COUNTED;
+            }
+            if (Flock.flock(fd, Flock.LOCK_EX | Flock.LOCK_NB) != 0) {
+                return SegmentInfo.AttachState.ATTACHED;
+            }
+            // Nobody holds it: the last holder died without closing (a clean close removes the name).
+            FileStat named;
+            try {
+                named = LinuxOs.lstat(path);
+            } catch (NoSuchFileException gone) {
+                return SegmentInfo.AttachState.ORPHAN_REMOVED;
+            }
+            if (!named.sameFileAs(now)) {
+                return SegmentInfo.AttachState.ORPHAN_REMOVED; // already removed, and the name reused
+            }
+            return LinuxOs.unlink(path) == 0 ? SegmentInfo.AttachState.ORPHAN_REMOVED
+                    : SegmentInfo.AttachState.ORPHAN;
+        } finally {
+            LinuxOs.close(fd);
         }
     }
 
@@ -277,14 +403,31 @@ final class ObjectOpener {
 
     // ---- files ---------------------------------------------------------------------------
 
-    /** Opens (or creates) a file for mapping; see {@link SharedMemory#mapFile}. */
-    static Opened openFile(Path file, long byteSize, Access access, Options options) throws IOException {
+    /**
+     * Opens (or creates) a file for mapping; see {@link SharedMemory#mapFile}. With a {@code name},
+     * the name's record is written and published before the handle is returned, and every failure
+     * leaves the file as it was found (a created file removed, a grown one shrunk back).
+     */
+    static Opened openFile(Path file, long byteSize, Access access, Options options, SegmentName name)
+            throws IOException {
         if (byteSize < 0) {
             throw new IllegalArgumentException(Messages.format("negative size", "path", file, "byteSize", byteSize));
         }
-        if (options.lifetime() != Lifetime.PERSISTENT) {
-            throw new IllegalArgumentException(Messages.format("file mappings are always PERSISTENT", "path", file,
-                    "lifetime", options.lifetime()));
+        if (name == null && options.lifetime() != Lifetime.PERSISTENT) {
+            throw new IllegalArgumentException(Messages.format(
+                    "a file mapping without a name is always PERSISTENT", "path", file, "lifetime",
+                    options.lifetime()));
+        }
+        if (name != null) {
+            if (options.lifetime() == Lifetime.ANONYMOUS) {
+                throw new IllegalArgumentException(Messages.format(
+                        "a named file mapping is PERSISTENT or REFERENCE_COUNTED", "name", name, "lifetime",
+                        options.lifetime()));
+            }
+            // Fails early, before the file is created or grown; publishing the record decides races.
+            if (Files.exists(name.path(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw nameTaken(name);
+            }
         }
         String path = file.toAbsolutePath().toString();
         int fd = -1;
@@ -333,8 +476,19 @@ final class ObjectOpener {
                     reserve(fd, size, path, file.toAbsolutePath().getParent());
                 }
             }
-            SharedObject object = new SharedObject(path, path, fd, access, Lifetime.PERSISTENT, size,
-                    options.has(SegmentOption.Flag.HUGE_PAGES));
+            if (name == null) {
+                SharedObject object = new SharedObject(path, path, fd, access, Lifetime.PERSISTENT, size,
+                        options.has(SegmentOption.Flag.HUGE_PAGES));
+                return new Opened(object, created);
+            }
+            int recordFd = publishRecord(name, fd, path, access, options);
+            boolean referenceCounted = options.lifetime() == Lifetime.REFERENCE_COUNTED;
+            if (!referenceCounted) {
+                LinuxOs.close(recordFd);
+            }
+            SharedObject object = new SharedObject(name.value(), path, fd, access, options.lifetime(), size,
+                    options.has(SegmentOption.Flag.HUGE_PAGES), name.path().toString(),
+                    referenceCounted ? recordFd : -1);
             return new Opened(object, created);
         } catch (IOException | RuntimeException | Error e) {
             if (created) {
@@ -350,6 +504,70 @@ final class ObjectOpener {
             LinuxOs.close(fd);
             throw e;
         }
+    }
+
+    /**
+     * Writes a named file mapping's record for the open file {@code fd} under a private name and
+     * publishes it under {@code name}, exactly as a memory-only object is published: the name appears
+     * complete or not at all, and never replaces an existing name.
+     *
+     * @return the record's descriptor, holding the attach lock when the name is reference-counted
+     */
+    private static int publishRecord(SegmentName name, int fd, String path, Access access, Options options)
+            throws IOException {
+        FileStat stat = LinuxOs.fstat(fd, path);
+        // The path of the descriptor itself, with every symbolic link resolved: what C and Python
+        // will open, and a path no link in the caller's spelling of it can redirect later.
+        String real = Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd))).toString();
+        if (!real.startsWith("/") || real.endsWith(" (deleted)")) {
+            throw new SharedMemoryException(Messages.format("cannot name a file that has no path", "name", name,
+                    "path", path, "resolved", real));
+        }
+        java.nio.ByteBuffer bytes = FileMappingRecord.of(real, stat, access).encode();
+        if (bytes.capacity() > FileMappingRecord.MAX_BYTES) {
+            throw new IllegalArgumentException(Messages.format("path too long for a named file mapping", "name", name,
+                    "path", real, "maxPathBytes", FileMappingRecord.MAX_PATH_BYTES));
+        }
+        String initPath = newInitPath();
+        int recordFd = LinuxOs.open(initPath,
+                LinuxOs.O_RDWR | LinuxOs.O_CREAT | LinuxOs.O_EXCL | LinuxOs.O_NOFOLLOW | LinuxOs.O_CLOEXEC, 0600);
+        try {
+            LinuxOs.fchmod(recordFd, options.mode().bits(), name.path().toString());
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                java.lang.foreign.MemorySegment data = arena.allocate(bytes.capacity());
+                data.copyFrom(java.lang.foreign.MemorySegment.ofBuffer(bytes));
+                LinuxOs.pwrite(recordFd, data, 0, name.value());
+            }
+            LinuxOs.setXattr(recordFd, SharedObject.CREATOR_XATTR, ProcessIdentity.current().encode());
+            if (options.lifetime() == Lifetime.REFERENCE_COUNTED) {
+                markReferenceCounted(recordFd, name);
+                requireOk(Flock.flock(recordFd, Flock.LOCK_SH | Flock.LOCK_NB), "flock(LOCK_SH)", name.path());
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            LinuxOs.close(recordFd);
+            LinuxOs.unlink(initPath);
+            throw e;
+        }
+        try {
+            publish(initPath, name);
+            return recordFd;
+        } catch (FileAlreadyExistsException e) {
+            LinuxOs.close(recordFd);
+            throw nameTaken(name);
+        } catch (IOException | RuntimeException | Error e) {
+            LinuxOs.close(recordFd);
+            throw e;
+        }
+    }
+
+    private static FileAlreadyExistsException nameTaken(SegmentName name) {
+        return new FileAlreadyExistsException(name.path().toString(), null, Messages.format(
+                "name already exists; open it with SharedMemory.open or remove it first", "name", name));
+    }
+
+    private static String newInitPath() {
+        return SegmentName.SHM_DIRECTORY.resolve(INIT_PREFIX + ProcessHandle.current().pid() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong())).toString();
     }
 
     private static int openExistingFile(String path, Access access) throws IOException {
@@ -444,7 +662,8 @@ final class ObjectOpener {
     }
 
     private static UnexpectedFileTypeException notRegular(String name, String path, FileStat stat) {
-        return new UnexpectedFileTypeException(Messages.format("not a regular file", "name", name, "path", path,
-                "type", stat.typeName()));
+        // A named object is named by its name; a file (whose "name" is its path) by its path.
+        return new UnexpectedFileTypeException(Messages.format("not a regular file", name.equals(path) ? "path" : "name",
+                name, "type", stat.typeName()));
     }
 }

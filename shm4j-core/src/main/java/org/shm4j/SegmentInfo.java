@@ -47,6 +47,24 @@ public final class SegmentInfo {
         UNKNOWN
     }
 
+    /**
+     * Whether a {@link Lifetime#REFERENCE_COUNTED} object still has a holder. Linux cannot remove a
+     * name when a process dies, so the name of an object whose last holder was killed stays in the
+     * directory until someone looks: {@link #attachState()}, {@link SharedMemory#exists},
+     * {@link SharedMemory#open} and {@link SharedMemory#openOrCreate} all find such an orphan the
+     * same way (no process holds its attach lock) and remove it on sight.
+     */
+    public enum AttachState {
+        /** Not a reference-counted object (or not a regular file): nothing holds its name. */
+        NOT_REFERENCE_COUNTED,
+        /** At least one handle or view in some process holds it. */
+        ATTACHED,
+        /** An orphan: no process holds it any more; this look removed its name. */
+        ORPHAN_REMOVED,
+        /** An orphan whose name this process may not remove (for example another user's, in a sticky directory). */
+        ORPHAN
+    }
+
     private final Path path;
     private final FileStat stat;
     private final ProcessIdentity creator;
@@ -228,27 +246,29 @@ public final class SegmentInfo {
     }
 
     /**
+     * Whether any handle in any process holds this {@link Lifetime#REFERENCE_COUNTED} object, and
+     * if none does, removes the orphan's name (see {@link AttachState}). For any other lifetime,
+     * {@link AttachState#NOT_REFERENCE_COUNTED} without opening anything.
+     *
+     * @throws java.nio.file.NoSuchFileException if the entry is gone
+     * @throws java.nio.file.AccessDeniedException if it may not be opened to test its lock
+     */
+    public AttachState attachState() throws IOException {
+        if (lifetime != Lifetime.REFERENCE_COUNTED || !stat.isRegularFile()) {
+            return AttachState.NOT_REFERENCE_COUNTED;
+        }
+        return ObjectOpener.probeAttach(path.toString(), stat);
+    }
+
+    /**
      * Whether any handle in any process holds the attach lock of a {@link Lifetime#REFERENCE_COUNTED}
-     * object (every open handle and view does). Always false for other lifetimes.
+     * object (every open handle and view does); an orphan found here is removed, as by
+     * {@link #attachState()}. Always false for other lifetimes.
      *
      * @throws IOException if the file cannot be opened to test its lock
      */
     public boolean hasAttachedHandles() throws IOException {
-        if (lifetime != Lifetime.REFERENCE_COUNTED || !stat.isRegularFile()) {
-            return false;
-        }
-        String p = path.toString();
-        int fd = LinuxOs.open(p, LinuxOs.O_RDONLY | LinuxOs.O_NOFOLLOW | LinuxOs.O_NONBLOCK | LinuxOs.O_NOCTTY
-                | LinuxOs.O_CLOEXEC, 0);
-        try {
-            FileStat now = LinuxOs.fstat(fd, p);
-            if (!now.isRegularFile() || !now.sameFileAs(stat)) {
-                return false;
-            }
-            return LinuxOs.ofdTest(fd, LinuxOs.F_WRLCK) == LinuxOs.F_RDLCK;
-        } finally {
-            LinuxOs.close(fd);
-        }
+        return attachState() == AttachState.ATTACHED;
     }
 
     @Override

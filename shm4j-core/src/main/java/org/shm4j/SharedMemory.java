@@ -7,7 +7,9 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.shm4j.internal.Messages;
 import org.shm4j.internal.os.Errno;
+import org.shm4j.internal.os.FileStat;
 import org.shm4j.internal.os.LinuxOs;
+import org.shm4j.internal.os.PathAttributes;
 
 /**
  * A handle to a shared-memory object: a named object in {@code /dev/shm}, a mapped file, or an
@@ -78,11 +80,29 @@ public final class SharedMemory implements AutoCloseable {
      * Opens the named object, creating it with {@code byteSize} bytes if there is none, race-free:
      * when many processes race, exactly one creates. If it existed, its size wins and
      * {@link #created()} is false (the {@code ERROR_ALREADY_EXISTS} case); read {@link #byteSize()}.
-     * Options about creation (commit, mode, lifetime) apply only when this call creates.
+     * Options about creation (commit, mode, lifetime) apply only when this call creates. The handle
+     * is {@link Access#READ_WRITE}; see {@link #openOrCreate(String, long, Access, SegmentOption...)}.
      */
     public static SharedMemory openOrCreate(String name, long byteSize, SegmentOption... options) throws IOException {
+        return openOrCreate(name, byteSize, Access.READ_WRITE, options);
+    }
+
+    /**
+     * As {@link #openOrCreate(String, long, SegmentOption...)}, with the most this handle's views may
+     * do, as {@code OpenFileMapping}'s access: an existing object is opened with {@code access}
+     * (so a {@link Access#READ_ONLY} caller needs only read permission on it); a created one is
+     * built read-write and the handle is then limited to {@code access}. If the name is a named
+     * file mapping (see {@link #mapFile(String, Path, long, Access, SegmentOption...)}), its file is
+     * mapped.
+     *
+     * @throws java.nio.file.AccessDeniedException if an existing object's permissions do not allow
+     *     {@code access}
+     */
+    public static SharedMemory openOrCreate(String name, long byteSize, Access access, SegmentOption... options)
+            throws IOException {
         SegmentName n = SegmentName.of(name);
-        ObjectOpener.Opened opened = ObjectOpener.openOrCreateNamed(n, byteSize, Options.of(options));
+        Objects.requireNonNull(access, "access");
+        ObjectOpener.Opened opened = ObjectOpener.openOrCreateNamed(n, byteSize, access, Options.of(options));
         return new SharedMemory(opened.object(), n, opened.created());
     }
 
@@ -102,8 +122,41 @@ public final class SharedMemory implements AutoCloseable {
             throws IOException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(access, "access");
-        ObjectOpener.Opened opened = ObjectOpener.openFile(file, byteSize, access, Options.of(options));
+        ObjectOpener.Opened opened = ObjectOpener.openFile(file, byteSize, access, Options.of(options), null);
         return new SharedMemory(opened.object(), null, opened.created());
+    }
+
+    /**
+     * Maps a file and gives the mapping a name, like {@code CreateFileMapping(hFile, ..., lpName)}:
+     * any process may then {@link #open} or {@link #openOrCreate} the name and map the same file,
+     * with its size then, without knowing its path. The name lives in the same namespace as
+     * memory-only objects (one name, one object): it is a small record in {@code /dev/shm} (see
+     * {@link FileMappingRecord}) holding the file's path, device, inode, owner and mode, and an
+     * opener maps the file only if it is still that file. {@link #remove} removes the name, never
+     * the file.
+     *
+     * {@snippet :
+     * try (SharedMemory orders = SharedMemory.mapFile("orders", Path.of("orders.bin"), 1 << 20,
+     *         Access.READ_WRITE, SegmentOption.Disposition.OPEN_OR_CREATE)) {
+     *     // another process: SharedMemory.open("orders", Access.READ_ONLY) maps orders.bin
+     * }
+     * }
+     *
+     * @param name the mapping's name; {@link #name()} of the handle
+     * @param options as for {@link #mapFile(Path, long, Access, SegmentOption...)}, plus a
+     *     {@link Lifetime} for the name ({@link Lifetime#PERSISTENT}, the default, or
+     *     {@link Lifetime#REFERENCE_COUNTED}: the name goes with the last handle in any process, the
+     *     file stays); a {@link SegmentOption.Mode} applies to the record too (who may open the name)
+     * @throws java.nio.file.FileAlreadyExistsException if the name exists (the file is left as it was)
+     * @throws InvalidNameException if {@code name} is not a valid name
+     */
+    public static SharedMemory mapFile(String name, Path file, long byteSize, Access access,
+            SegmentOption... options) throws IOException {
+        SegmentName n = SegmentName.of(name);
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(access, "access");
+        ObjectOpener.Opened opened = ObjectOpener.openFile(file, byteSize, access, Options.of(options), n);
+        return new SharedMemory(opened.object(), n, opened.created());
     }
 
     /**
@@ -152,9 +205,33 @@ public final class SharedMemory implements AutoCloseable {
         return true;
     }
 
-    /** Whether a named object exists. */
+    /**
+     * Whether a named object exists, as {@link #open} would find it: a
+     * {@link Lifetime#REFERENCE_COUNTED} object whose every holder died is an orphan, which this
+     * call removes and reports as absent (see {@link SegmentInfo.AttachState}).
+     */
     public static boolean exists(String name) {
-        return java.nio.file.Files.isRegularFile(SegmentName.of(name).path(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        String path = SegmentName.of(name).path().toString();
+        FileStat stat;
+        try {
+            stat = LinuxOs.lstat(path);
+        } catch (IOException e) {
+            return false;
+        }
+        if (!stat.isRegularFile()) {
+            return false;
+        }
+        if (!ObjectOpener.REFERENCE_COUNTED_TAG.equals(PathAttributes.lgetxattr(path, SharedObject.LIFETIME_XATTR))) {
+            return true;
+        }
+        try {
+            SegmentInfo.AttachState state = ObjectOpener.probeAttach(path, stat);
+            return state != SegmentInfo.AttachState.ORPHAN_REMOVED && state != SegmentInfo.AttachState.ORPHAN;
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // it is there, though this process may not test its lock
+        }
     }
 
     /**

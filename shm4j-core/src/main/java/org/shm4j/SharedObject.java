@@ -25,6 +25,10 @@ final class SharedObject {
     private final Lifetime lifetime;
     private final long byteSize;
     private final boolean hugePages;
+    /** The entry that carries the name (and the attach lock) when it is not {@link #path}: a file mapping's record. */
+    private final String namePath;
+    /** The descriptor holding the attach lock of a reference-counted name; {@link #fd} unless a record holds it. */
+    private final int nameFd;
     private final AtomicInteger references = new AtomicInteger(1);
 
     SharedObject(String displayName, String path, int fd, Access access, Lifetime lifetime, long byteSize) {
@@ -41,6 +45,26 @@ final class SharedObject {
         this.lifetime = lifetime;
         this.byteSize = byteSize;
         this.hugePages = hugePages;
+        this.namePath = path;
+        this.nameFd = fd;
+    }
+
+    /**
+     * A named file mapping: the file's descriptor {@code fd} maps, the record {@code recordPath}
+     * carries the name, and {@code recordFd} (or -1 for a persistent name) holds the attach lock of a
+     * reference-counted one, which this object closes with the file.
+     */
+    SharedObject(String name, String file, int fd, Access access, Lifetime lifetime, long byteSize, boolean hugePages,
+            String recordPath, int recordFd) {
+        this.displayName = name;
+        this.path = file;
+        this.fd = fd;
+        this.access = access;
+        this.lifetime = lifetime;
+        this.byteSize = byteSize;
+        this.hugePages = hugePages;
+        this.namePath = recordPath;
+        this.nameFd = recordFd;
     }
 
     /** Whether views advise huge pages ({@link SegmentOption.Flag#HUGE_PAGES} on a named object or file). */
@@ -55,6 +79,11 @@ final class SharedObject {
     /** The file path, or {@code null} for an anonymous object. */
     String path() {
         return path;
+    }
+
+    /** The entry that carries the name: {@link #path()}, or a named file mapping's record. */
+    String namePath() {
+        return namePath;
     }
 
     int fd() {
@@ -98,25 +127,28 @@ final class SharedObject {
     }
 
     private void dispose() {
-        if (lifetime == Lifetime.REFERENCE_COUNTED && path != null) {
+        if (lifetime == Lifetime.REFERENCE_COUNTED && namePath != null && nameFd >= 0) {
             // Converting our shared lock to an exclusive one succeeds only if no other open file
             // description, in any process, still holds a shared lock: we are the last attacher.
             // (Of several last attachers closing at once, exactly one succeeds; see Flock.)
             // Openers take their shared lock and then check the link count, so one that opened the
             // file just before the unlink sees links == 0 and treats the object as gone.
-            if (Flock.flock(fd, Flock.LOCK_EX | Flock.LOCK_NB) == 0) {
+            if (Flock.flock(nameFd, Flock.LOCK_EX | Flock.LOCK_NB) == 0) {
                 removeIfStillOurs();
             }
+        }
+        if (nameFd >= 0 && nameFd != fd) {
+            LinuxOs.close(nameFd);
         }
         LinuxOs.close(fd);
     }
 
     private void removeIfStillOurs() {
         try {
-            FileStat mine = LinuxOs.fstat(fd, path);
-            FileStat named = LinuxOs.lstat(path);
+            FileStat mine = LinuxOs.fstat(nameFd, namePath);
+            FileStat named = LinuxOs.lstat(namePath);
             if (mine.sameFileAs(named)) {
-                LinuxOs.unlink(path);
+                LinuxOs.unlink(namePath);
             }
         } catch (IOException e) {
             // The name is already gone or was replaced by another object: nothing of ours to remove.

@@ -24,6 +24,7 @@ import org.shm4j.testkit.TestNames;
 
 /** Lifetimes: PERSISTENT (POSIX) and REFERENCE_COUNTED (Windows: gone with the last handle or view). */
 @ExtendWith(NoLeaks.class)
+@SuppressWarnings("try")
 class LifetimeTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -201,7 +202,7 @@ class LifetimeTest {
                 child.kill();
             }
             // Every attacher is gone (one closed, one killed): the next open finds an orphan.
-            assertThat(SharedMemory.exists(name)).isTrue();
+            assertThat(java.nio.file.Path.of("/dev/shm", name)).exists();
             assertThatThrownBy(() -> SharedMemory.open(name, Access.READ_WRITE))
                     .isInstanceOf(NoSuchFileException.class)
                     .hasMessageContaining(name);
@@ -225,10 +226,12 @@ class LifetimeTest {
             for (ChildJvm c : children) {
                 c.kill();
             }
-            assertThat(SharedMemory.exists(name)).isTrue();
+            // Linux keeps the name after the kill; shm4j's first look removes it.
+            assertThat(java.nio.file.Path.of("/dev/shm", name)).exists();
             // A read-only opener must not adopt the orphan either.
             assertThatThrownBy(() -> SharedMemory.open(name, Access.READ_ONLY))
                     .isInstanceOf(NoSuchFileException.class);
+            assertThat(java.nio.file.Path.of("/dev/shm", name)).doesNotExist();
             assertThat(SharedMemory.exists(name)).isFalse();
             assertThatThrownBy(() -> SharedMemory.open(name, Access.READ_WRITE))
                     .isInstanceOf(NoSuchFileException.class);
@@ -256,6 +259,40 @@ class LifetimeTest {
             assertThat(SharedMemory.exists(name)).isFalse();
         } finally {
             SharedMemory.remove(name);
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void existsAndSegmentInfoAgreeWithOpenOnAnOrphanAndRemoveIt() throws Exception {
+        String name = TestNames.unique("refcount-orphan-exists");
+        String held = TestNames.unique("refcount-held");
+        try (SharedMemory holder = SharedMemory.create(held, 4096, Lifetime.REFERENCE_COUNTED)) {
+            try (ChildJvm child = ChildJvm.start(Attacher.class, name, "create")) {
+                child.awaitOutput("ATTACHED", WAIT);
+                assertThat(SharedMemory.exists(name)).as("a live holder").isTrue();
+                assertThat(SegmentInfo.of(SegmentName.of(name)).attachState())
+                        .isEqualTo(SegmentInfo.AttachState.ATTACHED);
+                child.kill();
+            }
+            assertThat(SegmentInfo.of(SegmentName.of(held)).attachState()).isEqualTo(SegmentInfo.AttachState.ATTACHED);
+            assertThat(java.nio.file.Path.of("/dev/shm", name)).exists();
+            assertThat(SharedMemory.exists(name)).as("exists agrees with open: an orphan is not there").isFalse();
+            assertThat(java.nio.file.Path.of("/dev/shm", name)).as("and the look removed it").doesNotExist();
+            assertThatThrownBy(() -> SharedMemory.open(name, Access.READ_ONLY)).isInstanceOf(NoSuchFileException.class);
+            assertThat(SharedMemory.exists(held)).isTrue();
+            // The same through SegmentInfo, the CLI's view.
+            try (ChildJvm child = ChildJvm.start(Attacher.class, name, "create")) {
+                child.awaitOutput("ATTACHED", WAIT);
+                child.kill();
+            }
+            SegmentInfo orphan = SegmentInfo.of(SegmentName.of(name));
+            assertThat(orphan.lifetime()).contains(Lifetime.REFERENCE_COUNTED);
+            assertThat(orphan.attachState()).isEqualTo(SegmentInfo.AttachState.ORPHAN_REMOVED);
+            assertThat(SharedMemory.exists(name)).isFalse();
+        } finally {
+            SharedMemory.remove(name);
+            SharedMemory.remove(held);
         }
     }
 

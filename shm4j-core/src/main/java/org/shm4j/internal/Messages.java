@@ -25,6 +25,22 @@ public final class Messages {
         return b.toString();
     }
 
+    /**
+     * The key and value that identify an object in a message: {@code name=orders} for an entry of
+     * {@code /dev/shm} (or a bare name), {@code path=/data/x.bin} for any other file. Errors about a
+     * named object say {@code name=}, never {@code path=}.
+     */
+    public static Object[] objectKey(String pathOrName) {
+        if (pathOrName == null) {
+            return new Object[0];
+        }
+        String shm = "/dev/shm/";
+        if (pathOrName.startsWith(shm) && pathOrName.indexOf('/', shm.length()) < 0) {
+            return new Object[] {"name", pathOrName.substring(shm.length())};
+        }
+        return new Object[] {pathOrName.indexOf('/') >= 0 ? "path" : "name", pathOrName};
+    }
+
     private static String render(Object value) {
         if (value instanceof String s && !isQuoted(s)
                 && (s.isEmpty() || s.chars().anyMatch(c -> c <= ' ' || c == ',' || c == 0x7f))) {

@@ -109,11 +109,11 @@ public final class Errno {
      * @param context extra key/value pairs for the message
      */
     public static IOException exception(int errno, String call, String path, Object... context) {
-        Object[] kv = new Object[context.length + (path == null ? 2 : 4)];
+        Object[] key = Messages.objectKey(path);
+        Object[] kv = new Object[context.length + key.length + 2];
         int i = 0;
-        if (path != null) {
-            kv[i++] = "path";
-            kv[i++] = path;
+        for (Object k : key) {
+            kv[i++] = k;
         }
         System.arraycopy(context, 0, kv, i, context.length);
         kv[kv.length - 2] = "errno";

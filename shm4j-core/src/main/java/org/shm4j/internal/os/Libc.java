@@ -44,6 +44,12 @@ final class Libc {
     static final MethodHandle FCNTL_INT = Native.downcallWithErrno("fcntl",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), Linker.Option.firstVariadicArg(2));
     static final MethodHandle LINK = Native.downcallWithErrno("link", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER));
+    static final MethodHandle RENAMEAT2 = Native.downcallWithErrno("renameat2",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_POINTER, C_INT));
+    static final MethodHandle PREAD = Native.downcallWithErrno("pread",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_OFF_T));
+    static final MethodHandle PWRITE = Native.downcallWithErrno("pwrite",
+            FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T, C_OFF_T));
     static final MethodHandle UNLINK = Native.downcallWithErrno("unlink", FunctionDescriptor.of(C_INT, C_POINTER));
     static final MethodHandle FSETXATTR = Native.downcallWithErrno("fsetxattr",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_SIZE_T, C_INT));

@@ -193,6 +193,86 @@ public final class LinuxOs {
         }
     }
 
+    private static final int RENAME_NOREPLACE = 1;
+
+    /**
+     * Gives a file a new name atomically, failing with {@link java.nio.file.FileAlreadyExistsException}
+     * when the new name exists: {@code renameat2(RENAME_NOREPLACE)}, which never replaces an entry that
+     * appeared meanwhile. Unlike {@code link} + {@code unlink}, the file keeps one name throughout, so
+     * mappings made through it show that name in {@code /proc/<pid>/maps}. On a file system without
+     * {@code RENAME_NOREPLACE} ({@code EINVAL}, or {@code ENOSYS} before Linux 3.15) it falls back to
+     * {@code link} + {@code unlink}, which is just as exclusive.
+     */
+    public static void renameNoReplace(String existing, String newPath) throws IOException {
+        int e;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = Native.errnoBuffer();
+            int rc = (int) Libc.RENAMEAT2.invokeExact(errno, AT_FDCWD, arena.allocateFrom(existing), AT_FDCWD,
+                    arena.allocateFrom(newPath), RENAME_NOREPLACE);
+            e = rc == 0 ? 0 : Native.lastErrno(errno);
+        } catch (RuntimeException | Error t) {
+            throw t;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (e == Errno.EINVAL || e == Errno.ENOSYS) {
+            link(existing, newPath);
+            unlink(existing);
+        } else if (e != 0) {
+            throw Errno.exception(e, "renameat2", newPath, "from", existing);
+        }
+    }
+
+    /** {@code pread(2)} until {@code buffer} is full or the file ends; returns the bytes read. */
+    public static long pread(int fd, MemorySegment buffer, long position, String pathForMessages) throws IOException {
+        long done = 0;
+        while (done < buffer.byteSize()) {
+            MemorySegment errno = Native.errnoBuffer();
+            long n;
+            try {
+                MemorySegment rest = buffer.asSlice(done);
+                n = (long) Libc.PREAD.invokeExact(errno, fd, rest, rest.byteSize(), position + done);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (n < 0) {
+                int e = Native.lastErrno(errno);
+                if (e == Errno.EINTR) {
+                    continue;
+                }
+                throw Errno.exception(e, "pread", pathForMessages, "position", position + done);
+            }
+            if (n == 0) {
+                break;
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    /** {@code pwrite(2)} of the whole of {@code data}. */
+    public static void pwrite(int fd, MemorySegment data, long position, String pathForMessages) throws IOException {
+        long done = 0;
+        while (done < data.byteSize()) {
+            MemorySegment errno = Native.errnoBuffer();
+            long n;
+            try {
+                MemorySegment rest = data.asSlice(done);
+                n = (long) Libc.PWRITE.invokeExact(errno, fd, rest, rest.byteSize(), position + done);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (n < 0) {
+                int e = Native.lastErrno(errno);
+                if (e == Errno.EINTR) {
+                    continue;
+                }
+                throw Errno.exception(e, "pwrite", pathForMessages, "position", position + done);
+            }
+            done += n;
+        }
+    }
+
     /** {@code unlink(2)}; returns 0 or the errno. */
     public static int unlink(String path) {
         try (Arena arena = Arena.ofConfined()) {
@@ -315,17 +395,21 @@ public final class LinuxOs {
         if (result.address() == -1L) {
             int e = Native.lastErrno(errno);
             if (e == Errno.EEXIST && (flags & MAP_FIXED_NOREPLACE) != 0) {
-                throw Errno.addressInUse(org.shm4j.internal.Messages.format("address range already mapped",
-                        "path", pathForMessages, "address", "0x" + Long.toHexString(address), "length", length));
+                throw Errno.addressInUse(addressInUseMessage(pathForMessages, address, length));
             }
             throw Errno.exception(e, "mmap", pathForMessages, "offset", offset, "length", length);
         }
         if ((flags & MAP_FIXED_NOREPLACE) != 0 && result.address() != address) {
             munmap(result.address(), length);
-            throw Errno.addressInUse(org.shm4j.internal.Messages.format("address range already mapped",
-                    "path", pathForMessages, "address", "0x" + Long.toHexString(address), "length", length));
+            throw Errno.addressInUse(addressInUseMessage(pathForMessages, address, length));
         }
         return result.address();
+    }
+
+    private static String addressInUseMessage(String object, long address, long length) {
+        Object[] key = org.shm4j.internal.Messages.objectKey(object);
+        return org.shm4j.internal.Messages.format("address range already mapped", key[0], key[1], "address",
+                "0x" + Long.toHexString(address), "length", length);
     }
 
     /** {@code munmap(2)}; returns 0 or the errno. */
