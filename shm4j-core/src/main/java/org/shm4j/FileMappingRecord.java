@@ -267,6 +267,35 @@ public final class FileMappingRecord {
         return byteSizeWhenNamed;
     }
 
+    /** What is at a record's path now, as {@link SharedMemory#open} would judge it. */
+    public enum FileState {
+        /** The recorded file: same device, inode, owner and mode. Opening the name maps it. */
+        PRESENT,
+        /** Nothing at the path: the file was deleted or moved. */
+        MISSING,
+        /** Another regular file, or the same one with another owner or mode. */
+        REPLACED,
+        /** A symbolic link, directory, FIFO, socket or device. */
+        NOT_A_REGULAR_FILE
+    }
+
+    /**
+     * Looks at the recorded path with {@code lstat} (never following a link, never opening
+     * anything) and says whether it is still the recorded file. A snapshot: it can change at once.
+     */
+    public FileState fileState() {
+        FileStat now;
+        try {
+            now = LinuxOs.lstat(path);
+        } catch (IOException e) {
+            return FileState.MISSING;
+        }
+        if (!now.isRegularFile()) {
+            return FileState.NOT_A_REGULAR_FILE;
+        }
+        return matches(now) ? FileState.PRESENT : FileState.REPLACED;
+    }
+
     /** Whether {@code stat} describes the recorded file: same device, inode, owner and mode. */
     boolean matches(FileStat stat) {
         return stat.device() == device && stat.inode() == inode && stat.uid() == ownerUid && stat.mode() == mode;

@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
                 "no handle holds a reference-counted one, its creator (when shm4j recorded one) no longer runs,",
                 "and it is older than --min-age. Also removes the private files of creations whose process",
                 "died midway ('partial'). When some processes cannot be inspected (not root), segments other",
-                "users could open are never called stale. FIFOs, sockets, devices and links are never touched."},
+                "users could open are never called stale. FIFOs, sockets, devices and links are never touched.",
+                "Orphans of a reference-counted lifetime (every holder died without closing) are removed",
+                "whenever gc, ls, info or a shm4j open looks at them, and gc names each one it removed."},
         footerHeading = "%nExamples:%n",
         footer = {"  shm4j gc", "  shm4j gc --force", "  shm4j gc --match 'myapp-*' --min-age 1h --force"})
 final class GcCommand extends BaseCommand {
@@ -43,13 +45,20 @@ final class GcCommand extends BaseCommand {
         Inspector inspector = new Inspector(dir.directory(), probes());
         Instant now = Instant.now();
         List<Segment> candidates = new ArrayList<>();
-        for (Segment s : LsCommand.select(inspector.list(true), true, types, user, match)) {
+        Colours c = colours();
+        List<Segment> all = inspector.list(true);
+        // Looking at a reference-counted orphan removes it (as SharedMemory.open would), --force or not.
+        for (Segment s : LsCommand.select(all, false, types, user, match)) {
+            if (s.orphan()) {
+                out().println(c.green("removed") + " " + Text.safe(s.name()) + "  (" + s.verdict().reason() + ")");
+            }
+        }
+        for (Segment s : LsCommand.select(all, true, types, user, match)) {
             if (s.info() != null && s.age(now).compareTo(minAge) >= 0) {
                 candidates.add(s);
             }
         }
         candidates.sort(java.util.Comparator.comparing(Segment::name));
-        Colours c = colours();
         long bytes = 0;
         int failures = 0;
         int removed = 0;

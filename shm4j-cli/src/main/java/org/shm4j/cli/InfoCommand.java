@@ -61,6 +61,9 @@ final class InfoCommand extends BaseCommand {
         line(out, c, "name", Text.safe(s.name()));
         line(out, c, "path", Text.safe(s.path().toString()));
         line(out, c, "type", s.type());
+        if (s.mappedFile() != null) {
+            line(out, c, "maps file", Text.safe(s.mappedFile()));
+        }
         line(out, c, "size", info.byteSize() + " bytes (" + Sizes.human(info.byteSize()) + ")");
         line(out, c, "used", info.allocatedBytes() + " bytes (" + Sizes.human(info.allocatedBytes()) + ")"
                 + (info.allocatedBytes() < info.byteSize() ? ", sparse" : ""));
@@ -75,12 +78,11 @@ final class InfoCommand extends BaseCommand {
             line(out, c, "creator", creator);
             line(out, c, "lifetime", info.lifetime().map(LsCommand::lower).orElse("unknown (not created by shm4j)"));
             if (info.lifetime().orElse(null) == Lifetime.REFERENCE_COUNTED) {
-                String held;
-                try {
-                    held = info.hasAttachedHandles() ? "yes" : "no (orphaned: the next open removes it)";
-                } catch (IOException e) {
-                    held = "unknown (" + Errors.describe(e) + ")";
-                }
+                // The verdict tested the attach lock once (and removed an orphan's name).
+                String held = s.orphan() ? c.yellow("no: " + s.verdict().reason())
+                        : s.verdict().state() == Segment.Verdict.State.IN_USE
+                                && s.verdict().reason().startsWith("a process holds") ? "yes"
+                        : "unknown (" + s.verdict().reason() + ")";
                 line(out, c, "handles held", held);
             }
             line(out, c, "mapped by", processes(s.mappers()));

@@ -29,6 +29,8 @@ final class Inspector {
     static final String INIT_PREFIX = ".shm4j-init.";
 
     private static final boolean ROOT = Copying.currentUid() == 0;
+    static final String ORPHAN_REASON =
+            "orphan of a reference-counted lifetime: every process that held it died without closing it";
 
     private final Path directory;
     private final Probes probes;
@@ -126,6 +128,11 @@ final class Inspector {
             }
             type = recognised != null ? recognised.type() : info.createdByShm4j() ? "raw" : "foreign";
         }
+        if (recognised != null && recognised.details().get("file") instanceof String file
+                && "file-mapping".equals(recognised.type())) {
+            // A named file mapping's users map the file it names, not the record under its name.
+            mappers = fileMappers(file, recognised);
+        }
         SegmentInfo.Liveness creator = info.creatorLiveness();
         Segment.Verdict verdict = verdict(name, info, creator, mappers, openers, scan);
         return new Segment(name, p, info, type, recognised, mappers, openers, verdict, owner, problem, creator);
@@ -141,6 +148,31 @@ final class Inspector {
             }
             return new Segment.Verdict(Segment.Verdict.State.STALE, "left behind by a creator that died");
         }
+        if (info.lifetime().orElse(null) == Lifetime.REFERENCE_COUNTED) {
+            // The attach lock decides, as it does for SharedMemory.open and exists(): no holder
+            // means every holder died, and this look removes the orphan's name.
+            try {
+                switch (info.attachState()) {
+                    case ATTACHED -> {
+                        return new Segment.Verdict(Segment.Verdict.State.IN_USE, "a process holds a handle to it");
+                    }
+                    case ORPHAN_REMOVED -> {
+                        return new Segment.Verdict(Segment.Verdict.State.ORPHAN, ORPHAN_REASON + "; removed");
+                    }
+                    case ORPHAN -> {
+                        return new Segment.Verdict(Segment.Verdict.State.ORPHAN, ORPHAN_REASON
+                                + "; not removed: no permission (the next shm4j open by its owner removes it)");
+                    }
+                    case NOT_REFERENCE_COUNTED -> {
+                        // Changed meanwhile: judged like any other object below.
+                    }
+                }
+            } catch (NoSuchFileException gone) {
+                return new Segment.Verdict(Segment.Verdict.State.ORPHAN, ORPHAN_REASON + "; removed meanwhile");
+            } catch (IOException e) {
+                return new Segment.Verdict(Segment.Verdict.State.UNKNOWN, "cannot test its attach lock");
+            }
+        }
         if (!mappers.isEmpty()) {
             return new Segment.Verdict(Segment.Verdict.State.IN_USE, "mapped by " + mappers.size() + " process"
                     + (mappers.size() == 1 ? "" : "es"));
@@ -152,15 +184,6 @@ final class Inspector {
         if (creator == SegmentInfo.Liveness.ALIVE) {
             return new Segment.Verdict(Segment.Verdict.State.IN_USE,
                     "creator pid " + info.creatorPid().getAsLong() + " is alive");
-        }
-        if (info.lifetime().orElse(null) == Lifetime.REFERENCE_COUNTED) {
-            try {
-                if (info.hasAttachedHandles()) {
-                    return new Segment.Verdict(Segment.Verdict.State.IN_USE, "a process holds a handle to it");
-                }
-            } catch (IOException e) {
-                return new Segment.Verdict(Segment.Verdict.State.UNKNOWN, "cannot test its attach lock");
-            }
         }
         // Not root: other users' processes cannot be inspected, and may map what they may open. As
         // root, the rare process even root may not inspect (a sandbox's init) is not counted.
@@ -174,6 +197,22 @@ final class Inspector {
         String gone = creator == SegmentInfo.Liveness.DEAD
                 ? ", its creator pid " + info.creatorPid().getAsLong() + " is gone" : "";
         return new Segment.Verdict(Segment.Verdict.State.STALE, "no process maps or opens it" + gone);
+    }
+
+    /** The processes that map a named file mapping's file (the recorded device and inode). */
+    private static List<ProcScan.ProcessRef> fileMappers(String file, Recognised recognised) {
+        Path parent = Path.of(file).getParent();
+        if (parent == null || !(recognised.details().get("fileInode") instanceof Long inode)
+                || !(recognised.details().get("fileDevice") instanceof String device)) {
+            return List.of();
+        }
+        try {
+            int colon = device.indexOf(':');
+            long dev = Long.parseLong(device.substring(0, colon)) << 32 | Long.parseLong(device.substring(colon + 1));
+            return ProcScan.scan(parent, false).mappers(dev, inode);
+        } catch (RuntimeException e) {
+            return List.of();
+        }
     }
 
     private static long initPid(String name) {

@@ -23,7 +23,10 @@ import picocli.CommandLine.Option;
                 "Types: raw (made by shm4j), foreign (made by something else: C, Python, Boost...), partial",
                 "(a segment being created, or left by a creator that crashed), a structure a probe recognised",
                 "(e.g. ring, lock, demo), or what a non-file entry is (fifo, socket, symlink, dir, chardev, blockdev).",
-                "Entries are examined with statx and read(2) only: FIFOs and devices are never opened."},
+                "file-mapping is the name of a named file mapping; NAME shows the file it maps (name -> file).",
+                "Entries are examined with statx and read(2) only: FIFOs and devices are never opened.",
+                "A reference-counted object whose every holder died is an orphan: listed, named as such below",
+                "the table, and removed on sight, as SharedMemory.open and exists() would remove it."},
         footerHeading = "%nExamples:%n",
         footer = {"  shm4j ls", "  shm4j ls --sort size --reverse", "  shm4j ls --stale --user alice",
                 "  shm4j ls --type ring,lock --json | jq '.[].name'", "  shm4j ls --match 'orders-*'"})
@@ -75,6 +78,12 @@ final class LsCommand extends BaseCommand {
             return Main.OK;
         }
         printTable(segments, now);
+        for (Segment s : segments) {
+            if (s.orphan()) {
+                out().println(Text.safe(s.name()) + ": " + s.verdict().reason());
+            }
+        }
+        out().flush();
         for (Segment s : segments) {
             if (s.problem() != null) {
                 warn(Text.safe(s.name()) + ": " + s.problem());
@@ -137,7 +146,7 @@ final class LsCommand extends BaseCommand {
         for (Segment s : segments) {
             var info = s.info();
             String[] cells = {
-                Text.safe(s.name()), s.type(),
+                Text.safe(s.name()) + (s.mappedFile() == null ? "" : " -> " + Text.safe(s.mappedFile())), s.type(),
                 info == null ? "?" : Sizes.human(info.byteSize()),
                 info == null ? "?" : Sizes.human(info.allocatedBytes()),
                 Text.safe(s.owner()),

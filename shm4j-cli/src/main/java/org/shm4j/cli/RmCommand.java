@@ -36,12 +36,18 @@ final class RmCommand extends BaseCommand {
         for (String name : names) {
             try {
                 Segment s = inspector.inspect(name, stale);
+                if (s.orphan()) {
+                    // Inspecting it removed it, as any shm4j open would have.
+                    out().println(c.green("removed") + " " + Text.safe(name) + " (" + s.verdict().reason() + ")");
+                    continue;
+                }
                 if (stale && !s.verdict().stale()) {
                     out().println("kept " + Text.safe(name) + ": " + s.verdict().reason());
                     continue;
                 }
                 if (Removal.remove(s)) {
-                    out().println(c.green("removed") + " " + Text.safe(name));
+                    out().println(c.green("removed") + " " + Text.safe(name) + (s.mappedFile() == null ? ""
+                            : " (the name only; the file " + Text.safe(s.mappedFile()) + " is kept)"));
                 } else if (!force) {
                     throw new NoSuchFileException(s.path().toString(), null, Text.format("no such segment", "name",
                             name));

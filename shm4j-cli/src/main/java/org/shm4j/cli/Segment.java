@@ -29,11 +29,21 @@ record Segment(String name, Path path, SegmentInfo info, String type, Recognised
 
     /** Whether the entry may be removed by {@code gc}, and the reason shown either way. */
     record Verdict(State state, String reason) {
-        enum State { IN_USE, STALE, UNKNOWN, NOT_A_SEGMENT }
+        enum State { IN_USE, STALE, UNKNOWN, NOT_A_SEGMENT, ORPHAN }
 
         boolean stale() {
             return state == State.STALE;
         }
+    }
+
+    /** Whether this is a reference-counted object whose last holder died (its name was removed on sight). */
+    boolean orphan() {
+        return verdict.state() == Verdict.State.ORPHAN;
+    }
+
+    /** The file a named file mapping names, or null. */
+    String mappedFile() {
+        return recognised != null && recognised.details().get("file") instanceof String f ? f : null;
     }
 
     Duration age(Instant now) {

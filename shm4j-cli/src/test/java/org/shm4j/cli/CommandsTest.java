@@ -95,6 +95,70 @@ class CommandsTest {
     }
 
     @Test
+    void aNamedFileMappingIsListedWithItsFileAndRmRemovesOnlyTheName(@TempDir Path dir) throws Exception {
+        String n = name("cli-nfm");
+        Path file = dir.resolve("mapped.bin");
+        try (SharedMemory shm = SharedMemory.mapFile(n, file, 8192, Access.READ_WRITE,
+                org.shm4j.SegmentOption.Disposition.CREATE_NEW);
+             MappedView view = shm.map()) {
+            assertThat(view.byteSize()).isEqualTo(8192);
+            String real = file.toRealPath().toString();
+            Cli.Result ls = cli().run("ls", "--match", n);
+            assertThat(ls.code()).as(ls.toString()).isZero();
+            assertThat(ls.out()).contains(n + " -> " + real, "file-mapping");
+            Cli.Result info = cli().run("info", n);
+            assertThat(info.code()).as(info.toString()).isZero();
+            assertThat(info.out()).contains("type:", "file-mapping", "maps file:", real, "fileState:", "present",
+                    "mapped by:", ProcessHandle.current().pid() + " ");
+            JsonNode json = JSON.readTree(cli().run("info", n, "--json").out());
+            assertThat(json.get("type").asText()).isEqualTo("file-mapping");
+            assertThat(json.get("details").get("file").asText()).isEqualTo(real);
+            assertThat(json.get("verdict").asText()).isEqualTo("in_use");
+            Cli.Result rm = cli().run("rm", n);
+            assertThat(rm.code()).as(rm.toString()).isZero();
+            assertThat(rm.out()).contains("removed " + n, "the name only", real + " is kept");
+            assertThat(Path.of("/dev/shm", n)).doesNotExist();
+            assertThat(file).exists().hasSize(8192);
+        }
+    }
+
+    /** Creates a reference-counted segment named by args[0], prints HELD and waits to be killed. */
+    public static final class Holder {
+        public static void main(String[] args) throws Exception {
+            SharedMemory.create(args[0], 4096, org.shm4j.Lifetime.REFERENCE_COUNTED);
+            System.out.println("HELD");
+            System.out.flush();
+            Thread.sleep(60_000);
+        }
+    }
+
+    private static void orphan(String n) {
+        try (ChildJvm holder = ChildJvm.start(Holder.class, n)) {
+            holder.awaitOutput("HELD", Duration.ofSeconds(60));
+            holder.kill();
+        }
+        assertThat(Path.of("/dev/shm", n)).exists();
+    }
+
+    @Test
+    void lsAndGcNameReferenceCountedOrphansAndRemoveThemAsOpenWould() throws Exception {
+        String forLs = name("cli-orphan-ls");
+        String forGc = name("cli-orphan-gc");
+        orphan(forLs);
+        Cli.Result ls = cli().run("ls", "--match", forLs);
+        assertThat(ls.code()).as(ls.toString()).isZero();
+        assertThat(ls.out()).contains(forLs + ": orphan of a reference-counted lifetime", "removed");
+        assertThat(Path.of("/dev/shm", forLs)).doesNotExist();
+        assertThat(SharedMemory.exists(forLs)).isFalse();
+        // ls looks at every entry, so the gc orphan is made after it.
+        orphan(forGc);
+        Cli.Result gc = cli().run("gc", "--match", forGc);
+        assertThat(gc.code()).as(gc.toString()).isZero();
+        assertThat(gc.out()).contains("removed " + forGc, "orphan of a reference-counted lifetime");
+        assertThat(Path.of("/dev/shm", forGc)).doesNotExist();
+    }
+
+    @Test
     void putAndCatRoundTripBytes() throws Exception {
         String n = name("copy");
         byte[] data = new byte[3 * 1024 * 1024 + 17];
