@@ -214,21 +214,37 @@ public final class MappedView implements AutoCloseable {
         force(0, byteSize(), flush);
     }
 
+    /** As {@link #force(long, long, Flush)} with {@link Flush#DATA}. */
+    public void force(long offset, long length) throws IOException {
+        force(offset, length, Flush.DATA);
+    }
+
     /**
-     * Writes back the pages that hold {@code [offset, offset + length)} of this view; the range is
-     * widened to whole pages, as {@code FlushViewOfFile} does. A clean range costs a system call and
-     * no I/O.
+     * Writes back the pages that hold {@code [offset, offset + length)} of this view, like
+     * {@code FlushViewOfFile}: the range is widened to whole pages, and a {@code length} of 0 means
+     * from {@code offset} to the end of the view (as {@code FlushViewOfFile(p, 0)} does, and as
+     * {@link SharedMemory#map}'s length 0 does). A clean range costs a system call and no I/O.
      *
-     * @throws IndexOutOfBoundsException if the range is not inside the view
+     * @param offset where the range starts, from the start of the view: {@code 0 <= offset < byteSize()}
+     * @param length bytes to write back; 0 for all from {@code offset} to the end of the view
+     * @throws IndexOutOfBoundsException if {@code offset} or {@code length} is negative, or the range
+     *     does not lie inside the view (the message names both and the view's size)
      * @throws IllegalStateException if the view is closed
      */
     public void force(long offset, long length, Flush flush) throws IOException {
         Objects.requireNonNull(flush, "flush");
-        Objects.checkFromIndexSize(offset, length, byteSize());
+        long viewBytes = byteSize();
+        if (offset < 0 || length < 0 || offset >= viewBytes || length > viewBytes - offset) {
+            throw new IndexOutOfBoundsException(Messages.format("flush range outside the view", "name", objectName(),
+                    "offset", offset, "length", length, "viewByteSize", viewBytes));
+        }
+        if (length == 0) {
+            length = viewBytes - offset; // FlushViewOfFile: 0 bytes = to the end of the view
+        }
         if (!isOpen()) {
             throw new IllegalStateException(Messages.format("view is closed", "name", objectName()));
         }
-        if (access != Access.READ_WRITE || length == 0) {
+        if (access != Access.READ_WRITE) {
             return;
         }
         // The mapping starts on a page boundary, so whole pages are offsets rounded down within it.

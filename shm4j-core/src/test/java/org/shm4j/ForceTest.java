@@ -29,8 +29,12 @@ class ForceTest {
 
     private Path file(int pages) throws Exception {
         Path file = dir.resolve("force.bin");
-        Files.write(file, new byte[(int) (pages * PAGE)]);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        // One write per page: the page cache then holds one-page folios. (Dirty state is kept per
+        // folio, and a file system with large folios would write back a whole folio around a range.)
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            for (int p = 0; p < pages; p++) {
+                ch.write(ByteBuffer.allocate((int) PAGE), p * PAGE);
+            }
             ch.force(true); // start clean, so dirty pages below are ours
         }
         return file;
@@ -93,12 +97,53 @@ class ForceTest {
                 assertThat(OsProbe.pageDirty(s.address() + straddle)).isFalse();
                 assertThat(OsProbe.pageDirty(s.address() + straddle + 7)).isFalse();
             }
-            view.force(0, 0, Flush.DATA);
             view.force(s.byteSize() - 1, 1, Flush.DATA);
             assertThatThrownBy(() -> view.force(s.byteSize() - 1, 2, Flush.DATA))
                     .isInstanceOf(IndexOutOfBoundsException.class);
             assertThatThrownBy(() -> view.force(-1, 2, Flush.DATA)).isInstanceOf(IndexOutOfBoundsException.class);
             assertThat(readBack(file, 2 * PAGE + 1100, 10)).containsOnly((byte) 7);
+        }
+    }
+
+    /** Dirty bytes of the mapping that holds {@code address}, from {@code /proc/self/smaps}. */
+    private static long dirtyBytes(long address) {
+        return OsProbe.smapsBytes(address, "Private_Dirty") + OsProbe.smapsBytes(address, "Shared_Dirty");
+    }
+
+    @Test
+    void aZeroLengthForceFlushesFromTheOffsetToTheEndOfTheView() throws Exception {
+        Path file = file(8);
+        try (SharedMemory shm = SharedMemory.mapFile(file, 0, Access.READ_WRITE);
+             MappedView view = shm.map()) {
+            MemorySegment s = view.segment();
+            s.fill((byte) 1);
+            assertThat(dirtyBytes(s.address())).as("every page dirty after writing").isEqualTo(8 * PAGE);
+            // FlushViewOfFile(p + 3 pages, 0): pages 3..7 written back, 0..2 still dirty.
+            view.force(3 * PAGE + 10, 0);
+            assertThat(dirtyBytes(s.address())).as("only the pages before the offset stay dirty").isEqualTo(3 * PAGE);
+            if (OsProbe.canReadPageFlags()) {
+                assertThat(OsProbe.pageDirty(s.address() + 2 * PAGE)).isTrue();
+                assertThat(OsProbe.pageDirty(s.address() + 3 * PAGE)).isFalse();
+            }
+            view.force(0, 0);
+            assertThat(dirtyBytes(s.address())).isZero();
+        }
+    }
+
+    @Test
+    void negativeOrOutOfViewFlushRangesAreAClearError() throws Exception {
+        Path file = file(2);
+        try (SharedMemory shm = SharedMemory.mapFile(file, 0, Access.READ_WRITE);
+             MappedView view = shm.map(Access.READ_WRITE, 100, PAGE)) {
+            for (long[] bad : new long[][] {{-1, 0}, {0, -1}, {PAGE, 0}, {PAGE + 1, 0}, {10, PAGE}, {Long.MAX_VALUE, 1}}) {
+                assertThatThrownBy(() -> view.force(bad[0], bad[1]))
+                        .as("offset=%d length=%d", bad[0], bad[1])
+                        .isInstanceOf(IndexOutOfBoundsException.class)
+                        .hasMessage("flush range outside the view: name=%s, offset=%d, length=%d, viewByteSize=%d",
+                                view.objectName(), bad[0], bad[1], PAGE);
+            }
+            view.force(PAGE - 1, 0);
+            view.force(PAGE - 1, 1);
         }
     }
 
