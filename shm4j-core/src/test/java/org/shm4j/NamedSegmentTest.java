@@ -124,6 +124,38 @@ class NamedSegmentTest {
         }
     }
 
+    /**
+     * The creator's own mappings show the object's name in /proc/self/maps (what pmap and lsof
+     * read), not a deleted private name: the object is published by renaming, never link + unlink.
+     */
+    @Test
+    void theCreatorsMapsShowTheObjectsNameNotAPrivateDeletedOne() throws Exception {
+        String created = TestNames.unique("maps-create");
+        String openedOrCreated = TestNames.unique("maps-ooc");
+        String referenceCounted = TestNames.unique("maps-refcount");
+        try (SharedMemory a = SharedMemory.create(created, 4096);
+             SharedMemory b = SharedMemory.openOrCreate(openedOrCreated, 4096);
+             SharedMemory c = SharedMemory.create(referenceCounted, 4096, Lifetime.REFERENCE_COUNTED);
+             MappedView va = a.map();
+             MappedView vb = b.map();
+             MappedView vc = c.map()) {
+            assertThat(b.created()).isTrue();
+            assertThat(OsProbe.mapsLine(va.segment().address())).endsWith(" /dev/shm/" + created);
+            assertThat(OsProbe.mapsLine(vb.segment().address())).endsWith(" /dev/shm/" + openedOrCreated);
+            assertThat(OsProbe.mapsLine(vc.segment().address())).endsWith(" /dev/shm/" + referenceCounted);
+            try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(Path.of("/dev/shm"))) {
+                assertThat(entries.map(p -> p.getFileName().toString()))
+                        .noneMatch(n -> n.startsWith(ObjectOpener.INIT_PREFIX + ProcessHandle.current().pid() + "."));
+            }
+            // One name, one link: remove() frees the storage, no second name keeps it.
+            assertThat(OsProbe.stat(Path.of("/dev/shm", created)).links()).isEqualTo(1);
+        } finally {
+            SharedMemory.remove(created);
+            SharedMemory.remove(openedOrCreated);
+            SharedMemory.remove(referenceCounted);
+        }
+    }
+
     @Test
     void sizeMustBePositive() {
         String name = TestNames.unique("size");
