@@ -44,6 +44,13 @@ public final class SegmentName {
         } else if (v.startsWith("Global\\")) {
             v = v.substring("Global\\".length());
         }
+        String shmPrefix = SHM_DIRECTORY + "/";
+        if (v.startsWith(shmPrefix) && v.length() > shmPrefix.length()) {
+            // A common slip: the object's file path where its name belongs.
+            String bare = v.substring(shmPrefix.length());
+            throw new InvalidNameException(Messages.format("invalid segment name", "name", Messages.quote(name),
+                    "reason", "a path, not a name: drop the " + shmPrefix + " prefix", "use", Messages.quote(bare)));
+        }
         int start = 0;
         while (start < v.length() && v.charAt(start) == '/') {
             start++;

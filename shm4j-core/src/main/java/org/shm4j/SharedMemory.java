@@ -244,6 +244,26 @@ public final class SharedMemory implements AutoCloseable {
         return SharedMemoryProcessBuilder.openInherited(key);
     }
 
+    /**
+     * The system's page size in bytes (4096 on x86-64; 4096, 16384 or 65536 on aarch64): what
+     * {@link MapOption#at} addresses and offsets must be multiples of. Views at any other offset
+     * work too; the library aligns them.
+     */
+    public static long pageSize() {
+        LinuxOs.requireNativeAccess();
+        return LinuxOs.PAGE_SIZE;
+    }
+
+    /**
+     * The granularity of view offsets the system maps without slicing, Windows'
+     * {@code dwAllocationGranularity} (64 KiB there): on Linux, the page size. Chunked views whose
+     * offsets are multiples of it map exactly at the page they start on.
+     */
+    public static long allocationGranularity() {
+        LinuxOs.requireNativeAccess();
+        return LinuxOs.PAGE_SIZE;
+    }
+
     static SharedMemory wrap(SharedObject object) {
         return new SharedMemory(object, null, false);
     }

@@ -80,9 +80,10 @@ class SegmentNameTest {
     @Test
     void aNameOf255Utf8BytesIsValidAndCreates() throws Exception {
         String prefix = TestNames.unique("max") + "-";
-        // Three-byte characters, then ASCII to land on exactly 255 bytes.
+        // Three-byte characters, then ASCII (at least one byte, whatever the prefix's length) to land
+        // on exactly 255 bytes.
         StringBuilder b = new StringBuilder(prefix);
-        while (b.toString().getBytes(StandardCharsets.UTF_8).length + 3 <= 255) {
+        while (b.toString().getBytes(StandardCharsets.UTF_8).length + 3 < 255) {
             b.append('\u20ac');
         }
         while (b.toString().getBytes(StandardCharsets.UTF_8).length < 255) {

@@ -57,8 +57,22 @@ public final class LinuxOs {
     private static final int STATX_SIZE_BYTES = 256;
     private static final int SC_PAGESIZE = 30;
 
-    /** The base page size; views are aligned to it. */
-    public static final long PAGE_SIZE = sysconf(SC_PAGESIZE);
+    /**
+     * The base page size; views are aligned to it. (When the JVM denies native access it is not
+     * known, and 4096 stands in: every call that could use it fails first with
+     * {@link Native#nativeAccessDenied()}.)
+     */
+    public static final long PAGE_SIZE = Native.nativeAccessAllowed() ? sysconf(SC_PAGESIZE) : 4096;
+
+    /**
+     * Fails with the one clear error when the JVM denies this module native access: for entry points
+     * that would otherwise answer without a native call.
+     */
+    public static void requireNativeAccess() {
+        if (!Native.nativeAccessAllowed()) {
+            throw Native.nativeAccessDenied();
+        }
+    }
 
     private LinuxOs() {}
 
@@ -466,7 +480,11 @@ public final class LinuxOs {
      * which every access through the segment throws {@link IllegalStateException}.
      */
     public static MemorySegment mappedSegment(long address, long byteSize, Arena arena, Consumer<MemorySegment> cleanup) {
-        return MemorySegment.ofAddress(address).reinterpret(byteSize, arena, cleanup);
+        try {
+            return MemorySegment.ofAddress(address).reinterpret(byteSize, arena, cleanup);
+        } catch (IllegalCallerException denied) {
+            throw Native.nativeAccessDenied();
+        }
     }
 
     // ---- identity -----------------------------------------------------------------------------

@@ -9,7 +9,10 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import org.shm4j.internal.Messages;
 
 /**
  * The linker, the C library and the errno capture used by every downcall in this package.
@@ -18,7 +21,7 @@ import java.lang.invoke.VarHandle;
  * package needs {@code --enable-native-access}.
  */
 @SuppressWarnings("restricted")
-final class Native {
+public final class Native {
     static final Linker LINKER = Linker.nativeLinker();
     static final SymbolLookup LIBC = LINKER.defaultLookup();
 
@@ -46,12 +49,71 @@ final class Native {
         Linker.Option[] options = new Linker.Option[extra.length + 1];
         options[0] = CAPTURE_ERRNO;
         System.arraycopy(extra, 0, options, 1, extra.length);
-        return LINKER.downcallHandle(symbol(symbol), descriptor, options);
+        try {
+            return LINKER.downcallHandle(symbol(symbol), descriptor, options);
+        } catch (IllegalCallerException denied) {
+            return failing(descriptor.toMethodType().insertParameterTypes(0, MemorySegment.class));
+        }
     }
 
     /** A downcall for a function that cannot fail or reports failure in its return value. */
     static MethodHandle downcall(String symbol, FunctionDescriptor descriptor, Linker.Option... options) {
-        return LINKER.downcallHandle(symbol(symbol), descriptor, options);
+        try {
+            return LINKER.downcallHandle(symbol(symbol), descriptor, options);
+        } catch (IllegalCallerException denied) {
+            return failing(descriptor.toMethodType());
+        }
+    }
+
+    /**
+     * The error for a JVM that denies this module native access ({@code --illegal-native-access=deny},
+     * the default in a future JDK): one message naming the flag to add, at every call, instead of an
+     * {@code ExceptionInInitializerError} once and {@code NoClassDefFoundError} after it.
+     */
+    public static IllegalCallerException nativeAccessDenied() {
+        Module module = Native.class.getModule();
+        String target = module.isNamed() ? module.getName() : "ALL-UNNAMED";
+        return new IllegalCallerException(Messages.format(
+                "native access is not enabled for shm4j; add --enable-native-access=" + target
+                        + " to the java command line",
+                "module", module.isNamed() ? module.getName() : "unnamed (class path)", "flag",
+                "--enable-native-access=" + target));
+    }
+
+    /** Whether this module may make native calls; false only when the JVM denies it. */
+    static boolean nativeAccessAllowed() {
+        return NATIVE_ACCESS;
+    }
+
+    private static final boolean NATIVE_ACCESS = probeNativeAccess();
+
+    private static boolean probeNativeAccess() {
+        try {
+            LINKER.downcallHandle(symbol("getpid"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            return true;
+        } catch (IllegalCallerException denied) {
+            return false;
+        }
+    }
+
+    /**
+     * A handle of the downcall's type that throws {@link #nativeAccessDenied()} when invoked, so the
+     * classes holding handles initialise and every call reports the same clear error.
+     */
+    private static MethodHandle failing(MethodType type) {
+        try {
+            MethodHandle thrower = MethodHandles.lookup().findStatic(Native.class, "deny",
+                    MethodType.methodType(Object.class));
+            return MethodHandles.dropArguments(thrower.asType(MethodType.methodType(type.returnType())), 0,
+                    type.parameterList());
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // called through a method handle
+    private static Object deny() {
+        throw nativeAccessDenied();
     }
 
     static MemorySegment errnoBuffer() {
