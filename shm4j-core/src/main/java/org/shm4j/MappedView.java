@@ -20,6 +20,10 @@ import org.shm4j.internal.os.LinuxOs;
  * access through the segment throws {@link IllegalStateException}, never a crash. A view keeps its
  * object alive after the handle is closed. By default the arena is shared, so any thread may use
  * and close the view; {@link MapOption.Flag#CONFINED} makes a cheaper, single-thread view.
+ *
+ * <p>A view that is never closed is never unmapped: the garbage collector does not close its arena,
+ * so the mapping, the object's descriptor and a reference-counted name stay until the process
+ * exits. Close views with try-with-resources.
  */
 public final class MappedView implements AutoCloseable {
     private final SharedObject object;

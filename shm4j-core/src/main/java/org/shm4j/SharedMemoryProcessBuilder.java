@@ -19,7 +19,9 @@ import org.shm4j.internal.Messages;
  *
  * {@snippet :
  * try (SharedMemory shm = SharedMemory.createAnonymous("work", 1 << 20)) {
- *     Process child = SharedMemoryProcessBuilder.of(new ProcessBuilder("java", "-cp", cp, "Worker"))
+ *     // the child is a JVM using shm4j too: it needs --enable-native-access
+ *     Process child = SharedMemoryProcessBuilder.of(new ProcessBuilder("java",
+ *                     "--enable-native-access=ALL-UNNAMED", "-cp", cp, "Worker"))
  *             .share("WORK", shm, Access.READ_WRITE)
  *             .start();
  * }
