@@ -174,7 +174,7 @@ final class ObjectOpener {
                 stat = attachReferenceCounted(fd, name, path);
             }
             if (record.isPresent()) {
-                SharedObject mapped = openRecordedFile(name, record.get(), fd, access, lifetime, options);
+                SharedObject mapped = openRecordedFile(name, record.get(), fd, stat.uid(), access, lifetime, options);
                 if (lifetime != Lifetime.REFERENCE_COUNTED) {
                     LinuxOs.close(fd); // a persistent name needs no lock: the record is read
                 }
@@ -195,8 +195,14 @@ final class ObjectOpener {
      * A reference-counted name's lock stays on {@code recordFd}, which the returned object then owns.
      */
     private static SharedObject openRecordedFile(SegmentName name, FileMappingRecord record, int recordFd,
-            Access access, Lifetime lifetime, Options options) throws IOException {
+            int recordOwner, Access access, Lifetime lifetime, Options options) throws IOException {
         String file = record.path();
+        if (recordOwner != 0 && recordOwner != record.ownerUid()) {
+            // Whoever may write a record could otherwise point this process at any file it can open.
+            throw new AccessDeniedException(name.path().toString(), null, Messages.format(
+                    "named file mapping names a file its record's owner does not own", "name", name, "file", file,
+                    "recordOwnerUid", recordOwner, "fileOwnerUid", record.ownerUid()));
+        }
         if (!record.access().permitsView(access)) {
             throw new AccessDeniedException(name.path().toString(), null, Messages.format(
                     "named file mapping does not allow this access", "name", name, "access", access,
@@ -516,6 +522,12 @@ final class ObjectOpener {
     private static int publishRecord(SegmentName name, int fd, String path, Access access, Options options)
             throws IOException {
         FileStat stat = LinuxOs.fstat(fd, path);
+        int me = LinuxOs.geteuid();
+        if (me != 0 && stat.uid() != me) {
+            throw new AccessDeniedException(path, null, Messages.format(
+                    "a named file mapping can only name a file its creator owns", "name", name, "path", path,
+                    "fileOwnerUid", stat.uid(), "uid", me));
+        }
         // The path of the descriptor itself, with every symbolic link resolved: what C and Python
         // will open, and a path no link in the caller's spelling of it can redirect later.
         String real = Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd))).toString();

@@ -200,7 +200,7 @@ public final class SharedMemory implements AutoCloseable {
             return false;
         }
         if (e != 0) {
-            throw Errno.exception(e, "unlink", path, "name", n);
+            throw Errno.exception(e, "unlink", path);
         }
         return true;
     }

@@ -101,6 +101,15 @@ class ErrorMessageTest {
     }
 
     @Test
+    void systemCallFailuresOnANamedObjectNameItNotItsPath() {
+        String message = org.shm4j.internal.os.Errno.exception(org.shm4j.internal.os.Errno.EACCES, "open",
+                "/dev/shm/orders", "flags", "02").getMessage();
+        assertThat(message).contains("open failed: name=orders, flags=02, errno=EACCES").doesNotContain("path=");
+        assertThat(org.shm4j.internal.os.Errno.exception(org.shm4j.internal.os.Errno.EIO, "fsync", "/data/x.bin")
+                .getMessage()).contains("fsync failed: path=/data/x.bin, errno=EIO");
+    }
+
+    @Test
     void fileTypeAndOwnerFailures() throws Exception {
         String name = TestNames.unique("errors-type");
         Path path = Path.of("/dev/shm", name);

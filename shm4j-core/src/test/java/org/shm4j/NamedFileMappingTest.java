@@ -191,6 +191,30 @@ class NamedFileMappingTest {
         }
     }
 
+    /**
+     * A record someone else wrote may only name that someone's files: otherwise whoever can write a
+     * name could point this process at any file it may open. (Root's records may name any file.)
+     */
+    @Test
+    void aRecordMayOnlyNameAFileOfItsOwnOwner() throws Exception {
+        assumeTrue(OsProbe.isRoot(), "chown needs root");
+        String name = TestNames.unique("nfm-record-owner");
+        Path file = dir.resolve("victim.bin");
+        Files.write(file, new byte[(int) PAGE]);
+        Path record = Path.of("/dev/shm", name);
+        try (SharedMemory shm = SharedMemory.mapFile(name, file, 0, Access.READ_WRITE)) {
+            // The record now belongs to another user; the file is still root's.
+            Files.setAttribute(record, "unix:uid", 65534);
+            assertThatThrownBy(() -> SharedMemory.open(name, Access.READ_ONLY, SegmentOption.Flag.ALLOW_FOREIGN_OWNER))
+                    .isInstanceOf(AccessDeniedException.class)
+                    .hasMessageContaining("record's owner does not own").hasMessageContaining("recordOwnerUid=65534");
+            assertThatThrownBy(() -> SharedMemory.open(name, Access.READ_ONLY))
+                    .isInstanceOf(ForeignOwnerException.class);
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
     @Test
     void openersGetNoMoreThanTheCreatorsAccess() throws Exception {
         String name = TestNames.unique("nfm-access");
