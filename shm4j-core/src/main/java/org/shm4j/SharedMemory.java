@@ -61,14 +61,20 @@ public final class SharedMemory implements AutoCloseable {
     }
 
     /**
-     * Opens an existing named object, like {@code OpenFileMapping}. The size is the object's.
+     * Opens an existing named object, like {@code OpenFileMapping}. The size is the object's. If the
+     * name is a named file mapping (see {@link #mapFile(String, Path, long, Access, SegmentOption...)}),
+     * the file it names is mapped, with the file's size now, and {@link #path()} is that file.
      *
      * @throws java.nio.file.NoSuchFileException if there is no object of that name (or a
-     *     reference-counted one whose attachers are all gone)
+     *     reference-counted one whose attachers are all gone: that orphan is removed)
      * @throws ForeignOwnerException if another user owns it and {@link SegmentOption.Flag#ALLOW_FOREIGN_OWNER}
      *     was not passed
      * @throws UnexpectedFileTypeException if the name is a symbolic link, directory, FIFO, socket or device
-     * @throws java.nio.file.AccessDeniedException if its permissions do not allow {@code access}
+     * @throws java.nio.file.AccessDeniedException if its permissions do not allow {@code access}, or
+     *     a named file mapping was made with less access than {@code access}
+     * @throws StaleFileMappingException if a named file mapping's file is no longer the file that was
+     *     named (deleted, moved, replaced, a symbolic link in its place, another owner or mode)
+     * @throws SharedMemoryException if a named file mapping's record is malformed
      */
     public static SharedMemory open(String name, Access access, SegmentOption... options) throws IOException {
         SegmentName n = SegmentName.of(name);
