@@ -39,13 +39,13 @@ final class Errors {
             if (reason != null && reason.contains("=")) {
                 text = reason;
             } else if (e instanceof NoSuchFileException) {
-                text = Text.format("no such file", "path", file);
+                text = Text.format("no such file", objectKey(file), objectValue(file));
             } else if (e instanceof AccessDeniedException) {
-                text = Text.format("permission denied", "path", file);
+                text = Text.format("permission denied", objectKey(file), objectValue(file));
             } else if (e instanceof FileAlreadyExistsException) {
-                text = Text.format("already exists", "path", file);
+                text = Text.format("already exists", objectKey(file), objectValue(file));
             } else {
-                text = Text.format(reason == null ? "file system error" : reason, "path", file);
+                text = Text.format(reason == null ? "file system error" : reason, objectKey(file), objectValue(file));
             }
         } else if (e.getMessage() != null && !e.getMessage().isBlank()) {
             text = e.getMessage();
@@ -53,6 +53,21 @@ final class Errors {
             text = Text.format("unexpected error", "type", e.getClass().getSimpleName());
         }
         return Text.safe(text);
+    }
+
+    private static final String SHM = "/dev/shm/";
+
+    /** Errors about an object in /dev/shm name it ({@code name=orders}); other files by path. */
+    private static String objectKey(String file) {
+        return isShmEntry(file) ? "name" : "path";
+    }
+
+    private static String objectValue(String file) {
+        return isShmEntry(file) ? file.substring(SHM.length()) : file;
+    }
+
+    private static boolean isShmEntry(String file) {
+        return file != null && file.startsWith(SHM) && file.indexOf('/', SHM.length()) < 0;
     }
 
     /** Whether the exception is a bug rather than a condition of the system or the input. */
