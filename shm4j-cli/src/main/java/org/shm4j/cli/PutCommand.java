@@ -84,6 +84,7 @@ final class PutCommand extends BaseCommand {
                 info = SegmentInfo.of(path);
             } else {
                 checkOwner(info);
+                refuseFileMappingName(info);
                 if (known >= 0 && offset + known > info.byteSize() && !grow) {
                     throw new Errors.CommandException(Text.format("input is larger than the segment; pass --grow to "
                             + "let it grow", "name", name, "byteSize", info.byteSize(), "offset", offset, "inputBytes",
@@ -105,6 +106,42 @@ final class PutCommand extends BaseCommand {
             }
         }
         return Main.OK;
+    }
+
+    /**
+     * A named file mapping's entry is its record, not memory: writing there would destroy the name
+     * (the library would then refuse it as malformed), so put refuses and points at the file.
+     */
+    private void refuseFileMappingName(SegmentInfo info) throws IOException {
+        if (!info.isRegularFile() || info.byteSize() < org.shm4j.FileMappingRecord.HEADER_BYTES
+                || info.byteSize() > org.shm4j.FileMappingRecord.MAX_BYTES) {
+            return;
+        }
+        ByteBuffer magic = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel channel = info.openChannel(Access.READ_ONLY)) {
+            channel.read(magic, 0);
+        }
+        if (magic.position() == 8 && magic.getLong(0) == org.shm4j.FileMappingRecord.MAGIC) {
+            String file;
+            try {
+                file = org.shm4j.FileMappingRecord.decode(readAll(info), name).path();
+            } catch (IOException e) {
+                file = "unknown (malformed record)";
+            }
+            throw new Errors.CommandException(Text.format(
+                    "name is a named file mapping, its entry holds no data; write into the file it maps instead",
+                    "name", name, "file", file));
+        }
+    }
+
+    private static ByteBuffer readAll(SegmentInfo info) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate((int) info.byteSize());
+        try (FileChannel channel = info.openChannel(Access.READ_ONLY)) {
+            while (b.hasRemaining() && channel.read(b, b.position()) > 0) {
+                // keep reading
+            }
+        }
+        return b.flip();
     }
 
     private long copy(InputStream in, SegmentInfo info, byte[] first, int firstLength, long known, boolean mayGrow)

@@ -114,6 +114,14 @@ class CommandsTest {
             assertThat(json.get("type").asText()).isEqualTo("file-mapping");
             assertThat(json.get("details").get("file").asText()).isEqualTo(real);
             assertThat(json.get("verdict").asText()).isEqualTo("in_use");
+            Path data = dir.resolve("in.bin");
+            Files.write(data, new byte[] {1, 2, 3});
+            Cli.Result put = cli().run("put", n, "--from", data.toString());
+            assertThat(put.code()).as(put.toString()).isEqualTo(1);
+            assertThat(put.err()).contains("named file mapping", "write into the file it maps", "file=" + real);
+            try (SharedMemory again = SharedMemory.open(n, Access.READ_ONLY)) {
+                assertThat(again.byteSize()).as("the name still opens its file").isEqualTo(8192);
+            }
             Cli.Result rm = cli().run("rm", n);
             assertThat(rm.code()).as(rm.toString()).isZero();
             assertThat(rm.out()).contains("removed " + n, "the name only", real + " is kept");
