@@ -122,6 +122,48 @@ class NamedFileMappingTest {
     }
 
     @Test
+    void ofManyRacingNamersExactlyOneGetsTheName() throws Exception {
+        String name = TestNames.unique("nfm-race");
+        int racers = 8;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(racers);
+        List<java.util.concurrent.Future<SharedMemory>> results = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(racers)) {
+            for (int i = 0; i < racers; i++) {
+                Path file = dir.resolve("race-" + i + ".bin");
+                results.add(pool.submit(() -> {
+                    start.await(10, TimeUnit.SECONDS);
+                    return SharedMemory.mapFile(name, file, PAGE, Access.READ_WRITE,
+                            SegmentOption.Disposition.CREATE_NEW);
+                }));
+            }
+        }
+        List<SharedMemory> winners = new java.util.ArrayList<>();
+        int refused = 0;
+        try {
+            for (var r : results) {
+                try {
+                    winners.add(r.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(FileAlreadyExistsException.class);
+                    refused++;
+                }
+            }
+            assertThat(winners).hasSize(1);
+            assertThat(refused).isEqualTo(racers - 1);
+            // The name maps the winner's file; every loser's created file was removed again.
+            try (SharedMemory opened = SharedMemory.open(name, Access.READ_ONLY)) {
+                assertThat(opened.path()).isEqualTo(winners.get(0).path());
+            }
+            try (var files = Files.list(dir)) {
+                assertThat(files.toList()).hasSize(1);
+            }
+        } finally {
+            winners.forEach(SharedMemory::close);
+            SharedMemory.remove(name);
+        }
+    }
+
+    @Test
     void removeTakesTheNameAndLeavesTheFile() throws Exception {
         String name = TestNames.unique("nfm-remove");
         Path file = dir.resolve("keep.bin");
