@@ -212,12 +212,12 @@ public final class FileMappingRecord {
         if (!stat.isRegularFile() || stat.size() < HEADER_BYTES || stat.size() > MAX_BYTES) {
             return Optional.empty();
         }
+        // The magic first: a plain segment of a record's size costs one 8-byte read, no allocation.
+        java.util.OptionalLong magic = LinuxOs.preadLong(fd, 0, name);
+        if (magic.isEmpty() || magic.getAsLong() != MAGIC) {
+            return Optional.empty();
+        }
         try (Arena arena = Arena.ofConfined()) {
-            // The magic first: a plain segment of a record's size costs one 8-byte read.
-            MemorySegment magic = arena.allocate(8);
-            if (LinuxOs.pread(fd, magic, 0, name) < 8 || !hasMagic(magic)) {
-                return Optional.empty();
-            }
             // One byte more than the size said, to see a record that grew meanwhile.
             MemorySegment buffer = arena.allocate(stat.size() + 1);
             long n = LinuxOs.pread(fd, buffer, 0, name);

@@ -264,6 +264,24 @@ public final class LinuxOs {
         return done;
     }
 
+    private static final ThreadLocal<MemorySegment> EIGHT_BYTES =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(8, 8));
+
+    /**
+     * Reads 8 bytes at {@code position} as a little-endian long, through a per-thread buffer (no
+     * allocation): for a magic number tested on every open.
+     *
+     * @return the value, or empty when the file holds fewer than 8 bytes there
+     */
+    public static java.util.OptionalLong preadLong(int fd, long position, String pathForMessages) throws IOException {
+        MemorySegment buffer = EIGHT_BYTES.get();
+        if (pread(fd, buffer, position, pathForMessages) < 8) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(buffer.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(
+                java.nio.ByteOrder.LITTLE_ENDIAN), 0));
+    }
+
     /** {@code pwrite(2)} of the whole of {@code data}. */
     public static void pwrite(int fd, MemorySegment data, long position, String pathForMessages) throws IOException {
         long done = 0;
