@@ -78,7 +78,14 @@ public sealed interface SegmentOption permits Commit, Lifetime, SegmentOption.Mo
          * has none to give: an empty pool, or {@code shmem_enabled} set to {@code never}/{@code deny}
          * for named objects, checked before anything is created.
          */
-        HUGE_PAGES
+        HUGE_PAGES,
+        /**
+         * Open the name whatever kind of object it holds (a ring, a lock, an event...) as plain
+         * bytes, for monitors, dump tools and in-place layouts. Without it,
+         * {@link SharedMemory#open} and {@link SharedMemory#openOrCreate} refuse a typed object with
+         * {@link WrongObjectKindException}. Has no effect on creation.
+         */
+        ANY_KIND
     }
 
     /**

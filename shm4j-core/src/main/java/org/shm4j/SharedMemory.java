@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.block.Kinds;
 import org.shm4j.internal.os.Errno;
 import org.shm4j.internal.os.FileStat;
 import org.shm4j.internal.os.LinuxOs;
@@ -75,11 +76,36 @@ public final class SharedMemory implements AutoCloseable {
      * @throws StaleFileMappingException if a named file mapping's file is no longer the file that was
      *     named (deleted, moved, replaced, a symbolic link in its place, another owner or mode)
      * @throws SharedMemoryException if a named file mapping's record is malformed
+     * @throws WrongObjectKindException if the name holds a ring, lock, event or semaphore (see
+     *     {@link ObjectKind}) and {@link SegmentOption.Flag#ANY_KIND} was not passed
      */
     public static SharedMemory open(String name, Access access, SegmentOption... options) throws IOException {
         SegmentName n = SegmentName.of(name);
         Objects.requireNonNull(access, "access");
-        return new SharedMemory(ObjectOpener.openNamed(n, access, Options.of(options)), n, false);
+        Options o = Options.of(options);
+        return requireSegment(new SharedMemory(ObjectOpener.openNamed(n, access, o), n, false), o);
+    }
+
+    /**
+     * Closes {@code shm} and throws {@link WrongObjectKindException} if it holds a typed object
+     * (a ring, a lock...) and {@link SegmentOption.Flag#ANY_KIND} was not passed.
+     */
+    private static SharedMemory requireSegment(SharedMemory shm, Options options) throws IOException {
+        if (options.has(SegmentOption.Flag.ANY_KIND) || shm.isNamedFileMapping()) {
+            // A named file mapping's name resolved to its file: the name was a file mapping, and
+            // the file's bytes are the caller's, whatever they hold.
+            return shm;
+        }
+        try {
+            ObjectKind found = Kinds.recognise(shm);
+            if (found != ObjectKind.SEGMENT && found != ObjectKind.FILE_MAPPING) {
+                throw new WrongObjectKindException(shm.displayName(), found, java.util.Set.of(ObjectKind.SEGMENT));
+            }
+            return shm;
+        } catch (IOException | RuntimeException | Error e) {
+            shm.close();
+            throw e;
+        }
     }
 
     /**
@@ -88,6 +114,9 @@ public final class SharedMemory implements AutoCloseable {
      * {@link #created()} is false (the {@code ERROR_ALREADY_EXISTS} case); read {@link #byteSize()}.
      * Options about creation (commit, mode, lifetime) apply only when this call creates. The handle
      * is {@link Access#READ_WRITE}; see {@link #openOrCreate(String, long, Access, SegmentOption...)}.
+     *
+     * @throws WrongObjectKindException if the name holds a ring, lock, event or semaphore (see
+     *     {@link ObjectKind}) and {@link SegmentOption.Flag#ANY_KIND} was not passed
      */
     public static SharedMemory openOrCreate(String name, long byteSize, SegmentOption... options) throws IOException {
         return openOrCreate(name, byteSize, Access.READ_WRITE, options);
@@ -108,8 +137,10 @@ public final class SharedMemory implements AutoCloseable {
             throws IOException {
         SegmentName n = SegmentName.of(name);
         Objects.requireNonNull(access, "access");
-        ObjectOpener.Opened opened = ObjectOpener.openOrCreateNamed(n, byteSize, access, Options.of(options));
-        return new SharedMemory(opened.object(), n, opened.created());
+        Options o = Options.of(options);
+        ObjectOpener.Opened opened = ObjectOpener.openOrCreateNamed(n, byteSize, access, o);
+        SharedMemory shm = new SharedMemory(opened.object(), n, opened.created());
+        return opened.created() ? shm : requireSegment(shm, o);
     }
 
     /**
@@ -347,6 +378,11 @@ public final class SharedMemory implements AutoCloseable {
 
     SharedObject object() {
         return object;
+    }
+
+    /** Whether this handle maps the file a named file mapping's record names. */
+    boolean isNamedFileMapping() {
+        return object.namePath() != null && !object.namePath().equals(object.path());
     }
 
     String displayName() {

@@ -10,6 +10,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.block.FutexWait;
 
 /**
  * Reads a {@link BroadcastRing} without affecting the transmitter or other receivers. Each record
@@ -28,8 +29,8 @@ public final class BroadcastReceiver implements AutoCloseable {
     private final long mask;
     private final int maxPayload;
     private final WaitStrategy wait;
-    private final Waits.Condition readable = this::readable;
-    private final Waits.Sleep sleepForData = this::sleepForData;
+    private final FutexWait.Condition readable = this::readable;
+    private final RingRegion.Sleep sleepForData = this::sleepForData;
     private MemorySegment scratch;
     private long cursor;
     private long nextSequence;
@@ -185,13 +186,13 @@ public final class BroadcastReceiver implements AutoCloseable {
      * @throws InterruptedException if the thread is interrupted while waiting
      */
     public int poll(RecordHandler handler, int limit, Duration timeout) throws InterruptedException {
-        long timeoutNanos = Waits.toNanos(timeout);
+        long timeoutNanos = FutexWait.timeoutNanos(timeout);
         int n = poll(handler, limit);
         if (n > 0 || timeoutNanos == 0) {
             return n;
         }
         long begin = System.nanoTime();
-        for (int idle = 0; Waits.pause(wait, idle, begin, timeoutNanos, sleepForData); idle++) {
+        for (int idle = 0; RingRegion.pause(wait, idle, begin, timeoutNanos, sleepForData); idle++) {
             n = poll(handler, limit);
             if (n > 0) {
                 return n;
@@ -201,7 +202,7 @@ public final class BroadcastReceiver implements AutoCloseable {
     }
 
     private void sleepForData(long maxNanos) {
-        Waits.sleep(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal, readable, maxNanos);
+        FutexWait.sleepRegistered(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal, readable, maxNanos);
     }
 
     /** Moves to the latest whole record; the loss is reported when that record is delivered. */

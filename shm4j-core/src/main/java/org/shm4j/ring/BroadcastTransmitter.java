@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.block.FutexWait;
 
 /**
  * The one writer of a {@link BroadcastRing}. Transmitting never waits: the oldest records are
@@ -129,7 +130,7 @@ public final class BroadcastTransmitter implements AutoCloseable {
         tail = end;
         // Publishes the record: pairs with the receivers' acquire load of tail.
         LONG.setRelease(header, TAIL_OFFSET, end);
-        Waits.wakeIfWaiting(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal);
+        FutexWait.wakeIfWaiting(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal);
     }
 
     /** Records transmitted on this ring (by this transmitter and those before it). */

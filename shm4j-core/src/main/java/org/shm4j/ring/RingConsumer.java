@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.Objects;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.block.FutexWait;
 
 /**
  * Reads records from an {@link SpscRing} or {@link MpscRing}: the ring's one consumer. Used by one
@@ -47,8 +48,8 @@ public final class RingConsumer implements AutoCloseable {
     private final long identity;
     private final WaitStrategy wait;
     private final long skipTimeoutNanos;
-    private final Waits.Condition readable = this::readable;
-    private final Waits.Sleep sleepForData = this::sleepForData;
+    private final FutexWait.Condition readable = this::readable;
+    private final RingRegion.Sleep sleepForData = this::sleepForData;
 
     private long head;
     private long messagesRead;
@@ -72,7 +73,7 @@ public final class RingConsumer implements AutoCloseable {
         this.mask = ring.mask;
         this.maxPayload = ring.maxPayload;
         this.wait = wait;
-        this.skipTimeoutNanos = Waits.toNanos(skipTimeout);
+        this.skipTimeoutNanos = FutexWait.timeoutNanos(skipTimeout);
         this.identity = identity;
         // Pairs with the previous consumer's release store of head.
         long h = (long) LONG.getAcquire(header, HEAD_OFFSET);
@@ -91,7 +92,7 @@ public final class RingConsumer implements AutoCloseable {
 
     static RingConsumer open(RingRegion ring, WaitStrategy wait, Duration skipTimeout) throws RingBusyException {
         Objects.requireNonNull(wait, "wait");
-        Waits.toNanos(skipTimeout);
+        FutexWait.timeoutNanos(skipTimeout);
         long identity = ring.takeRole(CONSUMER_IDENTITY_OFFSET, "consumer");
         try {
             RingConsumer c = new RingConsumer(ring, wait, skipTimeout, identity);
@@ -206,7 +207,7 @@ public final class RingConsumer implements AutoCloseable {
      * @throws InterruptedException if the thread is interrupted while waiting
      */
     public int poll(RecordHandler handler, int limit, Duration timeout) throws InterruptedException {
-        long timeoutNanos = Waits.toNanos(timeout);
+        long timeoutNanos = FutexWait.timeoutNanos(timeout);
         int n = poll(handler, limit);
         if (n > 0 || timeoutNanos == 0) {
             return n;
@@ -214,7 +215,7 @@ public final class RingConsumer implements AutoCloseable {
         long begin = System.nanoTime();
         waitingHandler = handler;
         try {
-            for (int idle = 0; Waits.pause(wait, idle, begin, timeoutNanos, sleepForData); idle++) {
+            for (int idle = 0; RingRegion.pause(wait, idle, begin, timeoutNanos, sleepForData); idle++) {
                 n = poll(handler, limit);
                 if (n > 0) {
                     return n;
@@ -230,7 +231,7 @@ public final class RingConsumer implements AutoCloseable {
     private void sleepForData(long maxNanos) {
         long untilSkip = untilSkip(waitingHandler);
         if (untilSkip > 0) {
-            Waits.sleep(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal, readable,
+            FutexWait.sleepRegistered(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal, readable,
                     Math.min(maxNanos, untilSkip));
         }
     }
@@ -263,7 +264,7 @@ public final class RingConsumer implements AutoCloseable {
         // Frees the space below h: pairs with the producers' acquire loads of head. Release orders
         // this consumer's reads of those records before the store.
         LONG.setRelease(header, HEAD_OFFSET, h);
-        Waits.wakeIfWaiting(header, SPACE_SIGNAL_OFFSET, SPACE_WAITERS_OFFSET, ring.spaceSignal);
+        FutexWait.wakeIfWaiting(header, SPACE_SIGNAL_OFFSET, SPACE_WAITERS_OFFSET, ring.spaceSignal);
     }
 
     private boolean readable() {

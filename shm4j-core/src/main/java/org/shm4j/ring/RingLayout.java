@@ -4,6 +4,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import org.shm4j.internal.block.Kinds;
 
 /**
  * Every offset of the ring format, version 1. All fields are little-endian and naturally aligned;
@@ -63,7 +64,7 @@ final class RingLayout {
     }
 
     /** "SHM4RING" read as a little-endian u64. */
-    static final long MAGIC = 0x474E4952344D4853L;
+    static final long MAGIC = Kinds.RING_MAGIC;
     static final int LAYOUT_VERSION = 1;
 
     static final long MAGIC_OFFSET = 0x00;

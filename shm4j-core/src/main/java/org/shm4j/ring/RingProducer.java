@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.Objects;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.block.FutexWait;
 
 /**
  * Writes records into an {@link SpscRing} or {@link MpscRing}. One thread at a time uses a
@@ -40,8 +41,8 @@ public final class RingProducer implements AutoCloseable {
     private final long identity;
     private final WaitStrategy wait;
     private final RingClaim claim;
-    private final Waits.Condition spaceForPending = this::spaceForPending;
-    private final Waits.Sleep sleepForSpace = this::sleepForSpace;
+    private final FutexWait.Condition spaceForPending = this::spaceForPending;
+    private final RingRegion.Sleep sleepForSpace = this::sleepForSpace;
 
     private long tail;
     private long headCache;
@@ -161,7 +162,7 @@ public final class RingProducer implements AutoCloseable {
      * @throws InterruptedException if the thread is interrupted while waiting
      */
     public boolean offer(int typeId, MemorySegment payload, Duration timeout) throws InterruptedException {
-        long timeoutNanos = Waits.toNanos(timeout);
+        long timeoutNanos = FutexWait.timeoutNanos(timeout);
         int length = checkWrite(typeId, payload.byteSize());
         long begin = System.nanoTime();
         for (int idle = 0; ; idle++) {
@@ -207,7 +208,7 @@ public final class RingProducer implements AutoCloseable {
      * @throws InterruptedException if the thread is interrupted while waiting
      */
     public RingClaim claim(int typeId, int length, Duration timeout) throws InterruptedException {
-        long timeoutNanos = Waits.toNanos(timeout);
+        long timeoutNanos = FutexWait.timeoutNanos(timeout);
         checkWrite(typeId, length);
         long begin = System.nanoTime();
         for (int idle = 0; ; idle++) {
@@ -395,11 +396,11 @@ public final class RingProducer implements AutoCloseable {
     /** One idle step waiting for room for {@code length} payload bytes; false once the timeout has passed. */
     private boolean pause(int length, int idle, long begin, long timeoutNanos) throws InterruptedException {
         pendingLength = length;
-        return Waits.pause(wait, idle, begin, timeoutNanos, sleepForSpace);
+        return RingRegion.pause(wait, idle, begin, timeoutNanos, sleepForSpace);
     }
 
     private void sleepForSpace(long maxNanos) {
-        Waits.sleep(header, SPACE_SIGNAL_OFFSET, SPACE_WAITERS_OFFSET, ring.spaceSignal, spaceForPending, maxNanos);
+        FutexWait.sleepRegistered(header, SPACE_SIGNAL_OFFSET, SPACE_WAITERS_OFFSET, ring.spaceSignal, spaceForPending, maxNanos);
     }
 
     private int checkWrite(int typeId, long length) {
@@ -425,7 +426,7 @@ public final class RingProducer implements AutoCloseable {
         payloadBytes += length;
         LONG.setOpaque(header, messagesOffset, messages);
         LONG.setOpaque(header, bytesOffset, payloadBytes);
-        Waits.wakeIfWaiting(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal);
+        FutexWait.wakeIfWaiting(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal);
     }
 
     /** Records this producer wrote. */

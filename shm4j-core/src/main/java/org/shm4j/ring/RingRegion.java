@@ -14,11 +14,14 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.shm4j.Access;
 import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
 import org.shm4j.SharedMemory;
+import org.shm4j.ObjectKind;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.ProcessIdentity;
+import org.shm4j.internal.block.Blocks;
+import org.shm4j.internal.block.FutexWait;
 
 /**
  * The memory of one ring (header and data region) as seen by this process, and the handles made
@@ -107,21 +110,16 @@ final class RingRegion implements AutoCloseable {
         Objects.requireNonNull(name, "name");
         checkCapacity(capacity);
         Options o = Options.of(options);
-        MappedView view;
-        try (SharedMemory shm = SharedMemory.create(name, DATA_OFFSET + capacity, o.segment())) {
-            view = shm.map(Access.READ_WRITE, 0, 0);
-        }
-        return initialiseNamed(name, type, capacity, o, view);
+        Blocks.Named n = Blocks.openNamed(Blocks.Mode.CREATE, name, DATA_OFFSET + capacity, Set.of(kind(type)),
+                o.segment());
+        return initialiseNamed(name, type, capacity, o, n.view());
     }
 
     static RingRegion open(String name, Set<RingType> accepted, RingOption... options) throws IOException {
         Objects.requireNonNull(name, "name");
         Options o = Options.of(options);
-        MappedView view;
-        try (SharedMemory shm = SharedMemory.open(name, Access.READ_WRITE)) {
-            view = mapExisting(shm, name);
-        }
-        return attachNamed(name, accepted, o, view);
+        Blocks.Named n = Blocks.openNamed(Blocks.Mode.OPEN, name, 0, kinds(accepted), o.segment());
+        return attachNamed(name, accepted, o, n.view());
     }
 
     /**
@@ -136,22 +134,35 @@ final class RingRegion implements AutoCloseable {
         Objects.requireNonNull(name, "name");
         checkCapacity(capacity);
         Options o = Options.of(options);
-        MappedView view;
-        boolean created;
-        try (SharedMemory shm = SharedMemory.openOrCreate(name, DATA_OFFSET + capacity, o.segment())) {
-            created = shm.created();
-            view = created ? shm.map(Access.READ_WRITE, 0, 0) : mapExisting(shm, name);
+        Blocks.Named n = Blocks.openNamed(Blocks.Mode.OPEN_OR_CREATE, name, DATA_OFFSET + capacity,
+                Set.of(kind(type)), o.segment());
+        if (n.created()) {
+            return initialiseNamed(name, type, capacity, o, n.view());
         }
-        if (created) {
-            return initialiseNamed(name, type, capacity, o, view);
-        }
-        RingRegion opened = attachNamed(name, EnumSet.of(type), o, view);
+        RingRegion opened = attachNamed(name, EnumSet.of(type), o, n.view());
         if (opened.capacity != capacity) {
             opened.close();
             throw new RingFormatException(Messages.format("ring exists with another capacity", "name", name,
                     "type", type, "capacity", opened.capacity, "requested", capacity));
         }
         return opened;
+    }
+
+    /** The namespace kind of a ring type. */
+    static ObjectKind kind(RingType type) {
+        return switch (type) {
+            case SPSC -> ObjectKind.SPSC_RING;
+            case MPSC -> ObjectKind.MPSC_RING;
+            case BROADCAST -> ObjectKind.BROADCAST_RING;
+        };
+    }
+
+    private static Set<ObjectKind> kinds(Set<RingType> types) {
+        Set<ObjectKind> kinds = EnumSet.noneOf(ObjectKind.class);
+        for (RingType t : types) {
+            kinds.add(kind(t));
+        }
+        return kinds;
     }
 
     /** Writes the header of a ring this call just created as a name; removes the name if that fails. */
@@ -169,64 +180,48 @@ final class RingRegion implements AutoCloseable {
         }
     }
 
-    /** Maps a named object someone else created, after checking it can hold a ring at all. */
-    private static MappedView mapExisting(SharedMemory shm, String name) throws IOException {
-        if (shm.byteSize() < DATA_OFFSET + MIN_CAPACITY) {
-            throw new RingFormatException(Messages.format("segment too small to hold a ring", "name", name,
-                    "byteSize", shm.byteSize(), "required", DATA_OFFSET + MIN_CAPACITY));
-        }
-        return shm.map(Access.READ_WRITE, 0, 0);
-    }
-
     /** Waits for the header of a named ring someone else created; closes the view if that fails. */
     private static RingRegion attachNamed(String name, Set<RingType> accepted, Options o, MappedView view)
             throws IOException {
         try {
-            Header h = awaitHeader(view.segment(), name, accepted, o.openTimeout());
-            return new RingRegion(name, h, view.segment(), view, false, o.alignRecords());
+            MemorySegment s = view.segment();
+            Header h = Blocks.awaitPublished(() -> readHeader(s, name, accepted), () -> creator(s), name, name,
+                    FutexWait.timeoutNanos(o.openTimeout()), RingNotInitializedException::new);
+            return new RingRegion(name, h, s, view, false, o.alignRecords());
         } catch (IOException | RuntimeException | Error e) {
             view.close();
             throw e;
         }
     }
 
+    /** The creator written in a ring's header, null while not yet written. */
+    private static ProcessIdentity creator(MemorySegment s) {
+        long word = (long) LONG.getAcquire(s, CREATOR_OFFSET);
+        return word == 0 ? null : ProcessIdentity.ofWord(word);
+    }
+
     static RingRegion format(MemorySegment segment, RingType type, long capacity, RingOption... options) {
-        checkSegment(segment, capacity);
+        checkCapacity(capacity);
+        MemorySegment s = Blocks.place(segment, DATA_OFFSET + capacity, RECORD_ALIGNMENT, kind(type));
         Options o = Options.of(options);
-        initialise(segment, type, capacity, o.start(), true);
+        initialise(s, type, capacity, o.start(), true);
         return new RingRegion(segment.toString(), new Header(type, capacity, o.start(), RingPeer.currentIdentity()),
-                segment, null, false, o.alignRecords());
+                s, null, false, o.alignRecords());
     }
 
     static RingRegion attach(MemorySegment segment, Set<RingType> accepted) throws RingFormatException {
-        Objects.requireNonNull(segment, "segment");
-        if (!segment.isNative() || segment.address() % 8 != 0) {
-            throw new IllegalArgumentException(Messages.format("a ring needs a native segment aligned to 8 bytes",
-                    "segment", segment));
-        }
         if (segment.isReadOnly()) {
             throw new IllegalArgumentException(Messages.format(
                     "cannot attach to a read-only segment; use RingStats.read for monitoring", "segment", segment));
         }
+        // Size is checked with the header, below, as a format error.
+        Blocks.place(segment, 0, RECORD_ALIGNMENT, ObjectKind.SPSC_RING);
         String label = segment.toString();
         Header h = readHeader(segment, label, accepted);
         if (h == null) {
             throw new RingNotInitializedException(Messages.format("ring header not published", "segment", label));
         }
         return new RingRegion(label, h, segment, null, false, false);
-    }
-
-    private static void checkSegment(MemorySegment segment, long capacity) {
-        Objects.requireNonNull(segment, "segment");
-        checkCapacity(capacity);
-        if (!segment.isNative() || segment.address() % 8 != 0 || segment.isReadOnly()) {
-            throw new IllegalArgumentException(Messages.format(
-                    "a ring needs a writable native segment aligned to 8 bytes", "segment", segment));
-        }
-        if (segment.byteSize() < DATA_OFFSET + capacity) {
-            throw new IllegalArgumentException(Messages.format("segment too small for the ring", "byteSize",
-                    segment.byteSize(), "required", DATA_OFFSET + capacity));
-        }
     }
 
     /**
@@ -253,36 +248,6 @@ final class RingRegion implements AutoCloseable {
         s.set(ValueLayout.JAVA_LONG, LATEST_POSITION_OFFSET, start);
         s.set(ValueLayout.JAVA_LONG, HEAD_OFFSET, start);
         LONG.setRelease(s, MAGIC_OFFSET, MAGIC);
-    }
-
-    private static Header awaitHeader(MemorySegment s, String name, Set<RingType> accepted, Duration timeout)
-            throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            Header h = readHeader(s, name, accepted);
-            if (h != null) {
-                return h;
-            }
-            long creator = (long) LONG.getAcquire(s, CREATOR_OFFSET);
-            if (creator != 0 && !RingPeer.isAlive(creator)) {
-                RingPeer peer = RingPeer.of(creator);
-                throw new RingNotInitializedException(Messages.format(
-                        "ring was never initialised: its creator died during creation; remove it and create again",
-                        "name", name, "creatorPid", peer.pid()));
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new RingNotInitializedException(Messages.format(
-                        "ring was not initialised within the open timeout", "name", name, "timeout", timeout,
-                        "creatorPid", creator == 0 ? "unknown" : RingPeer.of(creator).pid()));
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RingNotInitializedException(Messages.format("interrupted waiting for ring initialisation",
-                        "name", name));
-            }
-        }
     }
 
     /**
@@ -351,6 +316,70 @@ final class RingRegion implements AutoCloseable {
         return new Header(type, capacity, start, s.get(ValueLayout.JAVA_LONG, CREATOR_OFFSET));
     }
 
+    // ---- waiting ---------------------------------------------------------------------------------
+
+    /*
+     * The futex hand-off of every ring (FutexWait.sleepRegistered / wakeIfWaiting): a side that
+     * waits registers in a waiters count, re-checks its condition, and sleeps on a signal word; the
+     * other side, after publishing, reads the waiters count and, if non-zero, bumps the signal word
+     * and wakes.
+     *
+     * The publishing side does not fence between its publishing store and its read of the waiters
+     * count (that would cost a full fence per message). A waiter can therefore register, re-check,
+     * and miss a publication that is still in the publisher's store buffer, while the publisher read
+     * the count before the registration. The waiter's first sleep after it last made progress is
+     * therefore capped at RECHECK_NANOS: by then the store has long drained, the re-check sees it,
+     * and every later publication sees the registration.
+     */
+
+    /** Longest first sleep; covers a publication missed through the store-buffer race. */
+    static final long RECHECK_NANOS = 1_000_000L;
+    /** Longest sleep at all, so {@link Thread#interrupt()} is noticed within a second. */
+    static final long MAX_SLEEP_NANOS = 1_000_000_000L;
+
+    /** The kernel sleep of a blocking wait, for at most {@code maxNanos}. */
+    interface Sleep {
+        void sleep(long maxNanos);
+    }
+
+    /**
+     * One idle step of a timed wait with {@code wait}: spin, yield or {@code sleep}, as the
+     * strategy says for the {@code idle}-th step since {@code begin}.
+     *
+     * @return false once {@code timeoutNanos} have passed since {@code begin}
+     * @throws InterruptedException if the thread is interrupted
+     */
+    static boolean pause(WaitStrategy wait, int idle, long begin, long timeoutNanos, Sleep sleep)
+            throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        long left = timeoutNanos - (System.nanoTime() - begin);
+        if (left <= 0) {
+            return false;
+        }
+        switch (wait) {
+            case WaitStrategy.BusySpin b -> WaitStrategy.BusySpin.spin(idle);
+            case WaitStrategy.SpinThenYield s -> {
+                if (idle < s.spins()) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+            case WaitStrategy.Blocking b -> {
+                if (idle < b.spins()) {
+                    Thread.onSpinWait();
+                } else {
+                    // The first sleep is short: it covers a publication missed through the
+                    // store-buffer race described above.
+                    sleep.sleep(Math.min(left, idle == b.spins() ? RECHECK_NANOS : MAX_SLEEP_NANOS));
+                }
+            }
+        }
+        return true;
+    }
+
     // ---- roles ---------------------------------------------------------------------------------
 
     /**
@@ -361,7 +390,12 @@ final class RingRegion implements AutoCloseable {
         long me = RingPeer.currentIdentity();
         while (true) {
             long current = (long) LONG.getVolatile(header, offset);
-            if (current != 0 && (current == me || RingPeer.isAlive(current))) {
+            if (current == me) {
+                throw new RingBusyException(Messages.format(
+                        "ring role is already held by this process: close the other handle that holds it first",
+                        "name", name, "role", role, "pid", RingPeer.of(current).pid()));
+            }
+            if (current != 0 && RingPeer.isAlive(current)) {
                 throw new RingBusyException(Messages.format("ring role is held by a live process", "name", name,
                         "role", role, "pid", RingPeer.of(current).pid()));
             }

@@ -12,7 +12,10 @@ import java.util.Optional;
 import org.shm4j.Access;
 import org.shm4j.MappedView;
 import org.shm4j.SharedMemory;
+import org.shm4j.ObjectKind;
+import org.shm4j.SegmentOption;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.block.Kinds;
 
 /**
  * A snapshot of a ring's counters, read without writing anything: a monitoring tool can take one
@@ -95,12 +98,15 @@ public record RingStats(RingType type, long capacityBytes, long headPosition, lo
      * Opens the named ring read-only and reads its counters.
      *
      * @throws java.nio.file.NoSuchFileException if there is no such segment
+     * @throws org.shm4j.WrongObjectKindException if the name holds something other than a ring
      * @throws RingFormatException if it holds no published ring
      */
     public static RingStats read(String name) throws IOException {
-        try (SharedMemory shm = SharedMemory.open(name, Access.READ_ONLY);
-             MappedView view = shm.map(Access.READ_ONLY, 0, 0)) {
-            return read(view.segment());
+        try (SharedMemory shm = SharedMemory.open(name, Access.READ_ONLY, SegmentOption.Flag.ANY_KIND)) {
+            Kinds.require(shm, name, EnumSet.of(ObjectKind.SPSC_RING, ObjectKind.MPSC_RING, ObjectKind.BROADCAST_RING));
+            try (MappedView view = shm.map(Access.READ_ONLY, 0, 0)) {
+                return read(view.segment());
+            }
         }
     }
 

@@ -9,7 +9,8 @@ import java.time.Duration;
 import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
 import org.shm4j.internal.Messages;
-import org.shm4j.internal.os.Futex;
+import org.shm4j.internal.block.FutexWait;
+import org.shm4j.internal.block.Blocks;
 
 /**
  * An event shared between processes, with Windows semantics ({@code CreateEvent}): a
@@ -76,7 +77,7 @@ public final class SharedEvent implements Waitable, AutoCloseable {
     public static SharedEvent open(MemorySegment at) throws IOException {
         MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_EVENT);
         String where = SyncBlock.describe(block);
-        SyncBlock.validate(block, SyncLayout.TYPE_EVENT, false, where);
+        SyncBlock.validate(block, SyncLayout.TYPE_EVENT, null, where);
         return new SharedEvent(block, null, where, false);
     }
 
@@ -94,21 +95,21 @@ public final class SharedEvent implements Waitable, AutoCloseable {
      * @throws java.nio.file.FileAlreadyExistsException if the name exists
      */
     public static SharedEvent create(String name, EventReset reset, SegmentOption... options) throws IOException {
-        return named(SyncBlock.Mode.CREATE, name, reset, options);
+        return named(Blocks.Mode.CREATE, name, reset, options);
     }
 
     /** Opens a named event, like {@code OpenEvent}. */
     public static SharedEvent open(String name, SegmentOption... options) throws IOException {
-        return named(SyncBlock.Mode.OPEN, name, EventReset.MANUAL, options);
+        return named(Blocks.Mode.OPEN, name, EventReset.MANUAL, options);
     }
 
     /** Opens the named event or creates it, race-free; an existing event keeps its reset kind. */
     public static SharedEvent openOrCreate(String name, EventReset reset, SegmentOption... options)
             throws IOException {
-        return named(SyncBlock.Mode.OPEN_OR_CREATE, name, reset, options);
+        return named(Blocks.Mode.OPEN_OR_CREATE, name, reset, options);
     }
 
-    private static SharedEvent named(SyncBlock.Mode mode, String name, EventReset reset, SegmentOption... options)
+    private static SharedEvent named(Blocks.Mode mode, String name, EventReset reset, SegmentOption... options)
             throws IOException {
         SyncBlock.Opened o = SyncBlock.named(mode, name, BYTES, SyncLayout.TYPE_EVENT, init(reset), options);
         try {
@@ -138,7 +139,7 @@ public final class SharedEvent implements Waitable, AutoCloseable {
             int prev = (int) SyncBlock.INT.getAndSet(block, STATE, SIGNALED);
             check(prev);
             if ((prev & EVENT_WAITERS) != 0) {
-                Futex.wake(word, Integer.MAX_VALUE);
+                FutexWait.wake(word, Integer.MAX_VALUE);
             }
             return;
         }
@@ -146,7 +147,7 @@ public final class SharedEvent implements Waitable, AutoCloseable {
         // read-modify-write, not read-then-CAS, saves a cache-line round trip on the hand-off.
         int c = (int) SyncBlock.INT.getAndBitwiseOr(block, STATE, SIGNALED);
         check(c);
-        if ((c & EVENT_WAITERS) != 0 && Futex.wake(word, 1) == 0) {
+        if ((c & EVENT_WAITERS) != 0 && FutexWait.wake(word, 1) == 0) {
             // Nobody was asleep: drop the hint. A waiter about to sleep sees the word change and
             // looks again.
             SyncBlock.INT.compareAndSet(block, STATE, c | SIGNALED, SIGNALED);
@@ -188,7 +189,7 @@ public final class SharedEvent implements Waitable, AutoCloseable {
 
     /** Waits until the event is set, without limit. */
     public void await() throws InterruptedException, CorruptStateException {
-        awaitNanos(Waiting.FOREVER);
+        awaitNanos(FutexWait.FOREVER);
     }
 
     /**
@@ -199,11 +200,11 @@ public final class SharedEvent implements Waitable, AutoCloseable {
      * @throws CorruptStateException if the event word holds a value the protocol never writes
      */
     public boolean await(Duration timeout) throws InterruptedException, CorruptStateException {
-        return awaitNanos(Waiting.timeoutNanos(timeout));
+        return awaitNanos(FutexWait.timeoutNanos(timeout));
     }
 
     boolean awaitNanos(long timeoutNanos) throws InterruptedException, CorruptStateException {
-        return Waiting.takeOrSleep(this, block, word, SIGNALED, EVENT_WAITERS, timeoutNanos);
+        return SyncBlock.takeOrSleep(this, block, word, SIGNALED, EVENT_WAITERS, timeoutNanos);
     }
 
     /** Takes the event if set: reads it (manual) or clears it with a CAS (auto); both acquire. */

@@ -13,7 +13,8 @@ import java.util.OptionalLong;
 import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
 import org.shm4j.internal.Messages;
-import org.shm4j.internal.os.Futex;
+import org.shm4j.internal.block.FutexWait;
+import org.shm4j.internal.block.Blocks;
 
 /**
  * A mutex shared between processes, robust against holders that die: the Windows named mutex, or
@@ -104,7 +105,7 @@ public final class SharedMutex implements AutoCloseable {
     public static SharedMutex open(MemorySegment at) throws IOException {
         MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_MUTEX);
         String where = SyncBlock.describe(block);
-        SyncBlock.validate(block, SyncLayout.TYPE_MUTEX, false, where);
+        SyncBlock.validate(block, SyncLayout.TYPE_MUTEX, null, where);
         return new SharedMutex(block, null, where, false);
     }
 
@@ -126,7 +127,7 @@ public final class SharedMutex implements AutoCloseable {
      * @throws java.nio.file.FileAlreadyExistsException if the name exists
      */
     public static SharedMutex create(String name, SegmentOption... options) throws IOException {
-        return named(SyncBlock.Mode.CREATE, name, options);
+        return named(Blocks.Mode.CREATE, name, options);
     }
 
     /**
@@ -136,15 +137,15 @@ public final class SharedMutex implements AutoCloseable {
      * @throws SyncFormatException if the object is not a mutex, or its creator never finished it
      */
     public static SharedMutex open(String name, SegmentOption... options) throws IOException {
-        return named(SyncBlock.Mode.OPEN, name, options);
+        return named(Blocks.Mode.OPEN, name, options);
     }
 
     /** Opens the named mutex or creates it, race-free; {@link #created()} tells which. */
     public static SharedMutex openOrCreate(String name, SegmentOption... options) throws IOException {
-        return named(SyncBlock.Mode.OPEN_OR_CREATE, name, options);
+        return named(Blocks.Mode.OPEN_OR_CREATE, name, options);
     }
 
-    private static SharedMutex named(SyncBlock.Mode mode, String name, SegmentOption... options) throws IOException {
+    private static SharedMutex named(Blocks.Mode mode, String name, SegmentOption... options) throws IOException {
         SyncBlock.Opened o = SyncBlock.named(mode, name, BYTES, SyncLayout.TYPE_MUTEX, SyncBlock::initLock, options);
         return new SharedMutex(o.block(), o.view(), o.description(), o.created());
     }
@@ -166,7 +167,7 @@ public final class SharedMutex implements AutoCloseable {
             return LockResult.ACQUIRED;
         }
         try {
-            return lockSlow(Waiting.FOREVER);
+            return lockSlow(FutexWait.FOREVER);
         } catch (LockTimeoutException impossible) {
             throw new AssertionError(impossible);
         }
@@ -183,7 +184,7 @@ public final class SharedMutex implements AutoCloseable {
      * @throws IllegalStateException if this thread already holds it
      */
     public LockResult lock(Duration timeout) throws InterruptedException, LockTimeoutException, SyncException {
-        long timeoutNanos = Waiting.timeoutNanos(timeout);
+        long timeoutNanos = FutexWait.timeoutNanos(timeout);
         if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID)) {
             OwnerRecord.claim(block, false);
             return LockResult.ACQUIRED;
@@ -218,14 +219,14 @@ public final class SharedMutex implements AutoCloseable {
     }
 
     private LockResult lockSlow(long timeoutNanos) throws InterruptedException, LockTimeoutException, SyncException {
-        Waiting.checkInterrupt();
-        long deadline = Waiting.deadline(timeoutNanos);
-        int spins = Waiting.SPINNING;
+        FutexWait.checkInterrupt();
+        long deadline = FutexWait.deadline(timeoutNanos);
+        int spins = FutexWait.SPINNING;
         long spinStart = System.nanoTime();
-        long slice = Waiting.MIN_SLICE_NANOS;
+        long slice = FutexWait.MIN_SLICE_NANOS;
         boolean slept = false;
         boolean checkHolder = false;
-        long lastHolderCheck = System.nanoTime() - Waiting.HOLDER_CHECK_NANOS;
+        long lastHolderCheck = System.nanoTime() - FutexWait.HOLDER_CHECK_NANOS;
         boolean checkedOwnership = false;
         for (;;) {
             int c = (int) SyncBlock.INT.getVolatile(block, STATE);
@@ -246,7 +247,7 @@ public final class SharedMutex implements AutoCloseable {
                 }
             }
             if (spins > 0) {
-                spins = Waiting.spin(spins, spinStart);
+                spins = FutexWait.spin(spins, spinStart);
                 continue;
             }
             if (checkHolder) {
@@ -263,7 +264,7 @@ public final class SharedMutex implements AutoCloseable {
                     continue;
                 }
             }
-            long remaining = Waiting.remaining(timeoutNanos, deadline);
+            long remaining = FutexWait.remaining(timeoutNanos, deadline);
             if (remaining == 0) {
                 int pid = c & PID_MASK;
                 throw new LockTimeoutException(Messages.format("mutex lock timed out", "location", where,
@@ -276,9 +277,9 @@ public final class SharedMutex implements AutoCloseable {
                 }
                 c |= WAITERS;
             }
-            checkHolder = Waiting.holderCheckDue(Waiting.sleep(word, c, slice, remaining), lastHolderCheck);
+            checkHolder = FutexWait.holderCheckDue(FutexWait.sleep(word, c, slice, remaining), lastHolderCheck);
             slept = true;
-            slice = Waiting.nextSlice(slice);
+            slice = FutexWait.nextSlice(slice);
         }
     }
 
@@ -304,7 +305,7 @@ public final class SharedMutex implements AutoCloseable {
         // it from us (we are alive), so no compare is needed.
         int prev = (int) SyncBlock.INT.getAndSet(block, STATE, 0);
         if ((prev & WAITERS) != 0) {
-            Futex.wake(word, 1);
+            FutexWait.wake(word, 1);
         }
     }
 
@@ -317,7 +318,7 @@ public final class SharedMutex implements AutoCloseable {
         }
         OwnerRecord.clear(block);
         SyncBlock.INT.getAndSet(block, STATE, NOT_RECOVERABLE);
-        Futex.wake(word, Integer.MAX_VALUE);
+        FutexWait.wake(word, Integer.MAX_VALUE);
     }
 
     /**

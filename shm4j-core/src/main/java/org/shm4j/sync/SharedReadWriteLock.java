@@ -14,7 +14,8 @@ import java.util.OptionalLong;
 import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
 import org.shm4j.internal.Messages;
-import org.shm4j.internal.os.Futex;
+import org.shm4j.internal.block.FutexWait;
+import org.shm4j.internal.block.Blocks;
 
 /**
  * A read-write lock shared between processes: many readers or one writer, writer-preferring (a
@@ -73,7 +74,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
     public static SharedReadWriteLock open(MemorySegment at) throws IOException {
         MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK);
         String where = SyncBlock.describe(block);
-        SyncBlock.validate(block, SyncLayout.TYPE_READ_WRITE_LOCK, false, where);
+        SyncBlock.validate(block, SyncLayout.TYPE_READ_WRITE_LOCK, null, where);
         return new SharedReadWriteLock(block, null, where, false);
     }
 
@@ -88,20 +89,20 @@ public final class SharedReadWriteLock implements AutoCloseable {
 
     /** Creates a named lock. @throws java.nio.file.FileAlreadyExistsException if the name exists */
     public static SharedReadWriteLock create(String name, SegmentOption... options) throws IOException {
-        return named(SyncBlock.Mode.CREATE, name, options);
+        return named(Blocks.Mode.CREATE, name, options);
     }
 
     /** Opens a named lock. */
     public static SharedReadWriteLock open(String name, SegmentOption... options) throws IOException {
-        return named(SyncBlock.Mode.OPEN, name, options);
+        return named(Blocks.Mode.OPEN, name, options);
     }
 
     /** Opens the named lock or creates it, race-free. */
     public static SharedReadWriteLock openOrCreate(String name, SegmentOption... options) throws IOException {
-        return named(SyncBlock.Mode.OPEN_OR_CREATE, name, options);
+        return named(Blocks.Mode.OPEN_OR_CREATE, name, options);
     }
 
-    private static SharedReadWriteLock named(SyncBlock.Mode mode, String name, SegmentOption... options)
+    private static SharedReadWriteLock named(Blocks.Mode mode, String name, SegmentOption... options)
             throws IOException {
         SyncBlock.Opened o = SyncBlock.named(mode, name, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK,
                 SyncBlock::initLock, options);
@@ -113,7 +114,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
     /** Takes a read hold, waiting without limit. */
     public void lockRead() throws InterruptedException, SyncException {
         try {
-            lockReadNanos(Waiting.FOREVER);
+            lockReadNanos(FutexWait.FOREVER);
         } catch (LockTimeoutException impossible) {
             throw new AssertionError(impossible);
         }
@@ -127,7 +128,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
      * @throws CorruptStateException if the lock word holds a value the protocol never writes
      */
     public void lockRead(Duration timeout) throws InterruptedException, LockTimeoutException, SyncException {
-        lockReadNanos(Waiting.timeoutNanos(timeout));
+        lockReadNanos(FutexWait.timeoutNanos(timeout));
     }
 
     /** Takes a read hold if no writer holds or waits, without waiting. */
@@ -148,11 +149,11 @@ public final class SharedReadWriteLock implements AutoCloseable {
         if (tryLockRead()) {
             return;
         }
-        Waiting.checkInterrupt();
-        long deadline = Waiting.deadline(timeoutNanos);
-        int spins = Waiting.SPINNING;
+        FutexWait.checkInterrupt();
+        long deadline = FutexWait.deadline(timeoutNanos);
+        int spins = FutexWait.SPINNING;
         long spinStart = System.nanoTime();
-        long slice = Waiting.MIN_SLICE_NANOS;
+        long slice = FutexWait.MIN_SLICE_NANOS;
         for (;;) {
             int c = (int) SyncBlock.INT.getVolatile(block, STATE);
             check(c);
@@ -164,10 +165,10 @@ public final class SharedReadWriteLock implements AutoCloseable {
                 continue;
             }
             if (spins > 0) {
-                spins = Waiting.spin(spins, spinStart);
+                spins = FutexWait.spin(spins, spinStart);
                 continue;
             }
-            long remaining = Waiting.remaining(timeoutNanos, deadline);
+            long remaining = FutexWait.remaining(timeoutNanos, deadline);
             if (remaining == 0) {
                 throw timeout("read lock timed out", c, timeoutNanos);
             }
@@ -177,8 +178,8 @@ public final class SharedReadWriteLock implements AutoCloseable {
                 }
                 c |= WAITERS;
             }
-            Waiting.sleep(word, c, slice, remaining);
-            slice = Waiting.nextSlice(slice);
+            FutexWait.sleep(word, c, slice, remaining);
+            slice = FutexWait.nextSlice(slice);
         }
     }
 
@@ -216,7 +217,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
             // Release via the CAS: pairs with a writer's acquiring CAS.
             if (SyncBlock.INT.compareAndSet(block, STATE, c, n)) {
                 if (last && (c & WAITERS) != 0) {
-                    Futex.wake(word, Integer.MAX_VALUE);
+                    FutexWait.wake(word, Integer.MAX_VALUE);
                 }
                 return;
             }
@@ -228,7 +229,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
     /** Takes the write lock, waiting without limit; see {@link SharedMutex#lock()}. */
     public LockResult lockWrite() throws InterruptedException, SyncException {
         try {
-            return lockWriteNanos(Waiting.FOREVER);
+            return lockWriteNanos(FutexWait.FOREVER);
         } catch (LockTimeoutException impossible) {
             throw new AssertionError(impossible);
         }
@@ -242,7 +243,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
      * @throws IllegalStateException if this thread already holds the write lock
      */
     public LockResult lockWrite(Duration timeout) throws InterruptedException, LockTimeoutException, SyncException {
-        return lockWriteNanos(Waiting.timeoutNanos(timeout));
+        return lockWriteNanos(FutexWait.timeoutNanos(timeout));
     }
 
     private LockResult lockWriteNanos(long timeoutNanos)
@@ -251,14 +252,14 @@ public final class SharedReadWriteLock implements AutoCloseable {
             OwnerRecord.claim(block, false);
             return LockResult.ACQUIRED;
         }
-        Waiting.checkInterrupt();
-        long deadline = Waiting.deadline(timeoutNanos);
-        int spins = Waiting.SPINNING;
+        FutexWait.checkInterrupt();
+        long deadline = FutexWait.deadline(timeoutNanos);
+        int spins = FutexWait.SPINNING;
         long spinStart = System.nanoTime();
-        long slice = Waiting.MIN_SLICE_NANOS;
+        long slice = FutexWait.MIN_SLICE_NANOS;
         boolean slept = false;
         boolean checkHolder = false;
-        long lastHolderCheck = System.nanoTime() - Waiting.HOLDER_CHECK_NANOS;
+        long lastHolderCheck = System.nanoTime() - FutexWait.HOLDER_CHECK_NANOS;
         boolean checkedOwnership = false;
         try {
             for (;;) {
@@ -294,10 +295,10 @@ public final class SharedReadWriteLock implements AutoCloseable {
                 }
                 checkHolder = false;
                 if (spins > 0) {
-                    spins = Waiting.spin(spins, spinStart);
+                    spins = FutexWait.spin(spins, spinStart);
                     continue;
                 }
-                long remaining = Waiting.remaining(timeoutNanos, deadline);
+                long remaining = FutexWait.remaining(timeoutNanos, deadline);
                 if (remaining == 0) {
                     throw timeout("write lock timed out", c, timeoutNanos);
                 }
@@ -308,9 +309,9 @@ public final class SharedReadWriteLock implements AutoCloseable {
                     }
                     c = want;
                 }
-                checkHolder = Waiting.holderCheckDue(Waiting.sleep(word, c, slice, remaining), lastHolderCheck);
+                checkHolder = FutexWait.holderCheckDue(FutexWait.sleep(word, c, slice, remaining), lastHolderCheck);
                 slept = true;
-                slice = Waiting.nextSlice(slice);
+                slice = FutexWait.nextSlice(slice);
             }
         } catch (LockTimeoutException | InterruptedException e) {
             withdrawWriterPreference();
@@ -327,7 +328,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
             }
             if (SyncBlock.INT.compareAndSet(block, STATE, c, c & ~WRITER_WAITING)) {
                 if ((c & WAITERS) != 0) {
-                    Futex.wake(word, Integer.MAX_VALUE);
+                    FutexWait.wake(word, Integer.MAX_VALUE);
                 }
                 return;
             }
@@ -350,7 +351,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
         // Release: pairs with the acquiring CAS of the next reader or writer.
         int prev = (int) SyncBlock.INT.getAndSet(block, STATE, (c & OWNER_DIED) != 0 ? NOT_RECOVERABLE : 0);
         if ((prev & WAITERS) != 0 || (prev & OWNER_DIED) != 0) {
-            Futex.wake(word, Integer.MAX_VALUE);
+            FutexWait.wake(word, Integer.MAX_VALUE);
         }
     }
 

@@ -10,7 +10,8 @@ import java.util.function.Consumer;
 import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
 import org.shm4j.internal.Messages;
-import org.shm4j.internal.os.Futex;
+import org.shm4j.internal.block.FutexWait;
+import org.shm4j.internal.block.Blocks;
 
 /**
  * A counting semaphore shared between processes, with a maximum count, like Windows
@@ -79,7 +80,7 @@ public final class SharedSemaphore implements Waitable, AutoCloseable {
     public static SharedSemaphore open(MemorySegment at) throws IOException {
         MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_SEMAPHORE);
         String where = SyncBlock.describe(block);
-        SyncBlock.validate(block, SyncLayout.TYPE_SEMAPHORE, false, where);
+        SyncBlock.validate(block, SyncLayout.TYPE_SEMAPHORE, null, where);
         return new SharedSemaphore(block, null, where, false);
     }
 
@@ -95,21 +96,21 @@ public final class SharedSemaphore implements Waitable, AutoCloseable {
     /** Creates a named semaphore. @throws java.nio.file.FileAlreadyExistsException if the name exists */
     public static SharedSemaphore create(String name, int initial, int maximum, SegmentOption... options)
             throws IOException {
-        return named(SyncBlock.Mode.CREATE, name, init(initial, maximum), options);
+        return named(Blocks.Mode.CREATE, name, init(initial, maximum), options);
     }
 
     /** Opens a named semaphore. */
     public static SharedSemaphore open(String name, SegmentOption... options) throws IOException {
-        return named(SyncBlock.Mode.OPEN, name, init(0, 1), options);
+        return named(Blocks.Mode.OPEN, name, init(0, 1), options);
     }
 
     /** Opens the named semaphore or creates it, race-free. */
     public static SharedSemaphore openOrCreate(String name, int initial, int maximum, SegmentOption... options)
             throws IOException {
-        return named(SyncBlock.Mode.OPEN_OR_CREATE, name, init(initial, maximum), options);
+        return named(Blocks.Mode.OPEN_OR_CREATE, name, init(initial, maximum), options);
     }
 
-    private static SharedSemaphore named(SyncBlock.Mode mode, String name, Consumer<MemorySegment> init,
+    private static SharedSemaphore named(Blocks.Mode mode, String name, Consumer<MemorySegment> init,
             SegmentOption... options) throws IOException {
         SyncBlock.Opened o = SyncBlock.named(mode, name, BYTES, SyncLayout.TYPE_SEMAPHORE, init, options);
         try {
@@ -154,7 +155,7 @@ public final class SharedSemaphore implements Waitable, AutoCloseable {
 
     /** Takes a permit, waiting without limit. */
     public void acquire() throws InterruptedException, CorruptStateException {
-        acquireNanos(Waiting.FOREVER);
+        acquireNanos(FutexWait.FOREVER);
     }
 
     /**
@@ -165,11 +166,11 @@ public final class SharedSemaphore implements Waitable, AutoCloseable {
      * @throws CorruptStateException if the count word holds a value above the maximum
      */
     public boolean tryAcquire(Duration timeout) throws InterruptedException, CorruptStateException {
-        return acquireNanos(Waiting.timeoutNanos(timeout));
+        return acquireNanos(FutexWait.timeoutNanos(timeout));
     }
 
     boolean acquireNanos(long timeoutNanos) throws InterruptedException, CorruptStateException {
-        return Waiting.takeOrSleep(this, block, word, SEMAPHORE_COUNT_MASK, SEMAPHORE_WAITERS, timeoutNanos);
+        return SyncBlock.takeOrSleep(this, block, word, SEMAPHORE_COUNT_MASK, SEMAPHORE_WAITERS, timeoutNanos);
     }
 
     /** Returns one permit; see {@link #release(int)}. */
@@ -196,7 +197,7 @@ public final class SharedSemaphore implements Waitable, AutoCloseable {
             int n = c + permits;
             // Release via the CAS: pairs with the acquiring CAS in tryAcquire().
             if (SyncBlock.INT.compareAndSet(block, STATE, c, n)) {
-                if ((c & SEMAPHORE_WAITERS) != 0 && Futex.wake(word, permits) == 0) {
+                if ((c & SEMAPHORE_WAITERS) != 0 && FutexWait.wake(word, permits) == 0) {
                     // Nobody was asleep: drop the hint; a waiter about to sleep sees the word change.
                     SyncBlock.INT.compareAndSet(block, STATE, n, n & ~SEMAPHORE_WAITERS);
                 }

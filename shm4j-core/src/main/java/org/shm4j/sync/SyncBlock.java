@@ -17,11 +17,14 @@ import java.nio.ByteOrder;
 import java.nio.file.FileAlreadyExistsException;
 import java.util.Objects;
 import java.util.function.Consumer;
-import org.shm4j.Access;
+import java.util.Set;
 import org.shm4j.MappedView;
+import org.shm4j.ObjectKind;
 import org.shm4j.SegmentOption;
-import org.shm4j.SharedMemory;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.ProcessIdentity;
+import org.shm4j.internal.block.Blocks;
+import org.shm4j.internal.block.FutexWait;
 
 /**
  * The common life cycle of a synchronization block: placement checks, the header, create / open /
@@ -31,9 +34,6 @@ import org.shm4j.internal.Messages;
 final class SyncBlock {
     static final VarHandle INT = U32.varHandle();
     static final VarHandle LONG = U64.varHandle();
-
-    /** How long an opener waits for a creator that is still building a block. */
-    private static final long BUILD_WAIT_NANOS = 2_000_000_000L;
 
     static {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
@@ -49,25 +49,18 @@ final class SyncBlock {
 
     /** Checks that {@code at} can hold a block of {@code bytes} and returns exactly that slice. */
     static MemorySegment place(MemorySegment at, long bytes, short type) {
-        Objects.requireNonNull(at, "at");
-        String what = SyncLayout.typeName(type);
-        if (!at.isNative()) {
-            throw new IllegalArgumentException(Messages.format("a synchronization object needs native (mapped) memory",
-                    "type", what));
-        }
-        if (at.isReadOnly()) {
-            throw new IllegalArgumentException(Messages.format("a synchronization object needs writable memory",
-                    "type", what));
-        }
-        if (at.byteSize() < bytes) {
-            throw new IllegalArgumentException(Messages.format("segment too small for a synchronization object",
-                    "type", what, "byteSize", at.byteSize(), "required", bytes));
-        }
-        if (at.address() % SyncLayout.ALIGNMENT != 0) {
-            throw new IllegalArgumentException(Messages.format("synchronization object misaligned", "type", what,
-                    "address", "0x" + Long.toHexString(at.address()), "alignment", SyncLayout.ALIGNMENT));
-        }
-        return at.asSlice(0, bytes);
+        return Blocks.place(at, bytes, SyncLayout.ALIGNMENT, kind(type));
+    }
+
+    /** The namespace kind of a block type. */
+    static ObjectKind kind(int type) {
+        return switch (type) {
+            case SyncLayout.TYPE_MUTEX -> ObjectKind.MUTEX;
+            case SyncLayout.TYPE_READ_WRITE_LOCK -> ObjectKind.READ_WRITE_LOCK;
+            case SyncLayout.TYPE_EVENT -> ObjectKind.EVENT;
+            case SyncLayout.TYPE_SEMAPHORE -> ObjectKind.SEMAPHORE;
+            default -> throw new IllegalArgumentException("unknown sync type: " + type);
+        };
     }
 
     /**
@@ -103,31 +96,29 @@ final class SyncBlock {
 
     /**
      * Checks the header of an existing block, waiting up to two seconds for a creator that is still
-     * building it (magic {@link SyncLayout#BUILDING}, or 0 when {@code zeroMeansBuilding}: a named
-     * object is visible by name before its creator writes the header).
+     * building it (magic {@link SyncLayout#BUILDING}, or 0 when {@code named}: a named object is
+     * visible by name before its creator writes the header), and failing at once when that creator
+     * is dead.
      */
-    static void validate(MemorySegment block, short type, boolean zeroMeansBuilding, String where)
+    static void validate(MemorySegment block, short type, String named, String where)
             throws SyncFormatException {
-        long deadline = System.nanoTime() + BUILD_WAIT_NANOS;
-        int magic;
+        Blocks.awaitPublished(() -> published(block, type, named != null, where) ? Boolean.TRUE : null,
+                () -> creator(block), where, named, Blocks.DEFAULT_PUBLISH_WAIT_NANOS, SyncFormatException::new);
+    }
+
+    /** The creator written in a block's header, null while not yet written. */
+    private static ProcessIdentity creator(MemorySegment block) {
+        long pid = (long) LONG.getOpaque(block, CREATOR_PID_OFFSET);
+        return pid == 0 ? null : new ProcessIdentity(pid, (long) LONG.getOpaque(block, CREATOR_START_OFFSET));
+    }
+
+    /** Whether the block's header is published and valid; false while it is being built. */
+    private static boolean published(MemorySegment block, short type, boolean zeroMeansBuilding, String where)
+            throws SyncFormatException {
         // Acquire: pairs with the release store of the magic in build().
-        while ((magic = (int) INT.getAcquire(block, MAGIC_OFFSET)) == SyncLayout.BUILDING
-                || (magic == 0 && zeroMeansBuilding)) {
-            if (System.nanoTime() - deadline > 0) {
-                long creator = (long) LONG.getOpaque(block, CREATOR_PID_OFFSET);
-                throw new SyncFormatException(Messages.format(
-                        "synchronization object is half-built: its creator did not finish", "location", where,
-                        "type", SyncLayout.typeName(type), "creatorPid", creator, "waitedMillis",
-                        BUILD_WAIT_NANOS / 1_000_000));
-            }
-            Thread.onSpinWait();
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SyncFormatException(Messages.format("interrupted waiting for a half-built object",
-                        "location", where));
-            }
+        int magic = (int) INT.getAcquire(block, MAGIC_OFFSET);
+        if (magic == SyncLayout.BUILDING || (magic == 0 && zeroMeansBuilding)) {
+            return false;
         }
         if (magic == 0) {
             throw new SyncFormatException(Messages.format("no synchronization object here (not initialized)",
@@ -155,6 +146,7 @@ final class SyncBlock {
                         "pidNamespace", ns, "ours", Liveness.MY_PID_NAMESPACE));
             }
         }
+        return true;
     }
 
     /** Builds the block if its magic is 0, else validates it; exactly one of many racing callers builds. */
@@ -164,52 +156,92 @@ final class SyncBlock {
             build(block, type, initBody);
             return true;
         }
-        validate(block, type, false, where);
+        validate(block, type, null, where);
         return false;
     }
 
     // ---- named objects ----------------------------------------------------------------------
 
-    enum Mode { CREATE, OPEN, OPEN_OR_CREATE }
-
     /**
      * Creates, opens or open-or-creates a named object holding one block. The object is published
      * by name before its header is written, so openers treat magic 0 as "still building" for a
-     * bounded time.
+     * bounded time. A name that holds another kind of object fails at once with
+     * {@link org.shm4j.WrongObjectKindException}.
      */
-    static Opened named(Mode mode, String name, long bytes, short type, Consumer<MemorySegment> initBody,
+    static Opened named(Blocks.Mode mode, String name, long bytes, short type, Consumer<MemorySegment> initBody,
             SegmentOption... options) throws IOException {
-        Objects.requireNonNull(name, "name");
-        SharedMemory shm = switch (mode) {
-            case CREATE -> SharedMemory.create(name, bytes, options);
-            case OPEN -> SharedMemory.open(name, Access.READ_WRITE, options);
-            case OPEN_OR_CREATE -> SharedMemory.openOrCreate(name, bytes, options);
-        };
-        MappedView view = null;
-        try (shm) {
-            String where = shm.name().map(Object::toString).orElse(name);
-            if (shm.byteSize() < bytes) {
+        Blocks.Named named = Blocks.openNamed(mode, name, bytes, Set.of(kind(type)), options);
+        MappedView view = named.view();
+        try {
+            if (named.byteSize() < bytes) {
                 throw new SyncFormatException(Messages.format("named object too small for a synchronization object",
-                        "name", where, "type", SyncLayout.typeName(type), "byteSize", shm.byteSize(), "required",
+                        "name", name, "type", SyncLayout.typeName(type), "byteSize", named.byteSize(), "required",
                         bytes));
             }
-            view = shm.map(Access.READ_WRITE, 0, bytes);
-            MemorySegment block = view.segment();
-            if (shm.created()) {
+            MemorySegment block = view.segment().asSlice(0, bytes);
+            if (named.created()) {
                 if (!INT.compareAndSet(block, MAGIC_OFFSET, 0, SyncLayout.BUILDING)) {
-                    throw new SyncFormatException(Messages.format("new named object is not zeroed", "name", where));
+                    throw new SyncFormatException(Messages.format("new named object is not zeroed", "name", name));
                 }
                 build(block, type, initBody);
             } else {
-                validate(block, type, true, where);
+                validate(block, type, name, name);
             }
-            Opened opened = new Opened(block, view, shm.created(), where);
+            Opened opened = new Opened(block, view, named.created(), name);
             view = null;
             return opened;
         } finally {
             if (view != null) {
                 view.close();
             }
+        }
+    }
+
+    /**
+     * The wait loop of events and semaphores: take the object if it is signaled, spin briefly,
+     * then set the waiters bit and sleep on the state word until the deadline. A setter or releaser
+     * that sees the waiters bit wakes the word; {@code available} bits set in the state mean there
+     * is something to take (a signal, a permit), so the loop tries again instead of sleeping.
+     *
+     * @param block the object's block; its state word is at {@link SyncLayout#STATE_OFFSET}
+     * @param word the state word as a 4-byte slice, for the futex
+     * @param availableMask state bits that, when any is set, mean {@code target.tryTake()} may succeed
+     * @param waitersBit the state bit that tells setters someone may sleep
+     * @return true once taken; false on timeout
+     */
+    static boolean takeOrSleep(Waitable target, MemorySegment block, MemorySegment word, int availableMask,
+            int waitersBit, long timeoutNanos) throws InterruptedException, CorruptStateException {
+        if (target.tryTake()) {
+            return true;
+        }
+        FutexWait.checkInterrupt();
+        long deadline = FutexWait.deadline(timeoutNanos);
+        int spins = FutexWait.SPINNING;
+        long spinStart = System.nanoTime();
+        long slice = FutexWait.MIN_SLICE_NANOS;
+        for (;;) {
+            if (target.tryTake()) {
+                return true;
+            }
+            if (spins > 0) {
+                spins = FutexWait.spin(spins, spinStart);
+                continue;
+            }
+            long remaining = FutexWait.remaining(timeoutNanos, deadline);
+            if (remaining == 0) {
+                return false;
+            }
+            int c = (int) INT.getVolatile(block, SyncLayout.STATE_OFFSET);
+            if ((c & availableMask) != 0) {
+                continue;
+            }
+            // The bit is set before sleeping on the value that carries it: a setter's exchange
+            // that follows sees it and wakes us, or changes the word so the futex wait returns at once.
+            if ((c & waitersBit) == 0 && !INT.compareAndSet(block, SyncLayout.STATE_OFFSET, c, c | waitersBit)) {
+                continue;
+            }
+            FutexWait.sleep(word, c | waitersBit, slice, remaining);
+            slice = FutexWait.nextSlice(slice);
         }
     }
 

@@ -5,6 +5,7 @@ import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import org.shm4j.internal.block.Kinds;
 
 /**
  * The on-memory layout of every synchronization object, version {@value #VERSION}. All fields are
@@ -74,9 +75,9 @@ import java.nio.ByteOrder;
  */
 public final class SyncLayout {
     /** {@code "SYNC"} read as a little-endian u32. */
-    public static final int MAGIC = 0x434E5953;
+    public static final int MAGIC = Kinds.SYNC_MAGIC;
     /** Written in place of the magic while one process builds the block in place. */
-    public static final int BUILDING = 0x444C4942; // "BILD"
+    public static final int BUILDING = Kinds.SYNC_BUILDING; // "BILD"
     /**
      * Version 2 replaced version 1's owner record ({@code ownerPid}, {@code ownerStartTicks},
      * {@code ownerToken}, with {@code ownerPid} as the validity mark) by an identity word and a token

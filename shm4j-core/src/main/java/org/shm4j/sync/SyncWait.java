@@ -5,8 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalInt;
 import org.shm4j.internal.Messages;
-import org.shm4j.internal.os.Futex;
-import org.shm4j.internal.os.FutexWaitv;
+import org.shm4j.internal.block.FutexWait;
 
 /**
  * Waiting for the first of several events and semaphores, like {@code WaitForMultipleObjects}
@@ -36,9 +35,9 @@ public final class SyncWait {
      */
     public static OptionalInt awaitAny(Duration timeout, Waitable... objects)
             throws InterruptedException, CorruptStateException {
-        long timeoutNanos = Waiting.timeoutNanos(timeout);
+        long timeoutNanos = FutexWait.timeoutNanos(timeout);
         Objects.requireNonNull(objects, "objects");
-        if (objects.length == 0 || objects.length > FutexWaitv.MAX_WORDS) {
+        if (objects.length == 0 || objects.length > FutexWait.MAX_ANY_WORDS) {
             throw new IllegalArgumentException(Messages.format("awaitAny takes 1 to 128 objects", "objects",
                     objects.length));
         }
@@ -57,10 +56,10 @@ public final class SyncWait {
             }
         }
         int[] expected = new int[objects.length];
-        long deadline = Waiting.deadline(timeoutNanos);
-        int spins = Waiting.SPINNING;
+        long deadline = FutexWait.deadline(timeoutNanos);
+        int spins = FutexWait.SPINNING;
         long spinStart = System.nanoTime();
-        long slice = Waiting.MIN_SLICE_NANOS;
+        long slice = FutexWait.MIN_SLICE_NANOS;
         outer:
         for (;;) {
             for (int i = 0; i < objects.length; i++) {
@@ -70,14 +69,14 @@ public final class SyncWait {
                 }
             }
             if (spins > 0) {
-                spins = Waiting.spin(spins, spinStart);
+                spins = FutexWait.spin(spins, spinStart);
                 continue;
             }
-            long remaining = Waiting.remaining(timeoutNanos, deadline);
+            long remaining = FutexWait.remaining(timeoutNanos, deadline);
             if (remaining == 0) {
                 return OptionalInt.empty();
             }
-            Waiting.checkInterrupt();
+            FutexWait.checkInterrupt();
             for (int i = 0; i < objects.length; i++) {
                 int c = (int) SyncBlock.INT.getVolatile(words[i], 0L);
                 if (signaled(objects[i], c)) {
@@ -88,14 +87,9 @@ public final class SyncWait {
                 }
                 expected[i] = c | waiterBits[i];
             }
-            long nap = Math.min(slice, remaining);
-            if (Thread.currentThread().isVirtual()) {
-                Waiting.sleep(words[0], expected[0], slice, remaining);
-            } else if (FutexWaitv.await(words, expected, nap) == FutexWaitv.UNSUPPORTED) {
-                Futex.await(words[0], expected[0], Math.min(nap, Waiting.MIN_SLICE_NANOS));
-            }
-            Waiting.checkInterrupt();
-            slice = Waiting.nextSlice(slice);
+            FutexWait.awaitAny(words, expected, Math.min(slice, remaining));
+            FutexWait.checkInterrupt();
+            slice = FutexWait.nextSlice(slice);
         }
     }
 
@@ -118,7 +112,7 @@ public final class SyncWait {
             }
             int c = (int) SyncBlock.INT.getVolatile(words[j], 0L);
             if (signaled(objects[j], c) && (c & waiterBits[j]) != 0) {
-                Futex.wake(words[j], 1);
+                FutexWait.wake(words[j], 1);
             }
         }
     }

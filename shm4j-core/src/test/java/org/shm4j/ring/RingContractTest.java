@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.shm4j.SharedMemory;
+import org.shm4j.WrongObjectKindException;
 import org.shm4j.testkit.NoLeaks;
 import org.shm4j.testkit.TestNames;
 
@@ -177,20 +178,22 @@ class RingContractTest {
                         assertThat(other.capacityBytes()).isEqualTo(1 << 12);
                         assertThat(MessageRing.open(name)).isInstanceOf(SpscRing.class).satisfies(MessageRing::close);
                     }
-                    assertThatThrownBy(() -> MpscRing.open(name)).isInstanceOf(RingFormatException.class)
-                            .hasMessageContaining("ringType=SPSC");
+                    assertThatThrownBy(() -> MpscRing.open(name)).isInstanceOf(WrongObjectKindException.class)
+                            .hasMessageContaining("name=" + name).hasMessageContaining("found=spsc-ring")
+                            .hasMessageContaining("expected=mpsc-ring");
                 }
                 case MPSC -> {
                     try (MpscRing other = MpscRing.open(name)) {
                         assertThat(other.maxPayloadBytes()).isEqualTo(2048 - 16);
                     }
-                    assertThatThrownBy(() -> BroadcastRing.open(name)).isInstanceOf(RingFormatException.class);
+                    assertThatThrownBy(() -> BroadcastRing.open(name)).isInstanceOf(WrongObjectKindException.class);
                 }
                 case BROADCAST -> {
                     try (BroadcastRing other = BroadcastRing.open(name)) {
                         assertThat(other.maxPayloadBytes()).isEqualTo(2048 - 24);
                     }
-                    assertThatThrownBy(() -> MessageRing.open(name)).isInstanceOf(RingFormatException.class);
+                    assertThatThrownBy(() -> MessageRing.open(name)).isInstanceOf(WrongObjectKindException.class)
+                            .hasMessageContaining("expected=spsc-ring|mpsc-ring");
                 }
             }
             assertThat(link.send(3, MemorySegment.ofArray(new byte[] {1, 2, 3}))).isTrue();

@@ -45,7 +45,8 @@ class RingCrashTest {
     /** Reserves space in an MPSC ring (a CAS of the tail) and dies before writing a header. */
     public static final class ReserveAndDie {
         public static void main(String[] args) throws Exception {
-            try (SharedMemory shm = SharedMemory.open(args[0], org.shm4j.Access.READ_WRITE);
+            try (SharedMemory shm = SharedMemory.open(args[0], org.shm4j.Access.READ_WRITE,
+                    org.shm4j.SegmentOption.Flag.ANY_KIND);
                  MappedView view = shm.map()) {
                 long tail = (long) RingRegion.LONG.getVolatile(view.segment(), RingLayout.TAIL_OFFSET);
                 if (!RingRegion.LONG.compareAndSet(view.segment(), RingLayout.TAIL_OFFSET, tail, tail + 128)) {

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.shm4j.SharedMemory;
+import org.shm4j.WrongObjectKindException;
 import org.shm4j.testkit.NoLeaks;
 import org.shm4j.testkit.TestNames;
 
@@ -130,10 +131,10 @@ class RingOpenOrCreateTest {
     void anExistingRingOfAnotherTypeIsRejected() throws Exception {
         String name = TestNames.unique("ooctype");
         try (MpscRing ring = MpscRing.create(name, 4096)) {
-            assertThatThrownBy(() -> SpscRing.openOrCreate(name, 4096)).isInstanceOf(RingFormatException.class)
-                    .hasMessageContaining("MPSC");
+            assertThatThrownBy(() -> SpscRing.openOrCreate(name, 4096)).isInstanceOf(WrongObjectKindException.class)
+                    .hasMessageContaining("found=mpsc-ring");
             assertThatThrownBy(() -> BroadcastRing.openOrCreate(name, 4096))
-                    .isInstanceOf(RingFormatException.class);
+                    .isInstanceOf(WrongObjectKindException.class);
             assertThat(ring.stats().capacityBytes()).isEqualTo(4096);
         } finally {
             SharedMemory.remove(name);

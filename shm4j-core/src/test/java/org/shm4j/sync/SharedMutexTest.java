@@ -21,6 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.shm4j.Access;
 import org.shm4j.MappedView;
 import org.shm4j.SharedMemory;
+import org.shm4j.WrongObjectKindException;
 import org.shm4j.testkit.ChildJvm;
 import org.shm4j.testkit.NoLeaks;
 import org.shm4j.testkit.TestNames;
@@ -284,7 +285,8 @@ class SharedMutexTest {
                 assertThat(b.tryLock()).contains(LockResult.ACQUIRED);
                 b.unlock();
                 assertThatThrownBy(() -> SharedMutex.create(name)).isInstanceOf(FileAlreadyExistsException.class);
-                assertThatThrownBy(() -> SharedEvent.open(name)).isInstanceOf(SyncFormatException.class);
+                assertThatThrownBy(() -> SharedEvent.open(name)).isInstanceOf(WrongObjectKindException.class)
+                        .hasMessageContaining("found=mutex").hasMessageContaining("expected=event");
             }
             assertThatThrownBy(() -> SharedMutex.open(TestNames.unique("absent")))
                     .isInstanceOf(NoSuchFileException.class);

@@ -1,0 +1,152 @@
+package org.shm4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.shm4j.ring.BroadcastRing;
+import org.shm4j.ring.MpscRing;
+import org.shm4j.ring.SpscRing;
+import org.shm4j.sync.EventReset;
+import org.shm4j.sync.SharedEvent;
+import org.shm4j.sync.SharedMutex;
+import org.shm4j.sync.SharedReadWriteLock;
+import org.shm4j.sync.SharedSemaphore;
+import org.shm4j.testkit.NoLeaks;
+import org.shm4j.testkit.TestNames;
+
+/**
+ * One namespace of typed objects: a name holds one kind of object, and opening it as any other
+ * kind fails at once with {@link WrongObjectKindException} naming the name, the kind found and
+ * the kind asked for.
+ */
+@ExtendWith(NoLeaks.class)
+@Timeout(60)
+class TypedNamespaceTest {
+    private static final long RING_BYTES = 4096;
+
+    /** Opens (or creates) a name as one kind; the handle is closed at once. */
+    @FunctionalInterface
+    interface Opener {
+        AutoCloseable open(String name) throws Exception;
+    }
+
+    private static final Map<ObjectKind, Opener> CREATE = new EnumMap<>(ObjectKind.class);
+    private static final Map<ObjectKind, Opener> OPEN = new EnumMap<>(ObjectKind.class);
+    private static final Map<ObjectKind, Opener> OPEN_OR_CREATE = new EnumMap<>(ObjectKind.class);
+
+    static {
+        CREATE.put(ObjectKind.SEGMENT, n -> SharedMemory.create(n, 4096));
+        CREATE.put(ObjectKind.MUTEX, SharedMutex::create);
+        CREATE.put(ObjectKind.READ_WRITE_LOCK, SharedReadWriteLock::create);
+        CREATE.put(ObjectKind.EVENT, n -> SharedEvent.create(n, EventReset.MANUAL));
+        CREATE.put(ObjectKind.SEMAPHORE, n -> SharedSemaphore.create(n, 0, 10));
+        CREATE.put(ObjectKind.SPSC_RING, n -> SpscRing.create(n, RING_BYTES));
+        CREATE.put(ObjectKind.MPSC_RING, n -> MpscRing.create(n, RING_BYTES));
+        CREATE.put(ObjectKind.BROADCAST_RING, n -> BroadcastRing.create(n, RING_BYTES));
+
+        OPEN.put(ObjectKind.SEGMENT, n -> SharedMemory.open(n, Access.READ_WRITE));
+        OPEN.put(ObjectKind.MUTEX, SharedMutex::open);
+        OPEN.put(ObjectKind.READ_WRITE_LOCK, SharedReadWriteLock::open);
+        OPEN.put(ObjectKind.EVENT, SharedEvent::open);
+        OPEN.put(ObjectKind.SEMAPHORE, SharedSemaphore::open);
+        OPEN.put(ObjectKind.SPSC_RING, SpscRing::open);
+        OPEN.put(ObjectKind.MPSC_RING, MpscRing::open);
+        OPEN.put(ObjectKind.BROADCAST_RING, BroadcastRing::open);
+
+        OPEN_OR_CREATE.put(ObjectKind.SEGMENT, n -> SharedMemory.openOrCreate(n, 4096));
+        OPEN_OR_CREATE.put(ObjectKind.MUTEX, SharedMutex::openOrCreate);
+        OPEN_OR_CREATE.put(ObjectKind.READ_WRITE_LOCK, SharedReadWriteLock::openOrCreate);
+        OPEN_OR_CREATE.put(ObjectKind.EVENT, n -> SharedEvent.openOrCreate(n, EventReset.MANUAL));
+        OPEN_OR_CREATE.put(ObjectKind.SEMAPHORE, n -> SharedSemaphore.openOrCreate(n, 0, 10));
+        OPEN_OR_CREATE.put(ObjectKind.SPSC_RING, n -> SpscRing.openOrCreate(n, RING_BYTES));
+        OPEN_OR_CREATE.put(ObjectKind.MPSC_RING, n -> MpscRing.openOrCreate(n, RING_BYTES));
+        OPEN_OR_CREATE.put(ObjectKind.BROADCAST_RING, n -> BroadcastRing.openOrCreate(n, RING_BYTES));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ObjectKind.class, mode = EnumSource.Mode.EXCLUDE, names = "FILE_MAPPING")
+    void openingANameAsAnyOtherKindFailsAtOnceNamingBothKinds(ObjectKind held) throws Exception {
+        String name = TestNames.unique("kind");
+        AutoCloseable object = CREATE.get(held).open(name);
+        try {
+            for (ObjectKind asked : OPEN.keySet()) {
+                if (asked == held) {
+                    OPEN.get(asked).open(name).close();
+                    OPEN_OR_CREATE.get(asked).open(name).close();
+                    continue;
+                }
+                for (Opener opener : new Opener[] {OPEN.get(asked), OPEN_OR_CREATE.get(asked)}) {
+                    long begin = System.nanoTime();
+                    assertThatThrownBy(() -> opener.open(name).close())
+                            .as("%s opened as %s", held, asked)
+                            .isInstanceOfSatisfying(WrongObjectKindException.class, e -> {
+                                assertThat(e.name()).isEqualTo(name);
+                                assertThat(e.found()).isEqualTo(held);
+                                assertThat(e.expected()).containsExactly(asked);
+                                assertThat(e.getMessage()).contains("name=" + name, "found=" + held.label(),
+                                        "expected=" + asked.label());
+                            });
+                    assertThat(System.nanoTime() - begin).as("%s opened as %s", held, asked)
+                            .isLessThan(Duration.ofMillis(500).toNanos());
+                }
+            }
+        } finally {
+            object.close();
+            SharedMemory.remove(name);
+        }
+    }
+
+    @Test
+    void aWrongKindOpenLeavesTheObjectAsItWas() throws Exception {
+        String name = TestNames.unique("kindkeep");
+        try (SharedEvent event = SharedEvent.create(name, EventReset.MANUAL)) {
+            event.set();
+            assertThatThrownBy(() -> SharedMemory.openOrCreate(name, 4096)).isInstanceOf(WrongObjectKindException.class);
+            assertThatThrownBy(() -> SharedMutex.openOrCreate(name)).isInstanceOf(WrongObjectKindException.class);
+            try (SharedEvent again = SharedEvent.open(name)) {
+                assertThat(again.isSet()).isTrue();
+            }
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
+    @Test
+    void anyKindOpensATypedObjectAsPlainBytes() throws Exception {
+        String name = TestNames.unique("anykind");
+        try (SpscRing ring = SpscRing.create(name, RING_BYTES);
+             SharedMemory raw = SharedMemory.open(name, Access.READ_ONLY, SegmentOption.Flag.ANY_KIND);
+             MappedView view = raw.map()) {
+            assertThat(raw.byteSize()).isEqualTo(SpscRing.requiredBytes(ring.capacityBytes()));
+            assertThat(view.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).isNotZero();
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
+    @Test
+    void aBlockPlacedAtTheStartOfALargerSegmentLeavesItASegment() throws Exception {
+        String name = TestNames.unique("inplace");
+        try (SharedMemory shm = SharedMemory.create(name, 4096); MappedView view = shm.map();
+             SharedMutex mutex = SharedMutex.create(view.segment())) {
+            assertThat(mutex.tryLock()).isPresent();
+            mutex.unlock();
+            try (SharedMemory again = SharedMemory.open(name, Access.READ_WRITE); MappedView v2 = again.map();
+                 SharedMutex same = SharedMutex.open(v2.segment())) {
+                assertThat(same.tryLock()).isPresent();
+                same.unlock();
+            }
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+}
