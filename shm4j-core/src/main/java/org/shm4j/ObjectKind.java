@@ -1,5 +1,8 @@
 package org.shm4j;
 
+import java.lang.foreign.MemorySegment;
+import org.shm4j.internal.block.Kinds;
+
 /**
  * What a name in the shared-memory namespace holds. One name holds one object of one kind, as on
  * Windows, where opening a mutex's name as an event fails: opening a name as another kind than
@@ -38,6 +41,21 @@ public enum ObjectKind {
     /** The kind as {@code shm4j ls} and error messages write it: {@code spsc-ring}, {@code mutex}. */
     public String label() {
         return label;
+    }
+
+    /** How many leading bytes {@link #recognise} looks at. */
+    public static final int HEAD_BYTES = Kinds.HEAD_BYTES;
+
+    /**
+     * The kind of an object from its first bytes, as {@code open} judges it: what tools such as
+     * {@code shm4j ls} show.
+     *
+     * @param head the object's first {@code min(objectBytes, HEAD_BYTES)} bytes (any bytes at all)
+     * @param objectBytes the object's size
+     * @return the kind; {@link #SEGMENT} for anything no recogniser claims
+     */
+    public static ObjectKind recognise(MemorySegment head, long objectBytes) {
+        return Kinds.recognise(java.util.Objects.requireNonNull(head, "head"), objectBytes);
     }
 
     @Override

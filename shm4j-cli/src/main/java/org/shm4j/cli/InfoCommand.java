@@ -60,6 +60,7 @@ final class InfoCommand extends BaseCommand {
         var info = s.info();
         line(out, c, "name", Text.safe(s.name()));
         line(out, c, "path", Text.safe(s.path().toString()));
+        line(out, c, "kind", s.kindText());
         line(out, c, "type", s.type());
         if (s.mappedFile() != null) {
             line(out, c, "maps file", Text.safe(s.mappedFile()));

@@ -1,6 +1,8 @@
 package org.shm4j.cli;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.shm4j.Access;
 import org.shm4j.Lifetime;
+import org.shm4j.ObjectKind;
 import org.shm4j.SegmentInfo;
 import org.shm4j.SegmentName;
 import org.shm4j.cli.probe.Recognised;
@@ -111,17 +114,19 @@ final class Inspector {
         if (!info.isRegularFile()) {
             return new Segment(name, p, info, nonFileType(info.fileType()), null, List.of(), List.of(),
                     new Segment.Verdict(Segment.Verdict.State.NOT_A_SEGMENT, "not a regular file"), owner, null,
-                    SegmentInfo.Liveness.UNKNOWN);
+                    SegmentInfo.Liveness.UNKNOWN, null);
         }
         List<ProcScan.ProcessRef> mappers = scan.mappers(info.device(), info.inode());
         List<ProcScan.ProcessRef> openers = scan.openers(name);
         String problem = null;
         Recognised recognised = null;
+        ObjectKind kind = null;
         String type;
         if (name.startsWith(INIT_PREFIX)) {
             type = "partial";
         } else {
             try (FileChannel channel = info.openChannel(Access.READ_ONLY)) {
+                kind = kind(channel, info.byteSize());
                 recognised = probes.identify(channel, info.byteSize()).orElse(null);
             } catch (IOException e) {
                 problem = Errors.describe(e);
@@ -135,7 +140,17 @@ final class Inspector {
         }
         SegmentInfo.Liveness creator = info.creatorLiveness();
         Segment.Verdict verdict = verdict(name, info, creator, mappers, openers, scan);
-        return new Segment(name, p, info, type, recognised, mappers, openers, verdict, owner, problem, creator);
+        return new Segment(name, p, info, type, recognised, mappers, openers, verdict, owner, problem, creator, kind);
+    }
+
+    /** The namespace kind of an object, from its first bytes read with {@code pread}. */
+    static ObjectKind kind(FileChannel channel, long byteSize) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate((int) Math.min(byteSize, ObjectKind.HEAD_BYTES));
+        while (head.hasRemaining() && channel.read(head, head.position()) > 0) {
+            // Read until the head is full or the file ends (it may have shrunk meanwhile).
+        }
+        head.flip();
+        return ObjectKind.recognise(MemorySegment.ofBuffer(head), byteSize);
     }
 
     private Segment.Verdict verdict(String name, SegmentInfo info, SegmentInfo.Liveness creator,
@@ -228,7 +243,7 @@ final class Inspector {
     private Segment unreadable(Path p, IOException e) {
         return new Segment(p.getFileName().toString(), p, null, "unknown", null, List.of(), List.of(),
                 new Segment.Verdict(Segment.Verdict.State.UNKNOWN, "cannot be read"), "?", Errors.describe(e),
-                SegmentInfo.Liveness.UNKNOWN);
+                SegmentInfo.Liveness.UNKNOWN, null);
     }
 
     private static String nonFileType(SegmentInfo.FileType type) {

@@ -28,6 +28,7 @@ final class Json {
         g.writeStringField("name", s.name());
         g.writeStringField("path", s.path().toString());
         g.writeStringField("type", s.type());
+        g.writeStringField("kind", s.kind() == null ? null : s.kind().label());
         if (s.info() != null) {
             var info = s.info();
             g.writeStringField("fileType", info.fileType().name().toLowerCase(java.util.Locale.ROOT));

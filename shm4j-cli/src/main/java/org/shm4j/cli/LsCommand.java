@@ -17,8 +17,13 @@ import picocli.CommandLine.Option;
 
 /** {@code shm4j ls}: every segment with its size, owner, type, age, users and creator. */
 @Command(name = "ls", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"List the segments of /dev/shm (or --dir): name, type, size, storage used, owner, mode, age,",
-                "the creator's PID and whether it still runs, and the processes that map each segment.",
+        description = {"List the segments of /dev/shm (or --dir): name, kind, type, size, storage used, owner, mode,",
+                "age, the creator's PID and whether it still runs, and the processes that map each segment.",
+                "",
+                "Kinds: what opening the name gives (one name, one kind of object): segment, mutex,",
+                "read-write-lock, event, semaphore, spsc-ring, mpsc-ring, broadcast-ring, file-mapping;",
+                "'-' for entries that are not regular files or cannot be read. Opening a name as another",
+                "kind fails at once.",
                 "",
                 "Types: raw (made by shm4j), foreign (made by something else: C, Python, Boost...), partial",
                 "(a segment being created, or left by a creator that crashed), a structure a probe recognised",
@@ -29,9 +34,9 @@ import picocli.CommandLine.Option;
                 "the table, and removed on sight, as SharedMemory.open and exists() would remove it."},
         footerHeading = "%nExamples:%n",
         footer = {"  shm4j ls", "  shm4j ls --sort size --reverse", "  shm4j ls --stale --user alice",
-                "  shm4j ls --type ring,lock --json | jq '.[].name'", "  shm4j ls --match 'orders-*'"})
+                "  shm4j ls --type ring,lock --json | jq '.[].name'", "  shm4j ls --match 'orders-*'", "  shm4j ls --kind mutex,event"})
 final class LsCommand extends BaseCommand {
-    enum SortKey { name, size, used, age, owner, type, procs }
+    enum SortKey { name, kind, size, used, age, owner, type, procs }
 
     @Mixin
     private DirectoryOption dir;
@@ -53,6 +58,10 @@ final class LsCommand extends BaseCommand {
     @Option(names = {"-t", "--type"}, split = ",", paramLabel = "TYPE", description = "Only these types (comma-separated).")
     private List<String> types;
 
+    @Option(names = {"-k", "--kind"}, split = ",", paramLabel = "KIND",
+            description = "Only these kinds (comma-separated), e.g. mutex,spsc-ring.")
+    private List<String> kinds;
+
     @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "Only segments owned by this user name or uid.")
     private String user;
 
@@ -63,6 +72,9 @@ final class LsCommand extends BaseCommand {
     public Integer call() throws IOException {
         Inspector inspector = new Inspector(dir.directory(), probes());
         List<Segment> segments = select(inspector.list(stale), stale, types, user, match);
+        if (kinds != null && !kinds.isEmpty()) {
+            segments.removeIf(s -> kinds.stream().noneMatch(k -> k.equalsIgnoreCase(s.kindText())));
+        }
         segments.sort(comparator());
         Instant now = Instant.now();
         if (json) {
@@ -133,6 +145,7 @@ final class LsCommand extends BaseCommand {
                     .reversed();
             case owner -> Comparator.comparing(Segment::owner);
             case type -> Comparator.comparing(Segment::type);
+            case kind -> Comparator.comparing(Segment::kindText);
             case procs -> Comparator.comparingInt((Segment s) -> s.mappers().size());
         };
         c = c.thenComparing(byName);
@@ -141,12 +154,13 @@ final class LsCommand extends BaseCommand {
 
     private void printTable(List<Segment> segments, Instant now) {
         Colours colours = colours();
-        Table table = new Table(List.of("NAME", "TYPE", "SIZE", "USED", "OWNER", "MODE", "AGE", "CREATOR", "PROCS"),
-                false, false, true, true, false, false, true, false, false);
+        Table table = new Table(List.of("NAME", "KIND", "TYPE", "SIZE", "USED", "OWNER", "MODE", "AGE", "CREATOR",
+                "PROCS"), false, false, false, true, true, false, false, true, false, false);
         for (Segment s : segments) {
             var info = s.info();
             String[] cells = {
-                Text.safe(s.name()) + (s.mappedFile() == null ? "" : " -> " + Text.safe(s.mappedFile())), s.type(),
+                Text.safe(s.name()) + (s.mappedFile() == null ? "" : " -> " + Text.safe(s.mappedFile())), s.kindText(),
+                s.type(),
                 info == null ? "?" : Sizes.human(info.byteSize()),
                 info == null ? "?" : Sizes.human(info.allocatedBytes()),
                 Text.safe(s.owner()),
@@ -162,8 +176,8 @@ final class LsCommand extends BaseCommand {
             };
             UnaryOperator<String> typeStyle = s.isKnownProblemType() ? colours::yellow : null;
             table.add(cells);
-            table.style(1, typeStyle);
-            table.style(7, creatorStyle);
+            table.style(2, typeStyle);
+            table.style(8, creatorStyle);
         }
         int columns = io().stdoutTerminal() ? io().columns(160) : Integer.MAX_VALUE;
         table.print(out(), colours, Math.max(20, columns - 100));

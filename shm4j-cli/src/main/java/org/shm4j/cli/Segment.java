@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.shm4j.ObjectKind;
 import org.shm4j.SegmentInfo;
 import org.shm4j.cli.probe.Recognised;
 
@@ -22,10 +23,17 @@ import org.shm4j.cli.probe.Recognised;
  * @param owner the owner's user name, or the numeric uid
  * @param problem what could not be read about it, or null
  * @param creator whether the creator runs, read once from {@code /proc}
+ * @param kind what the namespace says the object is ({@code segment}, {@code mutex}, {@code spsc-ring}...),
+ *     as {@code open} judges it; null for entries that are not regular files or could not be read
  */
 record Segment(String name, Path path, SegmentInfo info, String type, Recognised recognised,
         List<ProcScan.ProcessRef> mappers, List<ProcScan.ProcessRef> openers, Verdict verdict, String owner,
-        String problem, SegmentInfo.Liveness creator) {
+        String problem, SegmentInfo.Liveness creator, ObjectKind kind) {
+
+    /** The kind's label, or {@code -} when unknown. */
+    String kindText() {
+        return kind == null ? "-" : kind.label();
+    }
 
     /** Whether the entry may be removed by {@code gc}, and the reason shown either way. */
     record Verdict(State state, String reason) {
