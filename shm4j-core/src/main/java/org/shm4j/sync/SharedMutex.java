@@ -284,6 +284,43 @@ public final class SharedMutex implements AutoCloseable {
     }
 
     /**
+     * Runs {@code action} holding the mutex, with the owner-died repair in the same call: locks
+     * (waiting at most {@code timeout}); if the previous holder died holding the mutex, runs
+     * {@code repair} and, when it returns normally, {@link #markConsistent()}; then runs
+     * {@code action} and unlocks, whatever happens.
+     *
+     * {@snippet :
+     * long total = mutex.withLock(Duration.ofSeconds(1),
+     *         () -> orders.get(JAVA_LONG, TOTAL),
+     *         () -> orders.set(JAVA_LONG, TOTAL, recount(orders)));
+     * }
+     *
+     * @return what {@code action} returned
+     * @throws X what {@code repair} or {@code action} threw; if {@code repair} threw, the mutex is
+     *     unlocked without being marked consistent and is then not recoverable, and {@code action}
+     *     does not run
+     * @throws LockTimeoutException if the lock is still held when the timeout ends (nothing ran)
+     * @throws InterruptedException if the thread is interrupted while waiting (nothing ran)
+     * @throws NotRecoverableException if the mutex was left not recoverable
+     * @throws CorruptStateException if the lock word holds a value the protocol never writes
+     */
+    public <T, X extends Exception> T withLock(Duration timeout, LockedAction<T, ? extends X> action,
+            Repair<? extends X> repair) throws X, InterruptedException, LockTimeoutException, SyncException {
+        java.util.Objects.requireNonNull(action, "action");
+        java.util.Objects.requireNonNull(repair, "repair");
+        LockResult result = lock(timeout);
+        try {
+            if (result.ownerDied()) {
+                repair.repair();
+                markConsistent();
+            }
+            return action.run();
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
      * Unlocks. If this holder got {@link LockResult#OWNER_DIED} and did not call
      * {@link #markConsistent()}, the mutex becomes not recoverable.
      *

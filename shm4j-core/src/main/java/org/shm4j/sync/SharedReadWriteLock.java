@@ -336,6 +336,36 @@ public final class SharedReadWriteLock implements AutoCloseable {
     }
 
     /**
+     * Runs {@code action} holding the write lock, with the owner-died repair in the same call, as
+     * {@link SharedMutex#withLock} does: locks for writing (waiting at most {@code timeout}); if
+     * the previous writer died holding it, runs {@code repair} and, when it returns normally,
+     * {@link #markConsistent()}; then runs {@code action} and unlocks, whatever happens.
+     *
+     * @return what {@code action} returned
+     * @throws X what {@code repair} or {@code action} threw; if {@code repair} threw, the lock is
+     *     unlocked without being marked consistent and is then not recoverable
+     * @throws LockTimeoutException if the lock is still held when the timeout ends (nothing ran)
+     * @throws InterruptedException if the thread is interrupted while waiting (nothing ran)
+     * @throws NotRecoverableException if the lock was left not recoverable
+     * @throws CorruptStateException if the lock word holds a value the protocol never writes
+     */
+    public <T, X extends Exception> T withWriteLock(Duration timeout, LockedAction<T, ? extends X> action,
+            Repair<? extends X> repair) throws X, InterruptedException, LockTimeoutException, SyncException {
+        java.util.Objects.requireNonNull(action, "action");
+        java.util.Objects.requireNonNull(repair, "repair");
+        LockResult result = lockWrite(timeout);
+        try {
+            if (result.ownerDied()) {
+                repair.repair();
+                markConsistent();
+            }
+            return action.run();
+        } finally {
+            unlockWrite();
+        }
+    }
+
+    /**
      * Releases the write lock and wakes every waiter. After {@link LockResult#OWNER_DIED} without
      * {@link #markConsistent()}, the lock becomes not recoverable.
      *

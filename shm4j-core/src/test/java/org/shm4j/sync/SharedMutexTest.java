@@ -416,6 +416,51 @@ class SharedMutexTest {
     }
 
     @Test
+    void withLockRunsTheRepairOnlyAfterADeadHolderAndAFailedRepairLeavesTheMutexNotRecoverable()
+            throws Exception {
+        String name = TestNames.unique("withlock");
+        try (SharedMutex mutex = SharedMutex.create(name)) {
+            java.util.concurrent.atomic.AtomicInteger repairs = new java.util.concurrent.atomic.AtomicInteger();
+            assertThat(mutex.withLock(Duration.ofSeconds(1), () -> 1, repairs::incrementAndGet)).isEqualTo(1);
+            assertThat(repairs).hasValue(0);
+            assertThat(mutex.holderPid()).isEmpty();
+
+            try (ChildJvm child = ChildJvm.start(Holder.class, name, "600000")) {
+                child.awaitOutput("LOCKED ACQUIRED", CHILD_WAIT);
+                child.kill();
+            }
+            assertThat(mutex.withLock(Duration.ofSeconds(10), () -> {
+                assertThat(mutex.isHeldByCurrentThread()).isTrue();
+                return 42;
+            }, repairs::incrementAndGet)).isEqualTo(42);
+            assertThat(repairs).hasValue(1);
+            assertThat(mutex.withLock(Duration.ofSeconds(1), () -> 2, repairs::incrementAndGet)).isEqualTo(2);
+            assertThat(repairs).hasValue(1);
+
+            // An action that throws still unlocks.
+            assertThatThrownBy(() -> mutex.withLock(Duration.ofSeconds(1), () -> {
+                throw new java.io.IOException("action failed");
+            }, () -> { })).hasMessage("action failed");
+            assertThat(mutex.holderPid()).isEmpty();
+
+            try (ChildJvm child = ChildJvm.start(Holder.class, name, "600000")) {
+                child.awaitOutput("LOCKED ACQUIRED", CHILD_WAIT);
+                child.kill();
+            }
+            java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+            assertThatThrownBy(() -> mutex.withLock(Duration.ofSeconds(10), () -> ran.getAndSet(true), () -> {
+                throw new java.io.IOException("cannot repair");
+            })).hasMessage("cannot repair");
+            assertThat(ran).isFalse();
+            assertThat(mutex.isNotRecoverable()).isTrue();
+            assertThatThrownBy(() -> mutex.withLock(Duration.ofSeconds(1), () -> 3, () -> { }))
+                    .isInstanceOf(NotRecoverableException.class);
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
+    @Test
     void holderKilledWithSigkillIsReportedAndMustBeMadeConsistent() throws Exception {
         String name = TestNames.unique("dead");
         try (SharedMutex mutex = SharedMutex.create(name)) {

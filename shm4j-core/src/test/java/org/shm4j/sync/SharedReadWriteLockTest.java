@@ -186,4 +186,21 @@ class SharedReadWriteLockTest {
             SharedMemory.remove(name);
         }
     }
+
+    @Test
+    void withWriteLockRunsTheActionHoldingTheWriteLockAndUnlocksAfterwards() throws Exception {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            SharedReadWriteLock lock = SharedReadWriteLock.create(arena.allocate(64, 64));
+            int result = lock.withWriteLock(Duration.ofSeconds(1), () -> {
+                assertThat(lock.isWriteHeldByCurrentThread()).isTrue();
+                return 7;
+            }, () -> {
+                throw new AssertionError("no holder died");
+            });
+            assertThat(result).isEqualTo(7);
+            assertThat(lock.writerPid()).isEmpty();
+            assertThat(lock.tryLockRead()).isTrue();
+            lock.unlockRead();
+        }
+    }
 }
