@@ -84,9 +84,9 @@ class VirtualThreadWaitTest {
                     RingConsumer consumer = spsc.get(i).consumer(WaitStrategy.blocking(), Duration.ofSeconds(1));
                     RingProducer producer = full.producer(WaitStrategy.blocking());
                     var receiver = broadcast.receiver(WaitStrategy.blocking());
-                    waiters.add(start(failures, done, () -> mutex.lock(LONG), mutex::unlock));
-                    waiters.add(start(failures, done, () -> rw.lockRead(LONG), rw::unlockRead));
-                    waiters.add(start(failures, done, () -> check(event.await(LONG)), () -> { }));
+                    waiters.add(start(failures, done, () -> check(mutex.tryLock(LONG).isPresent()), mutex::unlock));
+                    waiters.add(start(failures, done, () -> check(rw.tryLockRead(LONG)), rw::unlockRead));
+                    waiters.add(start(failures, done, () -> check(event.tryAwait(LONG)), () -> { }));
                     waiters.add(start(failures, done, () -> check(semaphore.tryAcquire(LONG)), () -> { }));
                     waiters.add(start(failures, done, () -> check(consumer.poll((t, p) -> { }, 1, LONG) == 1),
                             consumer::close));

@@ -23,7 +23,7 @@ import java.util.EnumSet;
  * }
  * }
  */
-public final class BroadcastRing implements AutoCloseable {
+public final class BroadcastRing implements Ring {
     private final RingRegion region;
 
     private BroadcastRing(RingRegion region) {
@@ -75,7 +75,14 @@ public final class BroadcastRing implements AutoCloseable {
         return new BroadcastRing(RingRegion.attach(segment, EnumSet.of(RingType.BROADCAST)));
     }
 
-    /** Whether the call that returned this handle created the ring (see {@link MessageRing#created()}). */
+    /** {@link RingType#BROADCAST}. */
+    @Override
+    public RingType type() {
+        return RingType.BROADCAST;
+    }
+
+    /** Whether the call that returned this handle created the ring (see {@link Ring#created()}). */
+    @Override
     public boolean created() {
         return region.created;
     }
@@ -85,11 +92,13 @@ public final class BroadcastRing implements AutoCloseable {
         return RingRegion.requiredBytes(capacityBytes);
     }
 
+    @Override
     public long capacityBytes() {
         return region.capacity;
     }
 
     /** The largest payload: half the capacity less the 24-byte record header, at most 2^30 - 24. */
+    @Override
     public int maxPayloadBytes() {
         return region.maxPayload;
     }
@@ -117,6 +126,7 @@ public final class BroadcastRing implements AutoCloseable {
     }
 
     /** A snapshot of the ring's counters; receivers are not registered, so the read side is empty. */
+    @Override
     public RingStats stats() {
         return region.stats();
     }

@@ -12,7 +12,7 @@ import java.util.EnumSet;
  * <p>A ring handle is thread-safe; the producers and consumers made from it are each used by one
  * thread at a time. Closing the ring closes them and unmaps the ring if the handle mapped it.
  */
-public sealed interface MessageRing extends AutoCloseable permits RegionRing {
+public sealed interface MessageRing extends Ring permits RegionRing {
 
     /**
      * Opens an existing SPSC or MPSC ring by name, whichever it is.
@@ -26,17 +26,6 @@ public sealed interface MessageRing extends AutoCloseable permits RegionRing {
         RingRegion region = RingRegion.open(name, EnumSet.of(RingType.SPSC, RingType.MPSC), options);
         return region.type == RingType.SPSC ? new SpscRing(region) : new MpscRing(region);
     }
-
-    RingType type();
-
-    /**
-     * Whether the call that returned this handle created the ring: true after {@code create}, and
-     * after {@code openOrCreate} when the name was free; false when it opened an existing ring.
-     */
-    boolean created();
-
-    /** Bytes of the data region, a power of two. */
-    long capacityBytes();
 
     /** The largest payload a record may carry: half the capacity less the record header, at most 2^30 - 16. */
     int maxPayloadBytes();
@@ -71,9 +60,6 @@ public sealed interface MessageRing extends AutoCloseable permits RegionRing {
      * @throws RingBusyException if a live process is the consumer
      */
     RingConsumer consumer(WaitStrategy wait, Duration skipTimeout) throws RingBusyException;
-
-    /** A snapshot of the ring's counters; does not disturb producers or consumer. */
-    RingStats stats();
 
     /** Closes this handle's producers and consumers and unmaps the ring if this handle mapped it. Idempotent. */
     @Override

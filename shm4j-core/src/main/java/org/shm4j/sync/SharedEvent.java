@@ -24,7 +24,7 @@ import org.shm4j.internal.block.Blocks;
  *
  * {@snippet :
  * try (SharedEvent ready = SharedEvent.openOrCreate("orders.ready", EventReset.AUTO)) {
- *     if (ready.await(Duration.ofSeconds(1))) {
+ *     if (ready.tryAwait(Duration.ofSeconds(1))) {
  *         consumeOrders();
  *     }
  * }
@@ -181,12 +181,6 @@ public final class SharedEvent implements Waitable, AutoCloseable {
         return tryConsume();
     }
 
-    /** Same as {@link #tryAwait()}. */
-    @Override
-    public boolean tryTake() throws CorruptStateException {
-        return tryConsume();
-    }
-
     /** Waits until the event is set, without limit. */
     public void await() throws InterruptedException, CorruptStateException {
         awaitNanos(FutexWait.FOREVER);
@@ -199,12 +193,12 @@ public final class SharedEvent implements Waitable, AutoCloseable {
      * @throws InterruptedException if the thread is interrupted while waiting (noticed within 20 ms)
      * @throws CorruptStateException if the event word holds a value the protocol never writes
      */
-    public boolean await(Duration timeout) throws InterruptedException, CorruptStateException {
+    public boolean tryAwait(Duration timeout) throws InterruptedException, CorruptStateException {
         return awaitNanos(FutexWait.timeoutNanos(timeout));
     }
 
     boolean awaitNanos(long timeoutNanos) throws InterruptedException, CorruptStateException {
-        return SyncBlock.takeOrSleep(this, block, word, SIGNALED, EVENT_WAITERS, timeoutNanos);
+        return SyncBlock.takeOrSleep(this::tryConsume, block, word, SIGNALED, EVENT_WAITERS, timeoutNanos);
     }
 
     /** Takes the event if set: reads it (manual) or clears it with a CAS (auto); both acquire. */

@@ -31,19 +31,16 @@ import org.shm4j.internal.block.Blocks;
  * mistaken for the holder), takes the lock and gets {@link LockResult#OWNER_DIED}. It repairs the
  * protected data, calls {@link #markConsistent()}, and unlocks. Unlocking without
  * {@code markConsistent()} leaves the mutex not recoverable: every later lock throws
- * {@link NotRecoverableException}. A live holder, however slow or stopped, is never robbed: waiters
- * time out with {@link LockTimeoutException} naming its PID.
+ * {@link NotRecoverableException}. A live holder, however slow or stopped, is never robbed: timed
+ * waiters get an empty result, and {@link #holderPid()} names the holder.
  *
  * {@snippet :
  * try (SharedMutex mutex = SharedMutex.openOrCreate("orders.lock")) {
- *     if (mutex.lock(Duration.ofSeconds(5)).ownerDied()) {
- *         repairOrders();          // the last holder died half-way
- *         mutex.markConsistent();
- *     }
- *     try {
- *         updateOrders();
- *     } finally {
- *         mutex.unlock();
+ *     boolean done = mutex.withLock(Duration.ofSeconds(5),
+ *             () -> updateOrders(),
+ *             () -> repairOrders());   // only if the last holder died half-way
+ *     if (!done) {
+ *         System.err.println("orders.lock is held by " + mutex.holderPid());
  *     }
  * }
  * }
@@ -166,30 +163,28 @@ public final class SharedMutex implements AutoCloseable {
             OwnerRecord.claim(block, false);
             return LockResult.ACQUIRED;
         }
-        try {
-            return lockSlow(FutexWait.FOREVER);
-        } catch (LockTimeoutException impossible) {
-            throw new AssertionError(impossible);
-        }
+        return lockSlow(FutexWait.FOREVER);
     }
 
     /**
-     * Locks, waiting at most {@code timeout}.
+     * Locks, waiting at most {@code timeout}. Timing out is an outcome, not an error: the result is
+     * empty, as for every timed wait in shm4j.
      *
-     * @throws LockTimeoutException if the lock is still held when the timeout ends; the message
-     *     names the holder's PID and whether it is alive
+     * @return how the lock was taken, or empty if a live holder still had it when the timeout ended
+     *     ({@link #holderPid()} names it)
      * @throws InterruptedException if the thread is interrupted while waiting
      * @throws NotRecoverableException if the mutex was left not recoverable
      * @throws CorruptStateException if the lock word holds a value the protocol never writes
      * @throws IllegalStateException if this thread already holds it
      */
-    public LockResult lock(Duration timeout) throws InterruptedException, LockTimeoutException, SyncException {
+    public Optional<LockResult> tryLock(Duration timeout) throws InterruptedException, SyncException {
         long timeoutNanos = FutexWait.timeoutNanos(timeout);
         if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID)) {
             OwnerRecord.claim(block, false);
-            return LockResult.ACQUIRED;
+            return ACQUIRED;
         }
-        return lockSlow(timeoutNanos);
+        LockResult r = lockSlow(timeoutNanos);
+        return r == null ? Optional.empty() : r == LockResult.ACQUIRED ? ACQUIRED : OWNER_DIED_RESULT;
     }
 
     /**
@@ -218,7 +213,8 @@ public final class SharedMutex implements AutoCloseable {
         }
     }
 
-    private LockResult lockSlow(long timeoutNanos) throws InterruptedException, LockTimeoutException, SyncException {
+    /** The slow path of the locks: null when the timeout ends first. */
+    private LockResult lockSlow(long timeoutNanos) throws InterruptedException, SyncException {
         FutexWait.checkInterrupt();
         long deadline = FutexWait.deadline(timeoutNanos);
         int spins = FutexWait.SPINNING;
@@ -266,10 +262,7 @@ public final class SharedMutex implements AutoCloseable {
             }
             long remaining = FutexWait.remaining(timeoutNanos, deadline);
             if (remaining == 0) {
-                int pid = c & PID_MASK;
-                throw new LockTimeoutException(Messages.format("mutex lock timed out", "location", where,
-                        "holderPid", pid, "holderAlive", holderAlive(c), "timeoutMillis",
-                        timeoutNanos / 1_000_000), pid);
+                return null;
             }
             if ((c & WAITERS) == 0) {
                 if (!SyncBlock.INT.compareAndSet(block, STATE, c, c | WAITERS)) {
@@ -290,31 +283,35 @@ public final class SharedMutex implements AutoCloseable {
      * {@code action} and unlocks, whatever happens.
      *
      * {@snippet :
-     * long total = mutex.withLock(Duration.ofSeconds(1),
-     *         () -> orders.get(JAVA_LONG, TOTAL),
+     * boolean done = mutex.withLock(Duration.ofSeconds(1),
+     *         () -> orders.set(JAVA_LONG, TOTAL, orders.get(JAVA_LONG, TOTAL) + amount),
      *         () -> orders.set(JAVA_LONG, TOTAL, recount(orders)));
      * }
      *
-     * @return what {@code action} returned
+     * @return true once the action ran; false if a live holder still had the mutex when the
+     *     timeout ended (nothing ran)
      * @throws X what {@code repair} or {@code action} threw; if {@code repair} threw, the mutex is
      *     unlocked without being marked consistent and is then not recoverable, and {@code action}
      *     does not run
-     * @throws LockTimeoutException if the lock is still held when the timeout ends (nothing ran)
      * @throws InterruptedException if the thread is interrupted while waiting (nothing ran)
      * @throws NotRecoverableException if the mutex was left not recoverable
      * @throws CorruptStateException if the lock word holds a value the protocol never writes
      */
-    public <T, X extends Exception> T withLock(Duration timeout, LockedAction<T, ? extends X> action,
-            Repair<? extends X> repair) throws X, InterruptedException, LockTimeoutException, SyncException {
+    public <X extends Exception> boolean withLock(Duration timeout, LockedAction<? extends X> action,
+            Repair<? extends X> repair) throws X, InterruptedException, SyncException {
         java.util.Objects.requireNonNull(action, "action");
         java.util.Objects.requireNonNull(repair, "repair");
-        LockResult result = lock(timeout);
+        Optional<LockResult> result = tryLock(timeout);
+        if (result.isEmpty()) {
+            return false;
+        }
         try {
-            if (result.ownerDied()) {
+            if (result.get().ownerDied()) {
                 repair.repair();
                 markConsistent();
             }
-            return action.run();
+            action.run();
+            return true;
         } finally {
             unlock();
         }

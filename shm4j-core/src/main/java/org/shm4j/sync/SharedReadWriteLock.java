@@ -10,6 +10,7 @@ import static org.shm4j.sync.SyncLayout.WRITE_LOCKED;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
@@ -24,8 +25,8 @@ import org.shm4j.internal.block.Blocks;
  * <p>The write lock is owned and robust exactly like {@link SharedMutex}: not reentrant, a writer
  * that dies is detected by the next writer, which gets {@link LockResult#OWNER_DIED} and must call
  * {@link #markConsistent()} before {@link #unlockWrite()}, else the lock becomes not recoverable.
- * Readers waiting on a dead writer keep waiting until a writer recovers the lock; if they time
- * out, the {@link LockTimeoutException} says {@code holderAlive=false}.
+ * Readers waiting on a dead writer keep waiting until a writer recovers the lock, or until their
+ * timeout ends (the result is then false).
  *
  * <p>Read holds are counted, not owned: the lock cannot tell which process holds them. A reader
  * killed while holding a read lock leaks that hold, and writers then time out (their error names
@@ -113,22 +114,18 @@ public final class SharedReadWriteLock implements AutoCloseable {
 
     /** Takes a read hold, waiting without limit. */
     public void lockRead() throws InterruptedException, SyncException {
-        try {
-            lockReadNanos(FutexWait.FOREVER);
-        } catch (LockTimeoutException impossible) {
-            throw new AssertionError(impossible);
-        }
+        lockReadNanos(FutexWait.FOREVER);
     }
 
     /**
      * Takes a read hold, waiting at most {@code timeout}.
      *
-     * @throws LockTimeoutException if a writer holds (or waits for) the lock until the timeout
+     * @return true once held; false if a writer held (or waited for) the lock until the timeout ended
      * @throws NotRecoverableException if the lock was left not recoverable
      * @throws CorruptStateException if the lock word holds a value the protocol never writes
      */
-    public void lockRead(Duration timeout) throws InterruptedException, LockTimeoutException, SyncException {
-        lockReadNanos(FutexWait.timeoutNanos(timeout));
+    public boolean tryLockRead(Duration timeout) throws InterruptedException, SyncException {
+        return lockReadNanos(FutexWait.timeoutNanos(timeout));
     }
 
     /** Takes a read hold if no writer holds or waits, without waiting. */
@@ -145,9 +142,10 @@ public final class SharedReadWriteLock implements AutoCloseable {
         }
     }
 
-    private void lockReadNanos(long timeoutNanos) throws InterruptedException, LockTimeoutException, SyncException {
+    /** Takes a read hold; false when the timeout ends first. */
+    private boolean lockReadNanos(long timeoutNanos) throws InterruptedException, SyncException {
         if (tryLockRead()) {
-            return;
+            return true;
         }
         FutexWait.checkInterrupt();
         long deadline = FutexWait.deadline(timeoutNanos);
@@ -160,7 +158,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
             if (readable(c)) {
                 // Acquire via the CAS: pairs with the releasing exchange in unlockWrite.
                 if (SyncBlock.INT.compareAndSet(block, STATE, c, addReader(c))) {
-                    return;
+                    return true;
                 }
                 continue;
             }
@@ -170,7 +168,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
             }
             long remaining = FutexWait.remaining(timeoutNanos, deadline);
             if (remaining == 0) {
-                throw timeout("read lock timed out", c, timeoutNanos);
+                return false;
             }
             if ((c & WAITERS) == 0) {
                 if (!SyncBlock.INT.compareAndSet(block, STATE, c, c | WAITERS)) {
@@ -228,26 +226,23 @@ public final class SharedReadWriteLock implements AutoCloseable {
 
     /** Takes the write lock, waiting without limit; see {@link SharedMutex#lock()}. */
     public LockResult lockWrite() throws InterruptedException, SyncException {
-        try {
-            return lockWriteNanos(FutexWait.FOREVER);
-        } catch (LockTimeoutException impossible) {
-            throw new AssertionError(impossible);
-        }
+        return lockWriteNanos(FutexWait.FOREVER);
     }
 
     /**
      * Takes the write lock, waiting at most {@code timeout}.
      *
-     * @return {@link LockResult#OWNER_DIED} if the previous writer died holding it
-     * @throws LockTimeoutException naming the writer's PID, or the number of readers, still holding it
+     * @return how it was taken ({@link LockResult#OWNER_DIED} if the previous writer died holding
+     *     it), or empty if a live writer or readers still held it when the timeout ended
+     *     ({@link #holderPid()} and {@link #readers()} say which)
      * @throws IllegalStateException if this thread already holds the write lock
      */
-    public LockResult lockWrite(Duration timeout) throws InterruptedException, LockTimeoutException, SyncException {
-        return lockWriteNanos(FutexWait.timeoutNanos(timeout));
+    public Optional<LockResult> tryLockWrite(Duration timeout) throws InterruptedException, SyncException {
+        return Optional.ofNullable(lockWriteNanos(FutexWait.timeoutNanos(timeout)));
     }
 
-    private LockResult lockWriteNanos(long timeoutNanos)
-            throws InterruptedException, LockTimeoutException, SyncException {
+    /** Takes the write lock; null when the timeout ends first. */
+    private LockResult lockWriteNanos(long timeoutNanos) throws InterruptedException, SyncException {
         if (SyncBlock.INT.compareAndSet(block, STATE, 0, WRITE_LOCKED | MY_PID)) {
             OwnerRecord.claim(block, false);
             return LockResult.ACQUIRED;
@@ -300,7 +295,8 @@ public final class SharedReadWriteLock implements AutoCloseable {
                 }
                 long remaining = FutexWait.remaining(timeoutNanos, deadline);
                 if (remaining == 0) {
-                    throw timeout("write lock timed out", c, timeoutNanos);
+                    withdrawWriterPreference();
+                    return null;
                 }
                 int want = c | WAITERS | ((c & WRITE_LOCKED) == 0 ? WRITER_WAITING : 0);
                 if (want != c) {
@@ -313,7 +309,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
                 slept = true;
                 slice = FutexWait.nextSlice(slice);
             }
-        } catch (LockTimeoutException | InterruptedException e) {
+        } catch (InterruptedException e) {
             withdrawWriterPreference();
             throw e;
         }
@@ -341,25 +337,29 @@ public final class SharedReadWriteLock implements AutoCloseable {
      * the previous writer died holding it, runs {@code repair} and, when it returns normally,
      * {@link #markConsistent()}; then runs {@code action} and unlocks, whatever happens.
      *
-     * @return what {@code action} returned
+     * @return true once the action ran; false if the lock was still held when the timeout ended
+     *     (nothing ran)
      * @throws X what {@code repair} or {@code action} threw; if {@code repair} threw, the lock is
      *     unlocked without being marked consistent and is then not recoverable
-     * @throws LockTimeoutException if the lock is still held when the timeout ends (nothing ran)
      * @throws InterruptedException if the thread is interrupted while waiting (nothing ran)
      * @throws NotRecoverableException if the lock was left not recoverable
      * @throws CorruptStateException if the lock word holds a value the protocol never writes
      */
-    public <T, X extends Exception> T withWriteLock(Duration timeout, LockedAction<T, ? extends X> action,
-            Repair<? extends X> repair) throws X, InterruptedException, LockTimeoutException, SyncException {
+    public <X extends Exception> boolean withWriteLock(Duration timeout, LockedAction<? extends X> action,
+            Repair<? extends X> repair) throws X, InterruptedException, SyncException {
         java.util.Objects.requireNonNull(action, "action");
         java.util.Objects.requireNonNull(repair, "repair");
-        LockResult result = lockWrite(timeout);
+        Optional<LockResult> result = tryLockWrite(timeout);
+        if (result.isEmpty()) {
+            return false;
+        }
         try {
-            if (result.ownerDied()) {
+            if (result.get().ownerDied()) {
                 repair.repair();
                 markConsistent();
             }
-            return action.run();
+            action.run();
+            return true;
         } finally {
             unlockWrite();
         }
@@ -402,8 +402,12 @@ public final class SharedReadWriteLock implements AutoCloseable {
 
     // ---- queries -------------------------------------------------------------------------------
 
-    /** The writer's PID as the lock word says it (untrusted), or empty when no writer holds it. */
-    public OptionalLong writerPid() {
+    /**
+     * The PID of the process holding the write lock as the lock word says it (untrusted), or empty
+     * when no writer holds it; read holds are counted by {@link #readers()}. The same name as
+     * {@link SharedMutex#holderPid()}.
+     */
+    public OptionalLong holderPid() {
         int c = (int) SyncBlock.INT.getVolatile(block, STATE);
         return (c & WRITE_LOCKED) != 0 && c != NOT_RECOVERABLE ? OptionalLong.of(c & PID_MASK) : OptionalLong.empty();
     }
@@ -448,16 +452,6 @@ public final class SharedReadWriteLock implements AutoCloseable {
 
     private boolean writerAlive(int c) {
         return OwnerRecord.holderAlive(block, c & PID_MASK);
-    }
-
-    private LockTimeoutException timeout(String what, int c, long timeoutNanos) {
-        if ((c & WRITE_LOCKED) != 0) {
-            int pid = c & PID_MASK;
-            return new LockTimeoutException(Messages.format(what, "location", where, "holderPid", pid, "holderAlive",
-                    writerAlive(c), "timeoutMillis", timeoutNanos / 1_000_000), pid);
-        }
-        return new LockTimeoutException(Messages.format(what, "location", where, "readers", c & PID_MASK,
-                "writerWaiting", (c & WRITER_WAITING) != 0, "timeoutMillis", timeoutNanos / 1_000_000), 0);
     }
 
     private void check(int c) throws SyncException {

@@ -147,12 +147,6 @@ public final class SharedSemaphore implements Waitable, AutoCloseable {
         }
     }
 
-    /** Same as {@link #tryAcquire()}. */
-    @Override
-    public boolean tryTake() throws CorruptStateException {
-        return tryAcquire();
-    }
-
     /** Takes a permit, waiting without limit. */
     public void acquire() throws InterruptedException, CorruptStateException {
         acquireNanos(FutexWait.FOREVER);
@@ -170,7 +164,7 @@ public final class SharedSemaphore implements Waitable, AutoCloseable {
     }
 
     boolean acquireNanos(long timeoutNanos) throws InterruptedException, CorruptStateException {
-        return SyncBlock.takeOrSleep(this, block, word, SEMAPHORE_COUNT_MASK, SEMAPHORE_WAITERS, timeoutNanos);
+        return SyncBlock.takeOrSleep(this::tryAcquire, block, word, SEMAPHORE_COUNT_MASK, SEMAPHORE_WAITERS, timeoutNanos);
     }
 
     /** Returns one permit; see {@link #release(int)}. */

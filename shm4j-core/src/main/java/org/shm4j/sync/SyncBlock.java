@@ -205,13 +205,14 @@ final class SyncBlock {
      *
      * @param block the object's block; its state word is at {@link SyncLayout#STATE_OFFSET}
      * @param word the state word as a 4-byte slice, for the futex
-     * @param availableMask state bits that, when any is set, mean {@code target.tryTake()} may succeed
+     * @param take takes the object without waiting (an event's tryAwait, a semaphore's tryAcquire)
+     * @param availableMask state bits that, when any is set, mean {@code take} may succeed
      * @param waitersBit the state bit that tells setters someone may sleep
      * @return true once taken; false on timeout
      */
-    static boolean takeOrSleep(Waitable target, MemorySegment block, MemorySegment word, int availableMask,
+    static boolean takeOrSleep(Take take, MemorySegment block, MemorySegment word, int availableMask,
             int waitersBit, long timeoutNanos) throws InterruptedException, CorruptStateException {
-        if (target.tryTake()) {
+        if (take.take()) {
             return true;
         }
         FutexWait.checkInterrupt();
@@ -220,7 +221,7 @@ final class SyncBlock {
         long spinStart = System.nanoTime();
         long slice = FutexWait.MIN_SLICE_NANOS;
         for (;;) {
-            if (target.tryTake()) {
+            if (take.take()) {
                 return true;
             }
             if (spins > 0) {
@@ -243,6 +244,12 @@ final class SyncBlock {
             FutexWait.sleep(word, c | waitersBit, slice, remaining);
             slice = FutexWait.nextSlice(slice);
         }
+    }
+
+    /** Takes an event or semaphore if it is signaled now, without waiting. */
+    @FunctionalInterface
+    interface Take {
+        boolean take() throws CorruptStateException;
     }
 
     /** The body of a new mutex or read-write lock: free, with no owner record. */

@@ -63,7 +63,7 @@ public final class SyncWait {
         outer:
         for (;;) {
             for (int i = 0; i < objects.length; i++) {
-                if (objects[i].tryTake()) {
+                if (tryTake(objects[i])) {
                     passOnWakes(objects, words, waiterBits, i);
                     return OptionalInt.of(i);
                 }
@@ -91,6 +91,14 @@ public final class SyncWait {
             FutexWait.checkInterrupt();
             slice = FutexWait.nextSlice(slice);
         }
+    }
+
+    /** Takes the object if it is signaled now: an event's tryAwait, a semaphore's tryAcquire. */
+    private static boolean tryTake(Waitable w) throws CorruptStateException {
+        return switch (w) {
+            case SharedEvent e -> e.tryAwait();
+            case SharedSemaphore s -> s.tryAcquire();
+        };
     }
 
     private static boolean signaled(Waitable w, int c) {

@@ -32,7 +32,7 @@ class SharedEventTest {
         for (int i = 0; i < n; i++) {
             threads.add(Thread.ofPlatform().start(() -> {
                 try {
-                    if (event.await(timeout)) {
+                    if (event.tryAwait(timeout)) {
                         released.incrementAndGet();
                     }
                 } catch (Exception e) {
@@ -57,11 +57,11 @@ class SharedEventTest {
             }
             assertThat(released.get()).isEqualTo(4);
             assertThat(event.isSet()).isTrue();
-            assertThat(event.await(Duration.ZERO)).isTrue();
+            assertThat(event.tryAwait(Duration.ZERO)).isTrue();
             event.reset();
             assertThat(event.isSet()).isFalse();
             long start = System.nanoTime();
-            assertThat(event.await(Duration.ofMillis(100))).isFalse();
+            assertThat(event.tryAwait(Duration.ofMillis(100))).isFalse();
             assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
         }
     }
@@ -139,7 +139,7 @@ class SharedEventTest {
             t.join(5_000);
             assertThat(seen.get()).isInstanceOf(InterruptedException.class);
             mem.set(ValueLayout.JAVA_INT, SyncLayout.STATE_OFFSET, 0x10);
-            assertThatThrownBy(() -> event.await(Duration.ofSeconds(10))).isInstanceOf(CorruptStateException.class);
+            assertThatThrownBy(() -> event.tryAwait(Duration.ofSeconds(10))).isInstanceOf(CorruptStateException.class);
             assertThatThrownBy(event::set).isInstanceOf(CorruptStateException.class);
             mem.set(ValueLayout.JAVA_INT, SyncLayout.PARAM_OFFSET, 7);
             assertThatThrownBy(() -> SharedEvent.open(mem)).isInstanceOf(SyncFormatException.class)
@@ -153,7 +153,7 @@ class SharedEventTest {
             try (SharedMemory shm = SharedMemory.open(args[0], Access.READ_WRITE); MappedView view = shm.map()) {
                 SharedEvent event = SharedEvent.open(view.segment());
                 System.out.println("WAITING");
-                if (event.await(Duration.ofSeconds(30))) {
+                if (event.tryAwait(Duration.ofSeconds(30))) {
                     System.out.println("GOT " + view.segment().get(ValueLayout.JAVA_LONG, 64));
                 }
             }
@@ -190,7 +190,7 @@ class SharedEventTest {
                 SharedEvent pong = SharedEvent.open(view.segment().asSlice(64));
                 int rounds = Integer.parseInt(args[1]);
                 for (int i = 0; i < rounds; i++) {
-                    if (!ping.await(Duration.ofSeconds(20))) {
+                    if (!ping.tryAwait(Duration.ofSeconds(20))) {
                         System.out.println("TIMEOUT at " + i);
                         System.exit(2);
                     }
@@ -213,7 +213,7 @@ class SharedEventTest {
                 for (int i = 0; i < rounds; i++) {
                     view.segment().set(ValueLayout.JAVA_LONG, 128, view.segment().get(ValueLayout.JAVA_LONG, 128) + 1);
                     ping.set();
-                    assertThat(pong.await(Duration.ofSeconds(30))).as("round %d", i).isTrue();
+                    assertThat(pong.tryAwait(Duration.ofSeconds(30))).as("round %d", i).isTrue();
                 }
                 child.assertExitCode(0, CHILD_WAIT);
             }

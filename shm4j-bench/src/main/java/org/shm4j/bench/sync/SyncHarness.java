@@ -197,14 +197,14 @@ public final class SyncHarness {
     private static long eventRound(SharedEvent ping, SharedEvent pong, int i) throws Exception {
         long t0 = System.nanoTime();
         ping.set();
-        if (!pong.await(Duration.ofSeconds(30))) {
+        if (!pong.tryAwait(Duration.ofSeconds(30))) {
             throw new IllegalStateException("pong timed out at " + i);
         }
         return System.nanoTime() - t0;
     }
 
     private static void eventEcho(SharedEvent ping, SharedEvent pong, int i) throws Exception {
-        if (!ping.await(Duration.ofSeconds(30))) {
+        if (!ping.tryAwait(Duration.ofSeconds(30))) {
             throw new IllegalStateException("ping timed out at " + i);
         }
         pong.set();
@@ -311,7 +311,7 @@ public final class SyncHarness {
         long slot = COUNTS + 8L * side;
         long n = 0;
         while ((int) INT.getOpaque(m, RUN_FLAG) == 1) {
-            mutex.lock(Duration.ofSeconds(30));
+            mutex.tryLock(Duration.ofSeconds(30)).orElseThrow(() -> new java.io.IOException("mutex still held after 30 s"));
             n++;
             LONG.setOpaque(m, slot, n);
             mutex.unlock();

@@ -92,7 +92,7 @@ public final class EventHandoffTransport extends SegmentTransport {
 
         private void await(SharedEvent event) throws IOException {
             try {
-                while (!event.await(SLICE)) {
+                while (!event.tryAwait(SLICE)) {
                     waiter.check();
                 }
             } catch (InterruptedException e) {

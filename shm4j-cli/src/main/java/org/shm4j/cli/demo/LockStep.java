@@ -41,9 +41,9 @@ final class LockStep implements DemoStep {
             asking.close();
             SharedMemory.remove(askingName);
         });
-        mutex.lock(WAIT);
+        mutex.tryLock(WAIT).orElseThrow(() -> new java.io.IOException("the mutex stayed held for " + WAIT));
         session.say("created the mutex " + mutexName + " and the event " + eventName + "; holding the mutex");
-        while (!asking.await(Duration.ofMillis(200))) {
+        while (!asking.tryAwait(Duration.ofMillis(200))) {
             session.checkProgress("the peer to ask for the mutex");
         }
         // The peer is about to block on the mutex: hold it a little longer so the hand-over shows.
@@ -51,7 +51,7 @@ final class LockStep implements DemoStep {
         long released = System.nanoTime();
         mutex.unlock();
         session.say("released the mutex; waiting on the event in the kernel (futex)");
-        while (!done.await(Duration.ofMillis(200))) {
+        while (!done.tryAwait(Duration.ofMillis(200))) {
             session.checkProgress("the peer's event");
         }
         long micros = (System.nanoTime() - released) / 1_000;
@@ -68,7 +68,8 @@ final class LockStep implements DemoStep {
              SharedEvent asking = openEvent(session, askingName)) {
             asking.set();
             long asked = System.nanoTime();
-            LockResult result = mutex.lock(WAIT);
+            LockResult result = mutex.tryLock(WAIT).orElseThrow(() -> new java.io.IOException(
+                    "the parent did not let go of the mutex within " + WAIT));
             long waitedMillis = (System.nanoTime() - asked) / 1_000_000;
             try {
                 session.say("asked for the mutex, got it after " + waitedMillis + " ms when the parent let go ("
