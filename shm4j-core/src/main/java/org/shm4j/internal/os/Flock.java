@@ -30,12 +30,7 @@ public final class Flock {
 
     /** {@code flock(fd, operation)}; returns 0 or the errno ({@code EWOULDBLOCK} = {@code EAGAIN} when held). */
     public static int flock(int fd, int operation) {
-        MemorySegment errno = Native.errnoBuffer();
-        try {
-            int rc = (int) FLOCK.invokeExact(errno, fd, operation);
-            return rc == 0 ? 0 : Native.lastErrno(errno);
-        } catch (Throwable t) {
-            throw LinuxOs.rethrow(t);
-        }
+        long rc = Native.call((errno, arena) -> (int) FLOCK.invokeExact(errno, fd, operation));
+        return rc == 0 ? 0 : (int) -rc;
     }
 }

@@ -8,8 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
- * Typed wrappers over the Linux system calls shm4j uses. Failures become exceptions from the
+ * Typed wrappers over the Linux system calls shm4j uses. Every downcall goes through
+ * {@link Native#call}, which reads errno one way; failures become exceptions from the
  * {@link Errno} table, or, where the caller decides what a failure means, the errno is returned.
+ * ({@link Futex} and {@link FutexWaitv} keep direct calls: they are the hand-off hot path, where
+ * an arena and a capturing lambda per call would cost.)
  *
  * <p>This is the only class that turns raw addresses into {@link MemorySegment}s
  * ({@link #mappedSegment}); it does so only for ranges it has just mapped.
@@ -80,29 +83,16 @@ public final class LinuxOs {
 
     /** {@code open(2)}; returns the new descriptor. */
     public static int open(String path, int flags, int mode) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errno = Native.errnoBuffer();
-            int fd = (int) Libc.OPEN.invokeExact(errno, arena.allocateFrom(path), flags, mode);
-            if (fd < 0) {
-                throw Errno.exception(Native.lastErrno(errno), "open", path, "flags", "0" + Integer.toOctalString(flags));
-            }
-            return fd;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+        long fd = Native.call((errno, arena) -> (int) Libc.OPEN.invokeExact(errno, arena.allocateFrom(path), flags, mode));
+        if (fd < 0) {
+            throw Errno.exception((int) -fd, "open", path, "flags", "0" + Integer.toOctalString(flags));
         }
+        return (int) fd;
     }
 
     /** {@code close(2)}; returns 0 or the errno. A descriptor is released even when close reports an error. */
     public static int close(int fd) {
-        try {
-            MemorySegment errno = Native.errnoBuffer();
-            int rc = (int) Libc.CLOSE.invokeExact(errno, fd);
-            return rc == 0 ? 0 : Native.lastErrno(errno);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return errnoOf(Native.call((errno, arena) -> (int) Libc.CLOSE.invokeExact(errno, fd)));
     }
 
     /** {@code statx} on an open descriptor. */
@@ -118,10 +108,10 @@ public final class LinuxOs {
     private static FileStat statx(int dirFd, String path, int flags, String pathForMessages) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(STATX_SIZE_BYTES, 8);
-            MemorySegment errno = Native.errnoBuffer();
-            int rc = (int) Libc.STATX.invokeExact(errno, dirFd, arena.allocateFrom(path), flags, STATX_BASIC_STATS, buf);
+            long rc = Native.call(arena, (errno, a) -> (int) Libc.STATX.invokeExact(errno, dirFd, a.allocateFrom(path),
+                    flags, STATX_BASIC_STATS, buf));
             if (rc != 0) {
-                throw Errno.exception(Native.lastErrno(errno), "statx", pathForMessages);
+                throw Errno.exception((int) -rc, "statx", pathForMessages);
             }
             // struct statx (linux/stat.h) is the same on every architecture: fixed offsets.
             int links = buf.get(ValueLayout.JAVA_INT, 16);
@@ -135,75 +125,41 @@ public final class LinuxOs {
             long devMajor = Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT, 136));
             long devMinor = Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT, 140));
             return new FileStat(mode, uid, size, blocks * 512, links, devMajor << 32 | devMinor, inode, mtime, ctime);
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
         }
     }
 
     public static void ftruncate(int fd, long size, String pathForMessages) throws IOException {
-        int rc;
-        MemorySegment errno = Native.errnoBuffer();
-        try {
-            rc = (int) Libc.FTRUNCATE.invokeExact(errno, fd, size);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long rc = Native.call((errno, arena) -> (int) Libc.FTRUNCATE.invokeExact(errno, fd, size));
         if (rc != 0) {
-            throw Errno.exception(Native.lastErrno(errno), "ftruncate", pathForMessages, "size", size);
+            throw Errno.exception((int) -rc, "ftruncate", pathForMessages, "size", size);
         }
     }
 
     /** {@code fallocate(fd, 0, offset, length)}; returns 0 or the errno (the caller words ENOSPC). */
     public static int fallocate(int fd, long offset, long length) {
-        MemorySegment errno = Native.errnoBuffer();
-        try {
-            int rc = (int) Libc.FALLOCATE.invokeExact(errno, fd, 0, offset, length);
-            return rc == 0 ? 0 : Native.lastErrno(errno);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return errnoOf(Native.call((errno, arena) -> (int) Libc.FALLOCATE.invokeExact(errno, fd, 0, offset, length)));
     }
 
     public static void fchmod(int fd, int mode, String pathForMessages) throws IOException {
-        MemorySegment errno = Native.errnoBuffer();
-        int rc;
-        try {
-            rc = (int) Libc.FCHMOD.invokeExact(errno, fd, mode);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long rc = Native.call((errno, arena) -> (int) Libc.FCHMOD.invokeExact(errno, fd, mode));
         if (rc != 0) {
-            throw Errno.exception(Native.lastErrno(errno), "fchmod", pathForMessages, "mode", "0" + Integer.toOctalString(mode));
+            throw Errno.exception((int) -rc, "fchmod", pathForMessages, "mode", "0" + Integer.toOctalString(mode));
         }
     }
 
     public static void fsync(int fd, String pathForMessages) throws IOException {
-        MemorySegment errno = Native.errnoBuffer();
-        int rc;
-        try {
-            rc = (int) Libc.FSYNC.invokeExact(errno, fd);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long rc = Native.call((errno, arena) -> (int) Libc.FSYNC.invokeExact(errno, fd));
         if (rc != 0) {
-            throw Errno.exception(Native.lastErrno(errno), "fsync", pathForMessages);
+            throw Errno.exception((int) -rc, "fsync", pathForMessages);
         }
     }
 
     /** {@code link(2)}: gives an existing file a second name; fails with EEXIST, never replaces. */
     public static void link(String existing, String newPath) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errno = Native.errnoBuffer();
-            int rc = (int) Libc.LINK.invokeExact(errno, arena.allocateFrom(existing), arena.allocateFrom(newPath));
-            if (rc != 0) {
-                throw Errno.exception(Native.lastErrno(errno), "link", newPath, "from", existing);
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+        long rc = Native.call((errno, arena) -> (int) Libc.LINK.invokeExact(errno, arena.allocateFrom(existing),
+                arena.allocateFrom(newPath)));
+        if (rc != 0) {
+            throw Errno.exception((int) -rc, "link", newPath, "from", existing);
         }
     }
 
@@ -218,17 +174,8 @@ public final class LinuxOs {
      * {@code link} + {@code unlink}, which is just as exclusive.
      */
     public static void renameNoReplace(String existing, String newPath) throws IOException {
-        int e;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errno = Native.errnoBuffer();
-            int rc = (int) Libc.RENAMEAT2.invokeExact(errno, AT_FDCWD, arena.allocateFrom(existing), AT_FDCWD,
-                    arena.allocateFrom(newPath), RENAME_NOREPLACE);
-            e = rc == 0 ? 0 : Native.lastErrno(errno);
-        } catch (RuntimeException | Error t) {
-            throw t;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        int e = errnoOf(Native.call((errno, arena) -> (int) Libc.RENAMEAT2.invokeExact(errno, AT_FDCWD,
+                arena.allocateFrom(existing), AT_FDCWD, arena.allocateFrom(newPath), RENAME_NOREPLACE)));
         if (e == Errno.EINVAL || e == Errno.ENOSYS) {
             link(existing, newPath);
             unlink(existing);
@@ -241,20 +188,16 @@ public final class LinuxOs {
     public static long pread(int fd, MemorySegment buffer, long position, String pathForMessages) throws IOException {
         long done = 0;
         while (done < buffer.byteSize()) {
-            MemorySegment errno = Native.errnoBuffer();
-            long n;
-            try {
-                MemorySegment rest = buffer.asSlice(done);
-                n = (long) Libc.PREAD.invokeExact(errno, fd, rest, rest.byteSize(), position + done);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
+            MemorySegment rest = buffer.asSlice(done);
+            long at = position + done;
+            // No arguments to allocate: no arena (this runs on every open of a record-sized object).
+            long n = Native.call(null, (errno, arena) -> (long) Libc.PREAD.invokeExact(errno, fd, rest,
+                    rest.byteSize(), at));
             if (n < 0) {
-                int e = Native.lastErrno(errno);
-                if (e == Errno.EINTR) {
+                if (n == -Errno.EINTR) {
                     continue;
                 }
-                throw Errno.exception(e, "pread", pathForMessages, "position", position + done);
+                throw Errno.exception((int) -n, "pread", pathForMessages, "position", at);
             }
             if (n == 0) {
                 break;
@@ -286,20 +229,15 @@ public final class LinuxOs {
     public static void pwrite(int fd, MemorySegment data, long position, String pathForMessages) throws IOException {
         long done = 0;
         while (done < data.byteSize()) {
-            MemorySegment errno = Native.errnoBuffer();
-            long n;
-            try {
-                MemorySegment rest = data.asSlice(done);
-                n = (long) Libc.PWRITE.invokeExact(errno, fd, rest, rest.byteSize(), position + done);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
+            MemorySegment rest = data.asSlice(done);
+            long at = position + done;
+            long n = Native.call(null, (errno, arena) -> (long) Libc.PWRITE.invokeExact(errno, fd, rest,
+                    rest.byteSize(), at));
             if (n < 0) {
-                int e = Native.lastErrno(errno);
-                if (e == Errno.EINTR) {
+                if (n == -Errno.EINTR) {
                     continue;
                 }
-                throw Errno.exception(e, "pwrite", pathForMessages, "position", position + done);
+                throw Errno.exception((int) -n, "pwrite", pathForMessages, "position", at);
             }
             done += n;
         }
@@ -307,57 +245,39 @@ public final class LinuxOs {
 
     /** {@code unlink(2)}; returns 0 or the errno. */
     public static int unlink(String path) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errno = Native.errnoBuffer();
-            int rc = (int) Libc.UNLINK.invokeExact(errno, arena.allocateFrom(path));
-            return rc == 0 ? 0 : Native.lastErrno(errno);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return errnoOf(Native.call((errno, arena) -> (int) Libc.UNLINK.invokeExact(errno, arena.allocateFrom(path))));
     }
 
     /** {@code memfd_create(2)}: an anonymous memory file. */
     public static int memfdCreate(String debugName, int flags) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errno = Native.errnoBuffer();
-            int fd = (int) Libc.MEMFD_CREATE.invokeExact(errno, arena.allocateFrom(debugName), flags);
-            if (fd < 0) {
-                throw Errno.exception(Native.lastErrno(errno), "memfd_create", null, "name", debugName);
-            }
-            return fd;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+        long fd = Native.call((errno, arena) -> (int) Libc.MEMFD_CREATE.invokeExact(errno,
+                arena.allocateFrom(debugName), flags));
+        if (fd < 0) {
+            throw Errno.exception((int) -fd, "memfd_create", null, "name", debugName);
         }
+        return (int) fd;
     }
 
     /** Sets an extended attribute on an open file; returns 0 or the errno. */
     public static int setXattr(int fd, String key, String value) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errno = Native.errnoBuffer();
-            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        return errnoOf(Native.call((errno, arena) -> {
             MemorySegment v = arena.allocate(Math.max(1, bytes.length));
             MemorySegment.copy(bytes, 0, v, ValueLayout.JAVA_BYTE, 0, bytes.length);
-            int rc = (int) Libc.FSETXATTR.invokeExact(errno, fd, arena.allocateFrom(key), v, (long) bytes.length, 0);
-            return rc == 0 ? 0 : Native.lastErrno(errno);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+            return (int) Libc.FSETXATTR.invokeExact(errno, fd, arena.allocateFrom(key), v, (long) bytes.length, 0);
+        }));
     }
 
     /** Reads an extended attribute of at most 255 bytes; {@code null} when absent or unsupported. */
     public static String getXattr(int fd, String key) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errno = Native.errnoBuffer();
             MemorySegment v = arena.allocate(256);
-            long n = (long) Libc.FGETXATTR.invokeExact(errno, fd, arena.allocateFrom(key), v, 256L);
+            long n = Native.call(arena, (errno, a) -> (long) Libc.FGETXATTR.invokeExact(errno, fd, a.allocateFrom(key),
+                    v, 256L));
             if (n < 0) {
                 return null;
             }
             return new String(v.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -371,14 +291,8 @@ public final class LinuxOs {
      * @return 0 on success, or the errno ({@code EAGAIN} when another holder conflicts)
      */
     public static int ofdLock(int fd, short type, boolean wait) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment flock = flock(arena, type);
-            MemorySegment errno = Native.errnoBuffer();
-            int rc = (int) Libc.FCNTL_PTR.invokeExact(errno, fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, flock);
-            return rc == 0 ? 0 : Native.lastErrno(errno);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return errnoOf(Native.call((errno, arena) -> (int) Libc.FCNTL_PTR.invokeExact(errno, fd,
+                wait ? F_OFD_SETLKW : F_OFD_SETLK, flock(arena, type))));
     }
 
     /**
@@ -390,11 +304,8 @@ public final class LinuxOs {
     public static int ofdTest(int fd, short type) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment flock = flock(arena, type);
-            MemorySegment errno = Native.errnoBuffer();
-            int rc = (int) Libc.FCNTL_PTR.invokeExact(errno, fd, F_OFD_GETLK, flock);
-            return rc == 0 ? flock.get(ValueLayout.JAVA_SHORT, 0) : -Native.lastErrno(errno);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            long rc = Native.call(arena, (errno, a) -> (int) Libc.FCNTL_PTR.invokeExact(errno, fd, F_OFD_GETLK, flock));
+            return rc == 0 ? flock.get(ValueLayout.JAVA_SHORT, 0) : (int) rc;
         }
     }
 
@@ -416,26 +327,21 @@ public final class LinuxOs {
      */
     public static long mmap(long address, long length, int prot, int flags, int fd, long offset, String pathForMessages)
             throws IOException {
-        MemorySegment errno = Native.errnoBuffer();
-        MemorySegment result;
-        try {
-            result = (MemorySegment) Libc.MMAP.invokeExact(errno, MemorySegment.ofAddress(address), length, prot, flags,
-                    fd, offset);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (result.address() == -1L) {
-            int e = Native.lastErrno(errno);
+        // MAP_FAILED is (void *) -1: the helper's failure value.
+        long result = Native.call((errno, arena) -> ((MemorySegment) Libc.MMAP.invokeExact(errno,
+                MemorySegment.ofAddress(address), length, prot, flags, fd, offset)).address());
+        if (result < 0 && result > -4096) {
+            int e = (int) -result;
             if (e == Errno.EEXIST && (flags & MAP_FIXED_NOREPLACE) != 0) {
                 throw Errno.addressInUse(addressInUseMessage(pathForMessages, address, length));
             }
             throw Errno.exception(e, "mmap", pathForMessages, "offset", offset, "length", length);
         }
-        if ((flags & MAP_FIXED_NOREPLACE) != 0 && result.address() != address) {
-            munmap(result.address(), length);
+        if ((flags & MAP_FIXED_NOREPLACE) != 0 && result != address) {
+            munmap(result, length);
             throw Errno.addressInUse(addressInUseMessage(pathForMessages, address, length));
         }
-        return result.address();
+        return result;
     }
 
     private static String addressInUseMessage(String object, long address, long length) {
@@ -446,50 +352,34 @@ public final class LinuxOs {
 
     /** {@code munmap(2)}; returns 0 or the errno. */
     public static int munmap(long address, long length) {
-        MemorySegment errno = Native.errnoBuffer();
-        try {
-            int rc = (int) Libc.MUNMAP.invokeExact(errno, MemorySegment.ofAddress(address), length);
-            return rc == 0 ? 0 : Native.lastErrno(errno);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return errnoOf(Native.call((errno, arena) -> (int) Libc.MUNMAP.invokeExact(errno,
+                MemorySegment.ofAddress(address), length)));
     }
 
     /** {@code msync(2)} over a page-aligned range of a mapping made by this process. */
     public static void msync(MemorySegment range, int flags, String pathForMessages) throws IOException {
-        MemorySegment errno = Native.errnoBuffer();
-        int rc;
-        try {
-            rc = (int) Libc.MSYNC.invokeExact(errno, range, range.byteSize(), flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long rc = Native.call((errno, arena) -> (int) Libc.MSYNC.invokeExact(errno, range, range.byteSize(), flags));
         if (rc != 0) {
-            throw Errno.exception(Native.lastErrno(errno), "msync", pathForMessages, "address",
+            throw Errno.exception((int) -rc, "msync", pathForMessages, "address",
                     "0x" + Long.toHexString(range.address()), "length", range.byteSize());
         }
     }
 
     /** {@code madvise(2)}; returns 0 or the errno. */
     public static int madvise(long address, long length, int advice) {
-        MemorySegment errno = Native.errnoBuffer();
-        try {
-            int rc = (int) Libc.MADVISE.invokeExact(errno, MemorySegment.ofAddress(address), length, advice);
-            return rc == 0 ? 0 : Native.lastErrno(errno);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return errnoOf(Native.call((errno, arena) -> (int) Libc.MADVISE.invokeExact(errno,
+                MemorySegment.ofAddress(address), length, advice)));
     }
 
     /** {@code mlock(2)}; returns 0 or the errno. Pages stay locked until unmapped. */
     public static int mlock(long address, long length) {
-        MemorySegment errno = Native.errnoBuffer();
-        try {
-            int rc = (int) Libc.MLOCK.invokeExact(errno, MemorySegment.ofAddress(address), length);
-            return rc == 0 ? 0 : Native.lastErrno(errno);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return errnoOf(Native.call((errno, arena) -> (int) Libc.MLOCK.invokeExact(errno,
+                MemorySegment.ofAddress(address), length)));
+    }
+
+    /** The errno of a {@link Native#call} result that is 0 on success: 0, or the positive errno. */
+    private static int errnoOf(long result) {
+        return result == 0 ? 0 : (int) -result;
     }
 
     /**
@@ -498,29 +388,19 @@ public final class LinuxOs {
      * which every access through the segment throws {@link IllegalStateException}.
      */
     public static MemorySegment mappedSegment(long address, long byteSize, Arena arena, Consumer<MemorySegment> cleanup) {
-        try {
-            return MemorySegment.ofAddress(address).reinterpret(byteSize, arena, cleanup);
-        } catch (IllegalCallerException denied) {
-            throw Native.nativeAccessDenied();
-        }
+        return MemorySegment.ofAddress(address).reinterpret(byteSize, arena, cleanup);
     }
 
     // ---- identity -----------------------------------------------------------------------------
 
+    /** {@code geteuid(2)}, which cannot fail. */
     public static int geteuid() {
-        try {
-            return (int) Libc.GETEUID.invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) Native.call((errno, arena) -> (int) Libc.GETEUID.invokeExact());
     }
 
+    /** {@code sysconf(3)} for a name every Linux knows; cannot fail. */
     private static long sysconf(int name) {
-        try {
-            return (long) Libc.SYSCONF.invokeExact(name);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return Native.call((errno, arena) -> (long) Libc.SYSCONF.invokeExact(name));
     }
 
     static RuntimeException rethrow(Throwable t) {

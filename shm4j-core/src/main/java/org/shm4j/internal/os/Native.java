@@ -116,6 +116,46 @@ public final class Native {
         throw nativeAccessDenied();
     }
 
+    /** One downcall: gets the errno capture segment and an arena for its arguments. */
+    @FunctionalInterface
+    interface Downcall {
+        long invoke(MemorySegment errno, Arena arena) throws Throwable;
+    }
+
+    /**
+     * Makes one downcall with a confined arena for its arguments; see {@link #call(Arena, Downcall)}.
+     */
+    static long call(Downcall downcall) {
+        try (Arena arena = Arena.ofConfined()) {
+            return call(arena, downcall);
+        }
+    }
+
+    /**
+     * Makes one downcall and reads errno the one way this package does: right after the call, on
+     * the same thread, from the capture segment. System-call wrappers of the C library return -1
+     * on failure, so that value, and only it, means failure.
+     *
+     * @return the call's result, or minus the errno when it returned -1
+     */
+    static long call(Arena arena, Downcall downcall) {
+        MemorySegment errno = errnoBuffer();
+        long result;
+        try {
+            result = downcall.invoke(errno, arena);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("unexpected checked exception from a downcall", t);
+        }
+        if (result != -1) {
+            return result;
+        }
+        int e = lastErrno(errno);
+        // -1 with errno 0 does not happen; if it did, it must still read as a failure.
+        return -(e == 0 ? Errno.EIO : e);
+    }
+
     static MemorySegment errnoBuffer() {
         return CAPTURE.get();
     }

@@ -29,16 +29,13 @@ public final class PathAttributes {
      */
     public static String lgetxattr(String path, String key) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errno = Native.errnoBuffer();
             MemorySegment value = arena.allocate(MAX_VALUE_BYTES);
-            long n = (long) LGETXATTR.invokeExact(errno, arena.allocateFrom(path), arena.allocateFrom(key), value,
-                    (long) MAX_VALUE_BYTES);
+            long n = Native.call(arena, (errno, a) -> (long) LGETXATTR.invokeExact(errno, a.allocateFrom(path),
+                    a.allocateFrom(key), value, (long) MAX_VALUE_BYTES));
             if (n < 0 || n > MAX_VALUE_BYTES) {
                 return null;
             }
             return new String(value.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
-        } catch (Throwable t) {
-            throw LinuxOs.rethrow(t);
         }
     }
 }
