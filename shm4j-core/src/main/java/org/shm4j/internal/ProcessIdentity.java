@@ -23,10 +23,31 @@ public record ProcessIdentity(long pid, long startTicks) {
     public static final long TICK_MASK = (1L << TICK_BITS) - 1;
 
     private static final ProcessIdentity CURRENT = of(ProcessHandle.current().pid());
+    private static final long CURRENT_PID_NAMESPACE = readPidNamespace();
 
     /** This process. */
     public static ProcessIdentity current() {
         return CURRENT;
+    }
+
+    /**
+     * The inode of this process's PID namespace ({@code /proc/self/ns/pid}), 0 if it cannot be
+     * read. PIDs written in shared memory only mean something inside one PID namespace.
+     */
+    public static long currentPidNamespace() {
+        return CURRENT_PID_NAMESPACE;
+    }
+
+    private static long readPidNamespace() {
+        try {
+            String link = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+            // "pid:[4026531836]"
+            int open = link.indexOf('[');
+            int close = link.indexOf(']');
+            return open >= 0 && close > open ? Long.parseLong(link.substring(open + 1, close)) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     /** The identity of a live process, with start time 0 if it cannot be read. */

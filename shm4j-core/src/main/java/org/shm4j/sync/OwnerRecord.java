@@ -81,12 +81,12 @@ final class OwnerRecord {
         // the one written with this token or a later one.
         long token = (long) SyncBlock.LONG.getAcquire(block, TOKEN);
         long start = recordedStart(token, (long) SyncBlock.LONG.getOpaque(block, IDENTITY), pid);
-        if (pid == Liveness.MY_PID) {
+        if (pid == ProcessIdentity.current().pid()) {
             // Another thread of this process, unless the record is from an earlier process that had
             // our PID and died holding the lock.
-            return start == 0 || start == (Liveness.MY_START_TICKS & ProcessIdentity.TICK_MASK);
+            return start == 0 || start == (ProcessIdentity.current().startTicks() & ProcessIdentity.TICK_MASK);
         }
-        return Liveness.isAlive(pid, start);
+        return pid <= SyncLayout.PID_MASK && ProcessIdentity.isAlive(pid, start);
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.OptionalLong;
 import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.ProcessIdentity;
 import org.shm4j.internal.block.FutexWait;
 import org.shm4j.internal.block.Blocks;
 
@@ -58,7 +59,7 @@ public final class SharedMutex implements AutoCloseable {
     public static final long BYTES = SyncLayout.LOCK_BYTES;
 
     private static final long STATE = SyncLayout.STATE_OFFSET;
-    private static final int MY_PID = (int) Liveness.MY_PID;
+    private static final int MY_PID = (int) ProcessIdentity.current().pid();
     private static final Optional<LockResult> ACQUIRED = Optional.of(LockResult.ACQUIRED);
     private static final Optional<LockResult> OWNER_DIED_RESULT = Optional.of(LockResult.OWNER_DIED);
 

@@ -15,6 +15,7 @@ import java.util.OptionalLong;
 import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.ProcessIdentity;
 import org.shm4j.internal.block.FutexWait;
 import org.shm4j.internal.block.Blocks;
 
@@ -46,7 +47,7 @@ public final class SharedReadWriteLock implements AutoCloseable {
     public static final long BYTES = SyncLayout.LOCK_BYTES;
 
     private static final long STATE = SyncLayout.STATE_OFFSET;
-    private static final int MY_PID = (int) Liveness.MY_PID;
+    private static final int MY_PID = (int) ProcessIdentity.current().pid();
     private static final int VALID = PID_MASK | WRITER_WAITING | OWNER_DIED | WAITERS | WRITE_LOCKED;
 
     private final MemorySegment block;

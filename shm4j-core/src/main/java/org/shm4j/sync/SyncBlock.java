@@ -86,9 +86,9 @@ final class SyncBlock {
     private static void build(MemorySegment block, short type, Consumer<MemorySegment> initBody) {
         block.set(U16, VERSION_OFFSET, SyncLayout.VERSION);
         block.set(U16, TYPE_OFFSET, type);
-        block.set(U64, CREATOR_PID_OFFSET, Liveness.MY_PID);
-        block.set(U64, CREATOR_START_OFFSET, Liveness.MY_START_TICKS);
-        block.set(U64, PID_NAMESPACE_OFFSET, Liveness.MY_PID_NAMESPACE);
+        block.set(U64, CREATOR_PID_OFFSET, ProcessIdentity.current().pid());
+        block.set(U64, CREATOR_START_OFFSET, ProcessIdentity.current().startTicks());
+        block.set(U64, PID_NAMESPACE_OFFSET, ProcessIdentity.currentPidNamespace());
         initBody.accept(block);
         // Release: every header and body store above is visible to whoever acquires the magic.
         INT.setRelease(block, MAGIC_OFFSET, SyncLayout.MAGIC);
@@ -140,10 +140,10 @@ final class SyncBlock {
         }
         if (type == SyncLayout.TYPE_MUTEX || type == SyncLayout.TYPE_READ_WRITE_LOCK) {
             long ns = block.get(U64, PID_NAMESPACE_OFFSET);
-            if (ns != 0 && Liveness.MY_PID_NAMESPACE != 0 && ns != Liveness.MY_PID_NAMESPACE) {
+            if (ns != 0 && ProcessIdentity.currentPidNamespace() != 0 && ns != ProcessIdentity.currentPidNamespace()) {
                 throw new SyncFormatException(Messages.format(
                         "lock made in another PID namespace: its PIDs mean nothing here", "location", where,
-                        "pidNamespace", ns, "ours", Liveness.MY_PID_NAMESPACE));
+                        "pidNamespace", ns, "ours", ProcessIdentity.currentPidNamespace()));
             }
         }
         return true;

@@ -74,7 +74,7 @@ class OwnerRecordTest {
 
     @Test
     void ourPidIsAnotherThreadOfOursUnlessTheRecordSaysAnEarlierProcess() {
-        int me = (int) Liveness.MY_PID;
+        int me = (int) ProcessIdentity.current().pid();
         ProcessIdentity self = ProcessIdentity.current();
         record(1L << 62, self.word());
         assertThat(OwnerRecord.holderAlive(block, me)).isTrue();
@@ -106,6 +106,6 @@ class OwnerRecordTest {
 
         OwnerRecord.clear(block);
         assertThat(OwnerRecord.heldByCurrentThread(block)).isFalse();
-        assertThat(OwnerRecord.recordedStart(0, OwnerRecord.MY_IDENTITY, (int) Liveness.MY_PID)).isZero();
+        assertThat(OwnerRecord.recordedStart(0, OwnerRecord.MY_IDENTITY, (int) ProcessIdentity.current().pid())).isZero();
     }
 }
