@@ -65,18 +65,18 @@ class VirtualThreadWaitTest {
                 List<SpscRing> spsc = new ArrayList<>();
                 List<RingProducer> spscProducers = new ArrayList<>();
                 for (int i = 0; i < PER_KIND; i++) {
-                    SpscRing r = SpscRing.format(arena.allocate(SpscRing.requiredBytes(RING), 64), RING);
+                    SpscRing r = SpscRing.create(arena.allocate(SpscRing.requiredBytes(RING), 64), RING);
                     spsc.add(r);
                     spscProducers.add(r.producer());
                 }
-                MpscRing full = MpscRing.format(arena.allocate(MpscRing.requiredBytes(RING), 64), RING);
+                MpscRing full = MpscRing.create(arena.allocate(MpscRing.requiredBytes(RING), 64), RING);
                 RingConsumer fullConsumer = full.consumer();
                 RingProducer filler = full.producer();
                 MemorySegment payload = arena.allocate(256);
                 while (filler.offer(1, payload)) {
                     // Fill the ring so that producers block.
                 }
-                BroadcastRing broadcast = BroadcastRing.format(arena.allocate(BroadcastRing.requiredBytes(RING), 64),
+                BroadcastRing broadcast = BroadcastRing.create(arena.allocate(BroadcastRing.requiredBytes(RING), 64),
                         RING);
                 BroadcastTransmitter transmitter = broadcast.transmitter();
 

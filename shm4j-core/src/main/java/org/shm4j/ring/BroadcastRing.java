@@ -65,13 +65,13 @@ public final class BroadcastRing implements Ring {
         return new BroadcastRing(RingRegion.openOrCreate(name, RingType.BROADCAST, capacityBytes, options));
     }
 
-    /** Formats a broadcast ring in memory the caller owns; see {@link SpscRing#format}. */
-    public static BroadcastRing format(MemorySegment segment, long capacityBytes, RingOption... options) {
+    /** Creates a broadcast ring in memory the caller owns; see {@link SpscRing#create(MemorySegment, long, RingOption...)}. */
+    public static BroadcastRing create(MemorySegment segment, long capacityBytes, RingOption... options) {
         return new BroadcastRing(RingRegion.format(segment, RingType.BROADCAST, capacityBytes, options));
     }
 
-    /** Uses a broadcast ring formatted in {@code segment}. @throws RingFormatException if there is none */
-    public static BroadcastRing attach(MemorySegment segment) throws RingFormatException {
+    /** Opens a broadcast ring created in {@code segment}. @throws RingFormatException if there is none */
+    public static BroadcastRing open(MemorySegment segment) throws RingFormatException {
         return new BroadcastRing(RingRegion.attach(segment, EnumSet.of(RingType.BROADCAST)));
     }
 

@@ -19,7 +19,7 @@ public sealed interface RingOption
     /**
      * The position (byte count) the first record is written at; a multiple of 8, any value
      * including negative ones: positions are 64-bit counters that wrap. Used to resume a numbering
-     * and to test wrap-around near 2^31, 2^32 and 2^63. Default 0. Only on create/format.
+     * and to test wrap-around near 2^31, 2^32 and 2^63. Default 0. Only when a ring is created.
      */
     static RingOption startPosition(long position) {
         return new StartPosition(position);

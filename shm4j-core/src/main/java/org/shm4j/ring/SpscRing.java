@@ -70,22 +70,22 @@ public final class SpscRing extends RegionRing {
     }
 
     /**
-     * Formats a new ring in memory the caller owns (a view of a segment, or part of one), zeroing
+     * Creates a new ring in memory the caller owns (a view of a segment, or part of one), zeroing
      * it. The memory must stay mapped while the ring is used; closing the ring does not unmap it.
      *
      * @throws IllegalArgumentException if the segment is not native, writable, aligned to 8 bytes
      *     and at least {@link #requiredBytes(long)} long
      */
-    public static SpscRing format(MemorySegment segment, long capacityBytes, RingOption... options) {
+    public static SpscRing create(MemorySegment segment, long capacityBytes, RingOption... options) {
         return new SpscRing(RingRegion.format(segment, RingType.SPSC, capacityBytes, options));
     }
 
     /**
-     * Uses a ring another process formatted in {@code segment}.
+     * Opens a ring another process created in {@code segment}.
      *
      * @throws RingFormatException if the memory does not hold a published ring of this type
      */
-    public static SpscRing attach(MemorySegment segment) throws RingFormatException {
+    public static SpscRing open(MemorySegment segment) throws RingFormatException {
         return new SpscRing(RingRegion.attach(segment, EnumSet.of(RingType.SPSC)));
     }
 

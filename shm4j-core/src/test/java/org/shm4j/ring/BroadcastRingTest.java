@@ -24,7 +24,7 @@ class BroadcastRingTest {
     @Test
     void aLappedReceiverIsToldExactlyHowManyRecordsItLostAndContinuesWithWholeRecords() throws Exception {
         try (Arena arena = Arena.ofConfined();
-             BroadcastRing ring = BroadcastRing.format(arena.allocate(BroadcastRing.requiredBytes(1024), 64), 1024)) {
+             BroadcastRing ring = BroadcastRing.create(arena.allocate(BroadcastRing.requiredBytes(1024), 64), 1024)) {
             BroadcastTransmitter tx = ring.transmitter();
             BroadcastReceiver slow = ring.receiver();
             BroadcastReceiver fast = ring.receiver();
@@ -60,7 +60,7 @@ class BroadcastRingTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment header = arena.allocate(BroadcastRing.requiredBytes(1024), 64);
             MemorySegment data = header.asSlice(RingLayout.DATA_OFFSET, 1024);
-            BroadcastRing ring = BroadcastRing.format(header, 1024);
+            BroadcastRing ring = BroadcastRing.create(header, 1024);
             BroadcastReceiver rx = ring.receiver();
             Recorder handler = new Recorder();
             List<Long> got = handler.sequences;
@@ -100,7 +100,7 @@ class BroadcastRingTest {
     @Test
     void aReceiverThatFallsBehindLessThanTheCapacityLosesNothing() throws Exception {
         try (Arena arena = Arena.ofConfined();
-             BroadcastRing ring = BroadcastRing.format(arena.allocate(BroadcastRing.requiredBytes(1024), 64), 1024)) {
+             BroadcastRing ring = BroadcastRing.create(arena.allocate(BroadcastRing.requiredBytes(1024), 64), 1024)) {
             BroadcastTransmitter tx = ring.transmitter();
             BroadcastReceiver rx = ring.receiver();
             for (long seq = 0; seq < 16; seq++) {
@@ -117,7 +117,7 @@ class BroadcastRingTest {
     @Timeout(120)
     void receiversRacingAFastTransmitterNeverSeeATornRecord() throws Exception {
         try (Arena arena = Arena.ofShared();
-             BroadcastRing ring = BroadcastRing.format(arena.allocate(BroadcastRing.requiredBytes(2048), 64), 2048)) {
+             BroadcastRing ring = BroadcastRing.create(arena.allocate(BroadcastRing.requiredBytes(2048), 64), 2048)) {
             BroadcastTransmitter tx = ring.transmitter();
             AtomicBoolean stop = new AtomicBoolean();
             Thread writer = Thread.ofPlatform().start(() -> {

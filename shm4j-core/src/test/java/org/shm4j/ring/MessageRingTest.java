@@ -25,8 +25,8 @@ import org.shm4j.testkit.NoLeaks;
 class MessageRingTest {
 
     static MessageRing format(RingType type, MemorySegment segment, long capacity, RingOption... options) {
-        return type == RingType.SPSC ? SpscRing.format(segment, capacity, options)
-                : MpscRing.format(segment, capacity, options);
+        return type == RingType.SPSC ? SpscRing.create(segment, capacity, options)
+                : MpscRing.create(segment, capacity, options);
     }
 
     @ParameterizedTest
@@ -113,7 +113,7 @@ class MessageRingTest {
     @Test
     void spscAllowsOneProducerAndOneConsumerAndHandsTheRolesOverOnClose() throws Exception {
         try (Arena arena = Arena.ofConfined();
-             SpscRing ring = SpscRing.format(arena.allocate(SpscRing.requiredBytes(4096), 64), 4096)) {
+             SpscRing ring = SpscRing.create(arena.allocate(SpscRing.requiredBytes(4096), 64), 4096)) {
             RingProducer producer = ring.producer();
             RingConsumer consumer = ring.consumer();
             assertThatThrownBy(ring::producer).isInstanceOf(RingBusyException.class).hasMessageContaining("role=producer");
@@ -143,7 +143,7 @@ class MessageRingTest {
         int producers = 4;
         int perProducer = 50_000;
         try (Arena arena = Arena.ofShared();
-             MpscRing ring = MpscRing.format(arena.allocate(MpscRing.requiredBytes(1 << 14), 64), 1 << 14)) {
+             MpscRing ring = MpscRing.create(arena.allocate(MpscRing.requiredBytes(1 << 14), 64), 1 << 14)) {
             RingConsumer consumer = ring.consumer();
             AtomicReference<Throwable> failure = new AtomicReference<>();
             CountDownLatch start = new CountDownLatch(1);
@@ -203,7 +203,7 @@ class MessageRingTest {
     @Timeout(60)
     void mpscMessagesWrittenNeverGoesBackwardsWhileProducersComeAndGo() throws Exception {
         try (Arena arena = Arena.ofShared();
-             MpscRing ring = MpscRing.format(arena.allocate(MpscRing.requiredBytes(1 << 16), 64), 1 << 16)) {
+             MpscRing ring = MpscRing.create(arena.allocate(MpscRing.requiredBytes(1 << 16), 64), 1 << 16)) {
             MemorySegment payload = arena.allocate(8);
             AtomicReference<Throwable> failure = new AtomicReference<>();
             // Idle producers hold the first slots, so a snapshot spends a while summing slots before
@@ -247,7 +247,7 @@ class MessageRingTest {
     @Test
     void mpscGivesEachProducerItsOwnSlotUpToSixtyFour() throws Exception {
         try (Arena arena = Arena.ofConfined();
-             MpscRing ring = MpscRing.format(arena.allocate(MpscRing.requiredBytes(4096), 64), 4096)) {
+             MpscRing ring = MpscRing.create(arena.allocate(MpscRing.requiredBytes(4096), 64), 4096)) {
             List<RingProducer> producers = new ArrayList<>();
             for (int i = 0; i < 64; i++) {
                 producers.add(ring.producer());
@@ -266,7 +266,7 @@ class MessageRingTest {
     @Test
     void aClaimCommittedAfterItWasSkippedAndItsSpaceReusedLeavesTheNewerRecordsIntact() throws Exception {
         try (Arena arena = Arena.ofConfined();
-             MpscRing ring = MpscRing.format(arena.allocate(MpscRing.requiredBytes(4096), 64), 4096)) {
+             MpscRing ring = MpscRing.create(arena.allocate(MpscRing.requiredBytes(4096), 64), 4096)) {
             RingProducer slow = ring.producer();
             RingProducer fast = ring.producer();
             RingConsumer consumer = ring.consumer(WaitStrategy.busySpin(), Duration.ofMillis(100));
@@ -351,7 +351,7 @@ class MessageRingTest {
     @Test
     void aRingTooSmallForFillersStillTakesAlignedProducersRecords() throws Exception {
         try (Arena arena = Arena.ofConfined();
-             SpscRing ring = SpscRing.format(arena.allocate(SpscRing.requiredBytes(64), 4096), 64,
+             SpscRing ring = SpscRing.create(arena.allocate(SpscRing.requiredBytes(64), 4096), 64,
                      RingOption.alignRecordsToCacheLines())) {
             RingProducer producer = ring.producer();
             RingConsumer consumer = ring.consumer();

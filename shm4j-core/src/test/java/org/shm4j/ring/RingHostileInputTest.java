@@ -41,7 +41,7 @@ class RingHostileInputTest {
     void attachRejectsForeignAndInconsistentHeadersWithTypedErrors() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(SpscRing.requiredBytes(CAP), 64);
-            SpscRing.format(s, CAP).close();
+            SpscRing.create(s, CAP).close();
             record Case(long offset, long value, boolean isInt, String message) {}
             Case[] cases = {
                 new Case(RingLayout.MAGIC_OFFSET, 0x1234, false, "bad magic"),
@@ -67,18 +67,18 @@ class RingHostileInputTest {
                 }
                 if (c.offset() == RingLayout.CAPACITY_OFFSET && c.value() == 2048) {
                     putInt(s, RingLayout.MAX_PAYLOAD_OFFSET, RingLayout.maxPayload(RingType.SPSC, 2048));
-                    assertThatThrownBy(() -> SpscRing.attach(s)).as(c.toString())
+                    assertThatThrownBy(() -> SpscRing.open(s)).as(c.toString())
                             .isInstanceOf(RingFormatException.class).hasMessageContaining("segment smaller than the ring");
                     continue;
                 }
-                assertThatThrownBy(() -> SpscRing.attach(s)).as(c.toString())
+                assertThatThrownBy(() -> SpscRing.open(s)).as(c.toString())
                         .isInstanceOf(RingFormatException.class).hasMessageContaining(c.message());
             }
-            assertThatThrownBy(() -> SpscRing.attach(s.asSlice(0, 100))).isInstanceOf(RingFormatException.class)
+            assertThatThrownBy(() -> SpscRing.open(s.asSlice(0, 100))).isInstanceOf(RingFormatException.class)
                     .hasMessageContaining("segment too small");
             s.copyFrom(pristine);
             putLong(s, RingLayout.MAGIC_OFFSET, 0);
-            assertThatThrownBy(() -> SpscRing.attach(s)).isInstanceOf(RingNotInitializedException.class);
+            assertThatThrownBy(() -> SpscRing.open(s)).isInstanceOf(RingNotInitializedException.class);
         }
     }
 
@@ -93,7 +93,7 @@ class RingHostileInputTest {
                 case "header in last 8 bytes" -> CAP - 8;
                 default -> 0;
             };
-            try (SpscRing ring = SpscRing.format(s, CAP, RingOption.startPosition(start))) {
+            try (SpscRing ring = SpscRing.create(s, CAP, RingOption.startPosition(start))) {
                 RingConsumer consumer = ring.consumer();
                 long at = D + (start & (CAP - 1));
                 long word0 = start | RingLayout.COMMITTED;
@@ -124,7 +124,7 @@ class RingHostileInputTest {
     void positionsThatMoveBackwardsOrJumpBeyondTheCapacityAreCorruption() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(SpscRing.requiredBytes(CAP), 64);
-            try (SpscRing ring = SpscRing.format(s, CAP)) {
+            try (SpscRing ring = SpscRing.create(s, CAP)) {
                 RingProducer producer = ring.producer();
                 MemorySegment payload = arena.allocate(100);
                 for (int i = 0; i < 8; i++) {
@@ -142,7 +142,7 @@ class RingHostileInputTest {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(MpscRing.requiredBytes(CAP), 64);
-            try (MpscRing ring = MpscRing.format(s, CAP)) {
+            try (MpscRing ring = MpscRing.create(s, CAP)) {
                 RingConsumer consumer = ring.consumer(WaitStrategy.busySpin(), Duration.ofSeconds(30));
                 putLong(s, RingLayout.TAIL_OFFSET, -64);
                 // An empty poll looks at the tail once per 1024 (it is the producer's cache line).
@@ -163,7 +163,7 @@ class RingHostileInputTest {
     void aBroadcastTailMovingBackwardsIsCorruption() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(BroadcastRing.requiredBytes(CAP), 64);
-            try (BroadcastRing ring = BroadcastRing.format(s, CAP)) {
+            try (BroadcastRing ring = BroadcastRing.create(s, CAP)) {
                 BroadcastTransmitter tx = ring.transmitter();
                 BroadcastReceiver rx = ring.receiver();
                 tx.transmit(1, arena.allocate(16));
@@ -190,14 +190,14 @@ class RingHostileInputTest {
                 Runnable poll;
                 Runnable offer;
                 if (type == RingType.BROADCAST) {
-                    BroadcastRing b = BroadcastRing.format(s, CAP, at);
+                    BroadcastRing b = BroadcastRing.create(s, CAP, at);
                     BroadcastTransmitter tx = b.transmitter();
                     BroadcastReceiver rx = b.receiver();
                     ring = b;
                     poll = () -> rx.poll((t, p) -> Payloads.check(p), 100);
                     offer = () -> tx.transmit(1, Payloads.build(arena, 1, 1, 40));
                 } else {
-                    MessageRing m = type == RingType.SPSC ? SpscRing.format(s, CAP, at) : MpscRing.format(s, CAP, at);
+                    MessageRing m = type == RingType.SPSC ? SpscRing.create(s, CAP, at) : MpscRing.create(s, CAP, at);
                     RingProducer producer = m.producer();
                     RingConsumer consumer = m.consumer(WaitStrategy.busySpin(), Duration.ZERO);
                     ring = m;
@@ -255,7 +255,7 @@ class RingHostileInputTest {
                     .isInstanceOf(RingNotInitializedException.class).hasMessageContaining("open timeout");
             assertThat(System.nanoTime() - begin).isBetween(Duration.ofMillis(190).toNanos(), Duration.ofSeconds(5).toNanos());
             // Finished meanwhile: an opener waiting within its timeout gets the ring.
-            SpscRing.format(view.segment(), CAP).close();
+            SpscRing.create(view.segment(), CAP).close();
             try (SpscRing ring = SpscRing.open(name)) {
                 assertThat(ring.capacityBytes()).isEqualTo(CAP);
             }

@@ -41,9 +41,9 @@ enum RingKind {
     /** Formats a ring of this kind in {@code segment}. */
     Link format(MemorySegment segment, long capacity, RingOption... options) throws IOException {
         return switch (this) {
-            case SPSC -> records(SpscRing.format(segment, capacity, options), WaitStrategy.spinThenYield());
-            case MPSC -> records(MpscRing.format(segment, capacity, options), WaitStrategy.spinThenYield());
-            case BROADCAST -> broadcast(BroadcastRing.format(segment, capacity, options), WaitStrategy.spinThenYield());
+            case SPSC -> records(SpscRing.create(segment, capacity, options), WaitStrategy.spinThenYield());
+            case MPSC -> records(MpscRing.create(segment, capacity, options), WaitStrategy.spinThenYield());
+            case BROADCAST -> broadcast(BroadcastRing.create(segment, capacity, options), WaitStrategy.spinThenYield());
         };
     }
 

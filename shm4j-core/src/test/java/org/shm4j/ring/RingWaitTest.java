@@ -150,7 +150,7 @@ class RingWaitTest {
     @Test
     void aWaitingThreadThatIsInterruptedThrowsInterruptedException() throws Exception {
         try (Arena arena = Arena.ofShared();
-             SpscRing ring = SpscRing.format(arena.allocate(SpscRing.requiredBytes(1024), 64), 1024)) {
+             SpscRing ring = SpscRing.create(arena.allocate(SpscRing.requiredBytes(1024), 64), 1024)) {
             RingConsumer consumer = ring.consumer(WaitStrategy.blocking(), Duration.ofSeconds(5));
             AtomicReference<Throwable> thrown = new AtomicReference<>();
             Thread t = Thread.ofPlatform().start(() -> {

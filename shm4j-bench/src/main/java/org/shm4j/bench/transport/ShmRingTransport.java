@@ -83,11 +83,11 @@ public final class ShmRingTransport extends SegmentTransport {
     }
 
     private MessageRing format(MemorySegment memory, long capacity) {
-        return mpsc ? MpscRing.format(memory, capacity) : SpscRing.format(memory, capacity);
+        return mpsc ? MpscRing.create(memory, capacity) : SpscRing.create(memory, capacity);
     }
 
     private MessageRing attach(MemorySegment memory) throws IOException {
-        return mpsc ? MpscRing.attach(memory) : SpscRing.attach(memory);
+        return mpsc ? MpscRing.open(memory) : SpscRing.open(memory);
     }
 
     private WaitStrategy strategy() {

@@ -31,7 +31,7 @@ import org.shm4j.ring.SpscRing;
 @State
 public class AlignedOfferPublicationTest {
     // 1 KiB: the two records and their fillers (128 bytes each) fit without a wrap.
-    private final SpscRing ring = SpscRing.format(Rings.memory(1024), 1024, RingOption.alignRecordsToCacheLines());
+    private final SpscRing ring = SpscRing.create(Rings.memory(1024), 1024, RingOption.alignRecordsToCacheLines());
     private final RingProducer producer = Rings.producer(ring);
     private final PublicationRace race = new PublicationRace(Rings.consumer(ring)::poll);
     private final MemorySegment first = Payload.of(1);

@@ -36,7 +36,7 @@ public class RingCountersTest {
     private static final long MESSAGES_WRITTEN = 0x90;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private final MemorySegment mem = Rings.memory();
-    private final SpscRing ring = SpscRing.format(mem, Rings.CAPACITY);
+    private final SpscRing ring = SpscRing.create(mem, Rings.CAPACITY);
     private final RingProducer producer = Rings.producer(ring);
     private final MemorySegment payload = Payload.of(1);
 

@@ -22,8 +22,8 @@ import org.shm4j.ring.SpscRing;
  * every header field the creator wrote before it, down to the head and tail positions.
  */
 @JCStressTest
-@Description("SpscRing.format() stores the magic with release after the header; attach() acquires it. Fails if the"
-        + " magic were stored before the other fields, or read without acquire: attach() would reject a half-written"
+@Description("SpscRing.create() stores the magic with release after the header; attach() acquires it. Fails if the"
+        + " magic were stored before the other fields, or read without acquire: open() would reject a half-written"
         + " header, or a consumer would start at a stale head.")
 @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "not published yet: RingNotInitializedException")
 @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "published: capacity and start position as written")
@@ -37,14 +37,14 @@ public class RingHeaderPublicationTest {
 
     @Actor
     public void creator() {
-        SpscRing.format(mem, Rings.CAPACITY, RingOption.startPosition(START));
+        SpscRing.create(mem, Rings.CAPACITY, RingOption.startPosition(START));
     }
 
     @Actor
     public void opener(II_Result r) {
         SpscRing ring;
         try {
-            ring = SpscRing.attach(mem);
+            ring = SpscRing.open(mem);
         } catch (RingNotInitializedException e) {
             return; // magic not seen: the opener must not look further
         } catch (RingFormatException e) {

@@ -40,15 +40,15 @@ final class Rings {
 
     /** A new SPSC ring whose first record is at {@code start} (a multiple of 8, any 64-bit value). */
     static SpscRing spsc(long start) {
-        return SpscRing.format(memory(), CAPACITY, RingOption.startPosition(start));
+        return SpscRing.create(memory(), CAPACITY, RingOption.startPosition(start));
     }
 
     static MpscRing mpsc(long start) {
-        return MpscRing.format(memory(), CAPACITY, RingOption.startPosition(start));
+        return MpscRing.create(memory(), CAPACITY, RingOption.startPosition(start));
     }
 
     static BroadcastRing broadcast() {
-        return BroadcastRing.format(memory(), CAPACITY);
+        return BroadcastRing.create(memory(), CAPACITY);
     }
 
     static RingProducer producer(MessageRing ring) {
