@@ -9,6 +9,8 @@ package org.shm4j.ring;
  * <li>{@link #busySpin()}: lowest latency, one core at 100% while waiting.</li>
  * <li>{@link #spinThenYield(int)}: spins, then {@link Thread#yield()}s; still uses a core.</li>
  * <li>{@link #blocking(int)}: spins, then sleeps in the kernel on a futex word in the ring header
+ *     (a virtual thread parks instead, and re-checks at most every millisecond: it never pins its
+ *     carrier)
  * (process-shared), woken by the other side. An idle blocked consumer uses no CPU.</li>
  * </ul>
  */

@@ -47,8 +47,9 @@ import org.shm4j.internal.block.Blocks;
  * }
  *
  * <p><b>Waiting</b> spins briefly, then sleeps in {@code futex}; waits are interruptible and
- * notice an interrupt within 20 ms. A virtual thread that sleeps in {@code futex} pins its carrier
- * for the duration of one wait slice (at most 20 ms) at a time.
+ * notice an interrupt within 20 ms. A virtual thread never sleeps in {@code futex}: it parks (and
+ * unmounts from its carrier) and re-checks at most every millisecond, so waiting virtual threads
+ * never pin carriers. A timed wait that runs out returns empty, never an exception.
  *
  * <p>Instances are thread-safe. {@link #close()} releases this process's mapping of a named mutex
  * (never the lock); for a mutex placed in a caller's segment it does nothing, since the caller owns

@@ -26,6 +26,16 @@
  * variant, every wait is interruptible (noticed within one slice), and none spins forever on a
  * value it does not understand: a corrupt word is a {@link org.shm4j.sync.CorruptStateException}.
  *
+ * <h2>Vocabulary</h2>
+ * The same words as every shm4j family (the table is {@code docs/vocabulary.md}):
+ * {@code create} / {@code open} / {@code openOrCreate}, by name or in memory the caller owns;
+ * the bare verb ({@code lock()}, {@code await()}, {@code acquire()}) waits as long as it takes;
+ * {@code try}-verb without arguments does not wait; {@code try}-verb with a {@code Duration}
+ * waits at most that long and returns empty or false when it runs out: a timeout is an outcome,
+ * never an exception. {@code holderPid()} names a lock's holder; {@code withLock} runs an action
+ * under a lock with the dead-owner repair. Opening a name that holds another kind of object fails
+ * at once with {@link org.shm4j.WrongObjectKindException}.
+ *
  * <h2>Memory-ordering protocol</h2>
  * All shared words are accessed through {@code VarHandle}s on the mapped segment; on x86-64 and
  * AArch64 these are the same instructions C's {@code __atomic} builtins use, so the protocol holds

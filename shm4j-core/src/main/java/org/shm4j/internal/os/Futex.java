@@ -12,7 +12,7 @@ import java.lang.foreign.ValueLayout;
  * <p>Callers re-check their condition after every return: wakes can be spurious.
  */
 public final class Futex {
-    private static final long SYS_FUTEX = 202; // x86-64; aarch64 uses 98 (see forArch below)
+    private static final long SYS_FUTEX = 202; // x86-64; aarch64 uses 98 (SYSCALL_NUMBER below)
     private static final long SYSCALL_NUMBER = "aarch64".equals(System.getProperty("os.arch")) ? 98 : SYS_FUTEX;
     private static final int FUTEX_WAIT = 0;
     private static final int FUTEX_WAKE = 1;
