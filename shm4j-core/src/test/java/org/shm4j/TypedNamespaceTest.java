@@ -3,6 +3,8 @@ package org.shm4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -145,6 +147,46 @@ class TypedNamespaceTest {
                 assertThat(same.tryLock()).isPresent();
                 same.unlock();
             }
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
+    @Test
+    void recognisersReadMagicAndSizeTogether() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment head = arena.allocate(ObjectKind.HEAD_BYTES, 8);
+            assertThat(ObjectKind.recognise(head, 4096)).isEqualTo(ObjectKind.SEGMENT);
+            // A named file mapping record: "SHM4JNFM", the path's length at 16, 64 + path bytes long.
+            head.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0x4D464E4A344D4853L);
+            head.set(ValueLayout.JAVA_INT_UNALIGNED, 16, 20);
+            assertThat(ObjectKind.recognise(head, 84)).isEqualTo(ObjectKind.FILE_MAPPING);
+            assertThat(ObjectKind.recognise(head, 4096)).isEqualTo(ObjectKind.SEGMENT);
+            // A sync header: "SYNC", type 3 (event) at 6; only an event-sized object is an event.
+            head.fill((byte) 0);
+            head.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 0x434E5953);
+            head.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) 3);
+            assertThat(ObjectKind.recognise(head, 40)).isEqualTo(ObjectKind.EVENT);
+            assertThat(ObjectKind.recognise(head, 64)).isEqualTo(ObjectKind.SEGMENT);
+            head.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) 9);
+            assertThat(ObjectKind.recognise(head, 40)).isEqualTo(ObjectKind.SEGMENT);
+            // Fewer bytes than a header: whatever they are, a segment.
+            assertThat(ObjectKind.recognise(head.asSlice(0, 3), 3)).isEqualTo(ObjectKind.SEGMENT);
+        }
+    }
+
+    @Test
+    void aPlainSegmentThatLooksHalfBuiltForItsSizeIsWaitedForButOtherSizesFailAtOnce() throws Exception {
+        String name = TestNames.unique("plain");
+        try (SharedMemory shm = SharedMemory.create(name, 4096)) {
+            for (Opener asked : new Opener[] {SharedEvent::open, n -> SharedEvent.openOrCreate(n, EventReset.AUTO),
+                    SharedMutex::open, SpscRing::open, n -> MpscRing.openOrCreate(n, RING_BYTES)}) {
+                long begin = System.nanoTime();
+                assertThatThrownBy(() -> asked.open(name).close()).isInstanceOf(WrongObjectKindException.class)
+                        .hasMessageContaining("found=segment");
+                assertThat(System.nanoTime() - begin).isLessThan(Duration.ofMillis(500).toNanos());
+            }
+            assertThat(shm.byteSize()).isEqualTo(4096);
         } finally {
             SharedMemory.remove(name);
         }

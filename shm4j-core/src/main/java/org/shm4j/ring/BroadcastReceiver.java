@@ -23,6 +23,7 @@ public final class BroadcastReceiver implements AutoCloseable {
     private static final int MAX_LAPS_PER_POLL = 64;
 
     private final RingRegion ring;
+    private final RingRole role;
     private final MemorySegment header;
     private final MemorySegment data;
     private final long capacity;
@@ -39,8 +40,9 @@ public final class BroadcastReceiver implements AutoCloseable {
     private long laps;
     private boolean closed;
 
-    private BroadcastReceiver(RingRegion ring, WaitStrategy wait) {
+    private BroadcastReceiver(RingRegion ring, RingRole role, WaitStrategy wait) {
         this.ring = ring;
+        this.role = role;
         this.header = ring.header;
         this.data = ring.data;
         this.capacity = ring.capacity;
@@ -64,9 +66,7 @@ public final class BroadcastReceiver implements AutoCloseable {
 
     static BroadcastReceiver open(RingRegion ring, WaitStrategy wait) {
         Objects.requireNonNull(wait, "wait");
-        BroadcastReceiver r = new BroadcastReceiver(ring, wait);
-        ring.register(r);
-        return r;
+        return RingRole.none(ring, "receiver").join(r -> new BroadcastReceiver(ring, r, wait));
     }
 
     /** As {@link #poll(RecordHandler, int)} with no limit. */
@@ -88,7 +88,7 @@ public final class BroadcastReceiver implements AutoCloseable {
             throw new IllegalArgumentException(Messages.format("limit must be positive", "limit", limit));
         }
         if (closed) {
-            throw new IllegalStateException(Messages.format("receiver is closed", "name", ring.name));
+            throw role.closed();
         }
         // The common empty case stays in this small method; the batch is a separate method, so its
         // handler call is hot there and inlines, and the payload slices are not allocated.
@@ -231,9 +231,8 @@ public final class BroadcastReceiver implements AutoCloseable {
     }
 
     private RingCorruptedException corrupted(String what, long c, long t, long word0, long word1) {
-        return new RingCorruptedException(Messages.format("broadcast ring corrupted: " + what, "name", ring.name,
-                "position", c, "tail", t, "word0", "0x" + Long.toHexString(word0), "length", (int) word1, "typeId",
-                (int) (word1 >>> 32), "maxPayload", maxPayload));
+        return role.corrupted(what, "position", c, "tail", t, "word0", "0x" + Long.toHexString(word0), "length",
+                (int) word1, "typeId", (int) (word1 >>> 32), "maxPayload", maxPayload);
     }
 
     /** The position of the next record to read. */
@@ -256,7 +255,7 @@ public final class BroadcastReceiver implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            ring.unregister(this);
+            role.leave(this);
         }
     }
 }

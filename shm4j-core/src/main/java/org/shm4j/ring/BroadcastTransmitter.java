@@ -16,6 +16,7 @@ import org.shm4j.internal.block.FutexWait;
  */
 public final class BroadcastTransmitter implements AutoCloseable {
     private final RingRegion ring;
+    private final RingRole role;
     private final MemorySegment header;
     private final MemorySegment data;
     private final long capacity;
@@ -27,8 +28,9 @@ public final class BroadcastTransmitter implements AutoCloseable {
     private long payloadBytes;
     private boolean closed;
 
-    private BroadcastTransmitter(RingRegion ring, long identity) {
+    private BroadcastTransmitter(RingRegion ring, RingRole role, long identity) {
         this.ring = ring;
+        this.role = role;
         this.header = ring.header;
         this.data = ring.data;
         this.capacity = ring.capacity;
@@ -39,8 +41,7 @@ public final class BroadcastTransmitter implements AutoCloseable {
         // past tail, so writing again from tail is safe.
         this.tail = (long) LONG.getAcquire(header, TAIL_OFFSET);
         if ((tail & (RECORD_ALIGNMENT - 1)) != 0) {
-            throw new RingCorruptedException(Messages.format("ring corrupted: misaligned tail", "name", ring.name,
-                    "tail", tail));
+            throw role.corrupted("misaligned tail", "tail", tail);
         }
         this.sequence = resumeSequence();
         this.payloadBytes = (long) LONG.getOpaque(header, PAYLOAD_BYTES_WRITTEN_OFFSET);
@@ -72,15 +73,8 @@ public final class BroadcastTransmitter implements AutoCloseable {
     }
 
     static BroadcastTransmitter open(RingRegion ring) throws RingBusyException {
-        long identity = ring.takeRole(PRODUCER_IDENTITY_OFFSET, "transmitter");
-        try {
-            BroadcastTransmitter t = new BroadcastTransmitter(ring, identity);
-            ring.register(t);
-            return t;
-        } catch (RuntimeException e) {
-            ring.releaseRole(PRODUCER_IDENTITY_OFFSET, identity);
-            throw e;
-        }
+        return RingRole.take(ring, PRODUCER_IDENTITY_OFFSET, "transmitter")
+                .join(r -> new BroadcastTransmitter(ring, r, r.identity));
     }
 
     /**
@@ -92,7 +86,7 @@ public final class BroadcastTransmitter implements AutoCloseable {
     public void transmit(int typeId, MemorySegment payload) {
         long length = payload.byteSize();
         if (closed || !ring.isOpen()) {
-            throw new IllegalStateException(Messages.format("transmitter is closed", "name", ring.name));
+            throw role.closed();
         }
         if (typeId < 0) {
             throw new IllegalArgumentException(Messages.format("type id must not be negative", "typeId", typeId));
@@ -149,7 +143,6 @@ public final class BroadcastTransmitter implements AutoCloseable {
             return;
         }
         closed = true;
-        ring.unregister(this);
-        ring.releaseRole(PRODUCER_IDENTITY_OFFSET, identity);
+        role.leave(this);
     }
 }

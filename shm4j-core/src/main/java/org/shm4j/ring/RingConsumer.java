@@ -40,6 +40,7 @@ public final class RingConsumer implements AutoCloseable {
     private static final int STUCK_CHECK_INTERVAL = 1024;
 
     private final RingRegion ring;
+    private final RingRole role;
     private final MemorySegment header;
     private final MemorySegment data;
     private final long capacity;
@@ -65,8 +66,9 @@ public final class RingConsumer implements AutoCloseable {
     private long stuckTail;
     private boolean closed;
 
-    private RingConsumer(RingRegion ring, WaitStrategy wait, Duration skipTimeout, long identity) {
+    private RingConsumer(RingRegion ring, RingRole role, WaitStrategy wait, Duration skipTimeout, long identity) {
         this.ring = ring;
+        this.role = role;
         this.header = ring.header;
         this.data = ring.data;
         this.capacity = ring.capacity;
@@ -80,8 +82,7 @@ public final class RingConsumer implements AutoCloseable {
         long t = (long) LONG.getAcquire(header, TAIL_OFFSET);
         long used = t - h;
         if (used < 0 || used > capacity || (h & (RECORD_ALIGNMENT - 1)) != 0) {
-            throw new RingCorruptedException(Messages.format("ring corrupted: head and tail inconsistent", "name",
-                    ring.name, "head", h, "tail", t, "capacity", capacity));
+            throw role.corrupted("head and tail inconsistent", "head", h, "tail", t, "capacity", capacity);
         }
         this.head = h;
         this.messagesRead = (long) LONG.getOpaque(header, MESSAGES_READ_OFFSET);
@@ -93,15 +94,8 @@ public final class RingConsumer implements AutoCloseable {
     static RingConsumer open(RingRegion ring, WaitStrategy wait, Duration skipTimeout) throws RingBusyException {
         Objects.requireNonNull(wait, "wait");
         FutexWait.timeoutNanos(skipTimeout);
-        long identity = ring.takeRole(CONSUMER_IDENTITY_OFFSET, "consumer");
-        try {
-            RingConsumer c = new RingConsumer(ring, wait, skipTimeout, identity);
-            ring.register(c);
-            return c;
-        } catch (RuntimeException e) {
-            ring.releaseRole(CONSUMER_IDENTITY_OFFSET, identity);
-            throw e;
-        }
+        return RingRole.take(ring, CONSUMER_IDENTITY_OFFSET, "consumer")
+                .join(r -> new RingConsumer(ring, r, wait, skipTimeout, r.identity));
     }
 
     /** As {@link #poll(RecordHandler, int)} with no limit on the batch. */
@@ -143,7 +137,7 @@ public final class RingConsumer implements AutoCloseable {
         if (limit <= 0) {
             return new IllegalArgumentException(Messages.format("limit must be positive", "limit", limit));
         }
-        return new IllegalStateException(Messages.format("consumer is closed", "name", ring.name));
+        return role.closed();
     }
 
     /**
@@ -294,8 +288,7 @@ public final class RingConsumer implements AutoCloseable {
             t = (long) LONG.getAcquire(header, TAIL_OFFSET);
             long ahead = t - h;
             if (ahead < 0 || ahead > capacity) {
-                throw new RingCorruptedException(Messages.format("ring corrupted: tail inconsistent with head",
-                        "name", ring.name, "head", h, "tail", t, "capacity", capacity));
+                throw role.corrupted("tail inconsistent with head", "head", h, "tail", t, "capacity", capacity);
             }
             if (ahead == 0) {
                 stuck = false;
@@ -358,9 +351,8 @@ public final class RingConsumer implements AutoCloseable {
     }
 
     private RingCorruptedException corrupted(String what, long h, long word0, long word1) {
-        return new RingCorruptedException(Messages.format("ring corrupted: " + what, "name", ring.name,
-                "position", h, "word0", "0x" + Long.toHexString(word0), "length", (int) word1, "typeId",
-                (int) (word1 >>> 32), "maxPayload", maxPayload));
+        return role.corrupted(what, "position", h, "word0", "0x" + Long.toHexString(word0), "length", (int) word1,
+                "typeId", (int) (word1 >>> 32), "maxPayload", maxPayload);
     }
 
     /** The position of the next record to read. */
@@ -385,7 +377,6 @@ public final class RingConsumer implements AutoCloseable {
             return;
         }
         closed = true;
-        ring.unregister(this);
-        ring.releaseRole(CONSUMER_IDENTITY_OFFSET, identity);
+        role.leave(this);
     }
 }

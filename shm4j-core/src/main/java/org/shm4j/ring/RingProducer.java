@@ -28,6 +28,7 @@ public final class RingProducer implements AutoCloseable {
     private static final long STALE = 3;
 
     private final RingRegion ring;
+    private final RingRole role;
     private final MemorySegment header;
     private final MemorySegment data;
     private final long capacity;
@@ -51,8 +52,9 @@ public final class RingProducer implements AutoCloseable {
     private int pendingLength;
     private boolean closed;
 
-    private RingProducer(RingRegion ring, WaitStrategy wait, long identityOffset, long identity) {
+    private RingProducer(RingRegion ring, RingRole role, WaitStrategy wait, long identityOffset, long identity) {
         this.ring = ring;
+        this.role = role;
         this.header = ring.header;
         this.data = ring.data;
         this.capacity = ring.capacity;
@@ -83,23 +85,14 @@ public final class RingProducer implements AutoCloseable {
 
     static RingProducer open(RingRegion ring, WaitStrategy wait) throws RingBusyException {
         Objects.requireNonNull(wait, "wait");
-        long identityOffset;
-        long identity;
+        RingRole role;
         if (ring.type == RingType.MPSC) {
-            identity = RingPeer.currentIdentity();
-            identityOffset = takeSlot(ring, identity);
+            long identity = RingPeer.currentIdentity();
+            role = RingRole.taken(ring, takeSlot(ring, identity), identity, "producer");
         } else {
-            identityOffset = PRODUCER_IDENTITY_OFFSET;
-            identity = ring.takeRole(identityOffset, "producer");
+            role = RingRole.take(ring, PRODUCER_IDENTITY_OFFSET, "producer");
         }
-        try {
-            RingProducer p = new RingProducer(ring, wait, identityOffset, identity);
-            ring.register(p);
-            return p;
-        } catch (RuntimeException e) {
-            ring.releaseRole(identityOffset, identity);
-            throw e;
-        }
+        return role.join(r -> new RingProducer(ring, r, wait, r.offset, r.identity));
     }
 
     /** Takes a free slot, or one whose holder died, folding the dead holder's counters into the retired totals. */
@@ -379,8 +372,7 @@ public final class RingProducer implements AutoCloseable {
     }
 
     private RingCorruptedException corrupted(String what, long t, long h) {
-        return new RingCorruptedException(Messages.format("ring corrupted: " + what, "name", ring.name, "tail", t,
-                "head", h, "capacity", capacity));
+        return role.corrupted(what, "tail", t, "head", h, "capacity", capacity);
     }
 
     private boolean spaceForPending() {
@@ -405,7 +397,7 @@ public final class RingProducer implements AutoCloseable {
 
     private int checkWrite(int typeId, long length) {
         if (closed) { // also set when the ring handle is closed: it closes its producers
-            throw new IllegalStateException(Messages.format("producer is closed", "name", ring.name));
+            throw role.closed();
         }
         if (claim.isActive()) {
             throw new IllegalStateException(Messages.format("a claim is open: commit or abort it first", "name",
@@ -452,10 +444,9 @@ public final class RingProducer implements AutoCloseable {
             claim.abort();
         }
         closed = true;
-        ring.unregister(this);
         if (multi) {
             retire(header, identityOffset);
         }
-        ring.releaseRole(identityOffset, identity);
+        role.leave(this);
     }
 }

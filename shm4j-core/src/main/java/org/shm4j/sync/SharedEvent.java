@@ -30,26 +30,17 @@ import org.shm4j.internal.block.Blocks;
  * }
  * }
  */
-public final class SharedEvent implements Waitable, AutoCloseable {
+public final class SharedEvent extends SyncHandle implements Waitable {
     /** Bytes an event occupies in a segment. */
     public static final long BYTES = SyncLayout.EVENT_BYTES;
 
     private static final long STATE = SyncLayout.STATE_OFFSET;
     private static final int VALID = SIGNALED | EVENT_WAITERS;
 
-    private final MemorySegment block;
-    private final MemorySegment word;
-    private final MappedView view;
-    private final String where;
-    private final boolean created;
     private final EventReset reset;
 
-    private SharedEvent(MemorySegment block, MappedView view, String where, boolean created) throws SyncException {
-        this.block = block;
-        this.word = block.asSlice(STATE, 4);
-        this.view = view;
-        this.where = where;
-        this.created = created;
+    private SharedEvent(SyncBlock.Opened o) throws SyncException {
+        super(o);
         // Read once: a peer that later scribbles over the parameter cannot change our behaviour.
         int param = block.get(SyncLayout.U32, SyncLayout.PARAM_OFFSET);
         this.reset = switch (param) {
@@ -67,26 +58,17 @@ public final class SharedEvent implements Waitable, AutoCloseable {
      * @throws java.nio.file.FileAlreadyExistsException if a synchronization object is already there
      */
     public static SharedEvent create(MemorySegment at, EventReset reset) throws IOException {
-        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_EVENT);
-        String where = SyncBlock.describe(block);
-        SyncBlock.create(block, SyncLayout.TYPE_EVENT, init(reset), where);
-        return new SharedEvent(block, null, where, true);
+        return SyncHandle.create(at, BYTES, SyncLayout.TYPE_EVENT, init(reset), SharedEvent::new);
     }
 
     /** Attaches to the event at {@code at}; its reset kind is the creator's. */
     public static SharedEvent open(MemorySegment at) throws IOException {
-        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_EVENT);
-        String where = SyncBlock.describe(block);
-        SyncBlock.validate(block, SyncLayout.TYPE_EVENT, null, where);
-        return new SharedEvent(block, null, where, false);
+        return SyncHandle.open(at, BYTES, SyncLayout.TYPE_EVENT, SharedEvent::new);
     }
 
     /** Attaches to the event at {@code at}, building it if the memory is zero; an existing event keeps its reset kind. */
     public static SharedEvent openOrCreate(MemorySegment at, EventReset reset) throws IOException {
-        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_EVENT);
-        String where = SyncBlock.describe(block);
-        boolean created = SyncBlock.openOrCreate(block, SyncLayout.TYPE_EVENT, init(reset), where);
-        return new SharedEvent(block, null, where, created);
+        return SyncHandle.openOrCreate(at, BYTES, SyncLayout.TYPE_EVENT, init(reset), SharedEvent::new);
     }
 
     /**
@@ -111,13 +93,7 @@ public final class SharedEvent implements Waitable, AutoCloseable {
 
     private static SharedEvent named(Blocks.Mode mode, String name, EventReset reset, SegmentOption... options)
             throws IOException {
-        SyncBlock.Opened o = SyncBlock.named(mode, name, BYTES, SyncLayout.TYPE_EVENT, init(reset), options);
-        try {
-            return new SharedEvent(o.block(), o.view(), o.description(), o.created());
-        } catch (SyncException e) {
-            o.view().close();
-            throw e;
-        }
+        return SyncHandle.named(mode, name, BYTES, SyncLayout.TYPE_EVENT, init(reset), SharedEvent::new, options);
     }
 
     private static java.util.function.Consumer<MemorySegment> init(EventReset reset) {
@@ -219,26 +195,6 @@ public final class SharedEvent implements Waitable, AutoCloseable {
     /** The event's reset kind, as its creator chose it. */
     public EventReset resetKind() {
         return reset;
-    }
-
-    public boolean created() {
-        return created;
-    }
-
-    public MemorySegment segment() {
-        return block;
-    }
-
-    MemorySegment word() {
-        return word;
-    }
-
-    /** Releases this process's mapping of a named event; a no-op for one in a caller's segment. */
-    @Override
-    public void close() {
-        if (view != null) {
-            view.close();
-        }
     }
 
     private void check(int c) throws CorruptStateException {

@@ -55,7 +55,7 @@ import org.shm4j.internal.block.Blocks;
  * (never the lock); for a mutex placed in a caller's segment it does nothing, since the caller owns
  * the memory.
  */
-public final class SharedMutex implements AutoCloseable {
+public final class SharedMutex extends SyncHandle {
     /** Bytes a mutex occupies in a segment. */
     public static final long BYTES = SyncLayout.LOCK_BYTES;
 
@@ -64,18 +64,8 @@ public final class SharedMutex implements AutoCloseable {
     private static final Optional<LockResult> ACQUIRED = Optional.of(LockResult.ACQUIRED);
     private static final Optional<LockResult> OWNER_DIED_RESULT = Optional.of(LockResult.OWNER_DIED);
 
-    private final MemorySegment block;
-    private final MemorySegment word;
-    private final MappedView view;
-    private final String where;
-    private final boolean created;
-
-    private SharedMutex(MemorySegment block, MappedView view, String where, boolean created) {
-        this.block = block;
-        this.word = block.asSlice(STATE, 4);
-        this.view = view;
-        this.where = where;
-        this.created = created;
+    private SharedMutex(SyncBlock.Opened o) {
+        super(o);
     }
 
     // ---- factories -----------------------------------------------------------------------------
@@ -89,10 +79,7 @@ public final class SharedMutex implements AutoCloseable {
      * @throws IllegalArgumentException if {@code at} is too small, misaligned, read-only or on the heap
      */
     public static SharedMutex create(MemorySegment at) throws IOException {
-        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_MUTEX);
-        String where = SyncBlock.describe(block);
-        SyncBlock.create(block, SyncLayout.TYPE_MUTEX, SyncBlock::initLock, where);
-        return new SharedMutex(block, null, where, true);
+        return SyncHandle.create(at, BYTES, SyncLayout.TYPE_MUTEX, SyncBlock::initLock, SharedMutex::new);
     }
 
     /**
@@ -102,10 +89,7 @@ public final class SharedMutex implements AutoCloseable {
      *     layout version, or made in another PID namespace
      */
     public static SharedMutex open(MemorySegment at) throws IOException {
-        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_MUTEX);
-        String where = SyncBlock.describe(block);
-        SyncBlock.validate(block, SyncLayout.TYPE_MUTEX, null, where);
-        return new SharedMutex(block, null, where, false);
+        return SyncHandle.open(at, BYTES, SyncLayout.TYPE_MUTEX, SharedMutex::new);
     }
 
     /**
@@ -113,10 +97,7 @@ public final class SharedMutex implements AutoCloseable {
      * one of many racing processes builds. {@link #created()} tells which happened.
      */
     public static SharedMutex openOrCreate(MemorySegment at) throws IOException {
-        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_MUTEX);
-        String where = SyncBlock.describe(block);
-        boolean created = SyncBlock.openOrCreate(block, SyncLayout.TYPE_MUTEX, SyncBlock::initLock, where);
-        return new SharedMutex(block, null, where, created);
+        return SyncHandle.openOrCreate(at, BYTES, SyncLayout.TYPE_MUTEX, SyncBlock::initLock, SharedMutex::new);
     }
 
     /**
@@ -145,8 +126,8 @@ public final class SharedMutex implements AutoCloseable {
     }
 
     private static SharedMutex named(Blocks.Mode mode, String name, SegmentOption... options) throws IOException {
-        SyncBlock.Opened o = SyncBlock.named(mode, name, BYTES, SyncLayout.TYPE_MUTEX, SyncBlock::initLock, options);
-        return new SharedMutex(o.block(), o.view(), o.description(), o.created());
+        return SyncHandle.named(mode, name, BYTES, SyncLayout.TYPE_MUTEX, SyncBlock::initLock, SharedMutex::new,
+                options);
     }
 
     // ---- locking -------------------------------------------------------------------------------
@@ -395,24 +376,6 @@ public final class SharedMutex implements AutoCloseable {
     /** Whether the mutex is not recoverable (see {@link NotRecoverableException}). */
     public boolean isNotRecoverable() {
         return (int) SyncBlock.INT.getVolatile(block, STATE) == NOT_RECOVERABLE;
-    }
-
-    /** Whether the call that returned this instance built the mutex. */
-    public boolean created() {
-        return created;
-    }
-
-    /** The mutex's memory. */
-    public MemorySegment segment() {
-        return block;
-    }
-
-    /** Releases this process's mapping of a named mutex; a no-op for one placed in a caller's segment. */
-    @Override
-    public void close() {
-        if (view != null) {
-            view.close();
-        }
     }
 
     @Override

@@ -42,7 +42,7 @@ import org.shm4j.internal.block.Blocks;
  * }
  * }
  */
-public final class SharedReadWriteLock implements AutoCloseable {
+public final class SharedReadWriteLock extends SyncHandle {
     /** Bytes a read-write lock occupies in a segment. */
     public static final long BYTES = SyncLayout.LOCK_BYTES;
 
@@ -50,43 +50,25 @@ public final class SharedReadWriteLock implements AutoCloseable {
     private static final int MY_PID = (int) ProcessIdentity.current().pid();
     private static final int VALID = PID_MASK | WRITER_WAITING | OWNER_DIED | WAITERS | WRITE_LOCKED;
 
-    private final MemorySegment block;
-    private final MemorySegment word;
-    private final MappedView view;
-    private final String where;
-    private final boolean created;
-
-    private SharedReadWriteLock(MemorySegment block, MappedView view, String where, boolean created) {
-        this.block = block;
-        this.word = block.asSlice(STATE, 4);
-        this.view = view;
-        this.where = where;
-        this.created = created;
+    private SharedReadWriteLock(SyncBlock.Opened o) {
+        super(o);
     }
 
     /** Builds a new, free lock in the first {@link #BYTES} bytes of {@code at}; see {@link SharedMutex#create(MemorySegment)}. */
     public static SharedReadWriteLock create(MemorySegment at) throws IOException {
-        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK);
-        String where = SyncBlock.describe(block);
-        SyncBlock.create(block, SyncLayout.TYPE_READ_WRITE_LOCK, SyncBlock::initLock, where);
-        return new SharedReadWriteLock(block, null, where, true);
+        return SyncHandle.create(at, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK, SyncBlock::initLock,
+                SharedReadWriteLock::new);
     }
 
     /** Attaches to the lock at {@code at}. */
     public static SharedReadWriteLock open(MemorySegment at) throws IOException {
-        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK);
-        String where = SyncBlock.describe(block);
-        SyncBlock.validate(block, SyncLayout.TYPE_READ_WRITE_LOCK, null, where);
-        return new SharedReadWriteLock(block, null, where, false);
+        return SyncHandle.open(at, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK, SharedReadWriteLock::new);
     }
 
     /** Attaches to the lock at {@code at}, building it if the memory is zero. */
     public static SharedReadWriteLock openOrCreate(MemorySegment at) throws IOException {
-        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK);
-        String where = SyncBlock.describe(block);
-        boolean created = SyncBlock.openOrCreate(block, SyncLayout.TYPE_READ_WRITE_LOCK, SyncBlock::initLock,
-                where);
-        return new SharedReadWriteLock(block, null, where, created);
+        return SyncHandle.openOrCreate(at, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK, SyncBlock::initLock,
+                SharedReadWriteLock::new);
     }
 
     /** Creates a named lock. @throws java.nio.file.FileAlreadyExistsException if the name exists */
@@ -106,9 +88,8 @@ public final class SharedReadWriteLock implements AutoCloseable {
 
     private static SharedReadWriteLock named(Blocks.Mode mode, String name, SegmentOption... options)
             throws IOException {
-        SyncBlock.Opened o = SyncBlock.named(mode, name, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK,
-                SyncBlock::initLock, options);
-        return new SharedReadWriteLock(o.block(), o.view(), o.description(), o.created());
+        return SyncHandle.named(mode, name, BYTES, SyncLayout.TYPE_READ_WRITE_LOCK, SyncBlock::initLock,
+                SharedReadWriteLock::new, options);
     }
 
     // ---- read side -----------------------------------------------------------------------------
@@ -421,21 +402,6 @@ public final class SharedReadWriteLock implements AutoCloseable {
 
     public boolean isWriteHeldByCurrentThread() {
         return writeHeldByCurrentThread((int) SyncBlock.INT.getVolatile(block, STATE));
-    }
-
-    public boolean created() {
-        return created;
-    }
-
-    public MemorySegment segment() {
-        return block;
-    }
-
-    @Override
-    public void close() {
-        if (view != null) {
-            view.close();
-        }
     }
 
     @Override

@@ -35,26 +35,16 @@ import org.shm4j.internal.block.Blocks;
  * }
  * }
  */
-public final class SharedSemaphore implements Waitable, AutoCloseable {
+public final class SharedSemaphore extends SyncHandle implements Waitable {
     /** Bytes a semaphore occupies in a segment. */
     public static final long BYTES = SyncLayout.SEMAPHORE_BYTES;
 
     private static final long STATE = SyncLayout.STATE_OFFSET;
 
-    private final MemorySegment block;
-    private final MemorySegment word;
-    private final MappedView view;
-    private final String where;
-    private final boolean created;
     private final int maximum;
 
-    private SharedSemaphore(MemorySegment block, MappedView view, String where, boolean created)
-            throws SyncException {
-        this.block = block;
-        this.word = block.asSlice(STATE, 4);
-        this.view = view;
-        this.where = where;
-        this.created = created;
+    private SharedSemaphore(SyncBlock.Opened o) throws SyncException {
+        super(o);
         // Read once and validated: a peer that later scribbles over it cannot change our bound.
         this.maximum = block.get(SyncLayout.U32, SyncLayout.PARAM_OFFSET);
         if (maximum <= 0) {
@@ -69,28 +59,18 @@ public final class SharedSemaphore implements Waitable, AutoCloseable {
      * @throws IllegalArgumentException unless {@code 0 <= initial <= maximum} and {@code maximum >= 1}
      */
     public static SharedSemaphore create(MemorySegment at, int initial, int maximum) throws IOException {
-        Consumer<MemorySegment> init = init(initial, maximum);
-        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_SEMAPHORE);
-        String where = SyncBlock.describe(block);
-        SyncBlock.create(block, SyncLayout.TYPE_SEMAPHORE, init, where);
-        return new SharedSemaphore(block, null, where, true);
+        return SyncHandle.create(at, BYTES, SyncLayout.TYPE_SEMAPHORE, init(initial, maximum), SharedSemaphore::new);
     }
 
     /** Attaches to the semaphore at {@code at}. */
     public static SharedSemaphore open(MemorySegment at) throws IOException {
-        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_SEMAPHORE);
-        String where = SyncBlock.describe(block);
-        SyncBlock.validate(block, SyncLayout.TYPE_SEMAPHORE, null, where);
-        return new SharedSemaphore(block, null, where, false);
+        return SyncHandle.open(at, BYTES, SyncLayout.TYPE_SEMAPHORE, SharedSemaphore::new);
     }
 
     /** Attaches to the semaphore at {@code at}, building it if the memory is zero; an existing one keeps its counts. */
     public static SharedSemaphore openOrCreate(MemorySegment at, int initial, int maximum) throws IOException {
-        Consumer<MemorySegment> init = init(initial, maximum);
-        MemorySegment block = SyncBlock.place(at, BYTES, SyncLayout.TYPE_SEMAPHORE);
-        String where = SyncBlock.describe(block);
-        boolean created = SyncBlock.openOrCreate(block, SyncLayout.TYPE_SEMAPHORE, init, where);
-        return new SharedSemaphore(block, null, where, created);
+        return SyncHandle.openOrCreate(at, BYTES, SyncLayout.TYPE_SEMAPHORE, init(initial, maximum),
+                SharedSemaphore::new);
     }
 
     /** Creates a named semaphore. @throws java.nio.file.FileAlreadyExistsException if the name exists */
@@ -112,13 +92,7 @@ public final class SharedSemaphore implements Waitable, AutoCloseable {
 
     private static SharedSemaphore named(Blocks.Mode mode, String name, Consumer<MemorySegment> init,
             SegmentOption... options) throws IOException {
-        SyncBlock.Opened o = SyncBlock.named(mode, name, BYTES, SyncLayout.TYPE_SEMAPHORE, init, options);
-        try {
-            return new SharedSemaphore(o.block(), o.view(), o.description(), o.created());
-        } catch (SyncException e) {
-            o.view().close();
-            throw e;
-        }
+        return SyncHandle.named(mode, name, BYTES, SyncLayout.TYPE_SEMAPHORE, init, SharedSemaphore::new, options);
     }
 
     private static Consumer<MemorySegment> init(int initial, int maximum) {
@@ -208,25 +182,6 @@ public final class SharedSemaphore implements Waitable, AutoCloseable {
     /** The maximum count, as the creator set it. */
     public int maximum() {
         return maximum;
-    }
-
-    public boolean created() {
-        return created;
-    }
-
-    public MemorySegment segment() {
-        return block;
-    }
-
-    MemorySegment word() {
-        return word;
-    }
-
-    @Override
-    public void close() {
-        if (view != null) {
-            view.close();
-        }
     }
 
     private int count(int c) throws CorruptStateException {

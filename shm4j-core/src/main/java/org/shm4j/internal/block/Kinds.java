@@ -65,14 +65,23 @@ public final class Kinds {
         ObjectKind recognise(MemorySegment head, long objectBytes);
     }
 
+    /**
+     * {@code "SHM4JNFM"} read as a little-endian u64 at offset 0: the record of a named file mapping
+     * (its layout is owned by {@code org.shm4j.FileMappingRecord}: 64 header bytes, the path's
+     * length u32 at offset 16, then the path).
+     */
+    public static final long FILE_MAPPING_MAGIC = 0x4D464E4A344D4853L;
+    public static final long FILE_MAPPING_PATH_BYTES_OFFSET = 16;
+    public static final long FILE_MAPPING_HEADER_BYTES = 64;
+
     /*
-     * The built-in recognisers. The named file mapping record (ObjectKind.FILE_MAPPING) plugs in
-     * here: add its recogniser (its magic at its offset) to this list, or call register() from the
-     * class that owns the record's layout.
+     * The built-in recognisers, one per family. A new kind adds its recogniser here, or calls
+     * register() from the class that owns its layout.
      */
     private static final List<Recogniser> RECOGNISERS = new CopyOnWriteArrayList<>(List.of(
             Kinds::ring,
-            Kinds::sync));
+            Kinds::sync,
+            Kinds::fileMapping));
 
     private Kinds() {}
 
@@ -165,6 +174,14 @@ public final class Kinds {
             case 3 -> ObjectKind.BROADCAST_RING;
             default -> null;
         };
+    }
+
+    private static ObjectKind fileMapping(MemorySegment head, long objectBytes) {
+        if (head.byteSize() < FILE_MAPPING_PATH_BYTES_OFFSET + 4 || head.get(U64, 0) != FILE_MAPPING_MAGIC) {
+            return null;
+        }
+        long pathBytes = Integer.toUnsignedLong(head.get(U32, FILE_MAPPING_PATH_BYTES_OFFSET));
+        return objectBytes == FILE_MAPPING_HEADER_BYTES + pathBytes ? ObjectKind.FILE_MAPPING : null;
     }
 
     private static ObjectKind sync(MemorySegment head, long objectBytes) {
