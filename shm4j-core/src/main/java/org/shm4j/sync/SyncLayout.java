@@ -12,7 +12,7 @@ import org.shm4j.internal.block.Kinds;
  * fixed-width little-endian integers, naturally aligned; a block must start at an address that is a
  * multiple of {@value #ALIGNMENT} (64 is better: a block then owns its cache line). Another
  * language that follows this page and the protocol in the {@linkplain org.shm4j.sync package
- * documentation} interoperates; {@code shm4j-core/src/test/c/shm4j_mutex.h} is a C implementation
+ * documentation} interoperates; {@code interop/c/shm4j_mutex.h} is a C implementation
  * of the mutex.
  *
  * <p>Every block starts with the same 32-byte header. The magic is written last, with a release

@@ -39,7 +39,7 @@
  * <h2>Memory-ordering protocol</h2>
  * All shared words are accessed through {@code VarHandle}s on the mapped segment; on x86-64 and
  * AArch64 these are the same instructions C's {@code __atomic} builtins use, so the protocol holds
- * between processes and languages (see {@code shm4j-core/src/test/c/shm4j_mutex.h}).
+ * between processes and languages (see {@code interop/c/shm4j_mutex.h}).
  * <ol>
  * <li><b>Publication of a block.</b> The creator claims the magic word with a CAS from 0 to
  *     {@code BUILDING}, writes header and body with plain stores, then stores {@code MAGIC} with

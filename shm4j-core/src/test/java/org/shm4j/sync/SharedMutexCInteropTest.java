@@ -21,7 +21,7 @@ import org.shm4j.testkit.ChildJvm;
 import org.shm4j.testkit.NoLeaks;
 import org.shm4j.testkit.TestNames;
 
-/** A C process (src/test/c/shm4j_mutex.h) and Java contend for one mutex. Skipped without gcc. */
+/** A C process (interop/c/shm4j_mutex.h, the published header) and Java contend for one mutex. Skipped without gcc. */
 @ExtendWith(NoLeaks.class)
 @Timeout(120)
 class SharedMutexCInteropTest {
@@ -33,7 +33,7 @@ class SharedMutexCInteropTest {
 
     @BeforeAll
     static void compile() throws Exception {
-        Path source = Path.of("src/test/c/shm4j_mutex_peer.c").toAbsolutePath();
+        Path source = Path.of("..", "interop", "c", "shm4j_mutex_peer.c").toAbsolutePath().normalize();
         peer = dir.resolve("shm4j_mutex_peer");
         Process gcc;
         try {

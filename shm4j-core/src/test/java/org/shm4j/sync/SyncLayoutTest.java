@@ -11,7 +11,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.shm4j.internal.ProcessIdentity;
 import org.shm4j.testkit.NoLeaks;
 
-/** The byte diagram in SyncLayout's javadoc and in shm4j_mutex.h, checked. */
+/** The byte diagram in SyncLayout's javadoc and in interop/c/shm4j_mutex.h, checked. */
 @ExtendWith(NoLeaks.class)
 class SyncLayoutTest {
     @Test
