@@ -191,4 +191,32 @@ class TypedNamespaceTest {
             SharedMemory.remove(name);
         }
     }
+
+    @Test
+    void aNamedFileMappingIsAKindOfItsOwn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        String name = TestNames.unique("nfm");
+        java.nio.file.Path file = dir.resolve("orders.bin");
+        try (SharedMemory mapping = SharedMemory.mapFile(name, file, 4096, Access.READ_WRITE,
+                SegmentOption.Disposition.OPEN_OR_CREATE)) {
+            assertThat(mapping.byteSize()).isEqualTo(4096);
+            try (SharedMemory again = SharedMemory.open(name, Access.READ_WRITE)) {
+                assertThat(again.byteSize()).isEqualTo(4096);
+            }
+            for (ObjectKind asked : OPEN.keySet()) {
+                if (asked == ObjectKind.SEGMENT) {
+                    continue;
+                }
+                assertThatThrownBy(() -> OPEN.get(asked).open(name).close()).as("file mapping opened as %s", asked)
+                        .isInstanceOfSatisfying(WrongObjectKindException.class, e -> {
+                            assertThat(e.found()).isEqualTo(ObjectKind.FILE_MAPPING);
+                            assertThat(e.expected()).containsExactly(asked);
+                        });
+            }
+            try (SharedMemory record = SharedMemory.open(name, Access.READ_ONLY, SegmentOption.Flag.ANY_KIND)) {
+                assertThat(record.path()).contains(file.toAbsolutePath());
+            }
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
 }

@@ -31,7 +31,7 @@ class LsKindTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
-    void lsShowsTheKindOfEveryObject() throws Exception {
+    void lsShowsTheKindOfEveryObject(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         String prefix = TestNames.unique("kinds");
         Map<String, String> expected = new LinkedHashMap<>();
         List<AutoCloseable> open = new ArrayList<>();
@@ -52,6 +52,9 @@ class LsKindTest {
             expected.put(prefix + "-mpsc", "mpsc-ring");
             open.add(BroadcastRing.create(prefix + "-bcast", 4096));
             expected.put(prefix + "-bcast", "broadcast-ring");
+            open.add(SharedMemory.mapFile(prefix + "-file", dir.resolve("file.bin"), 4096, org.shm4j.Access.READ_WRITE,
+                    org.shm4j.SegmentOption.Disposition.OPEN_OR_CREATE));
+            expected.put(prefix + "-file", "file-mapping");
 
             Cli.Result ls = cli().run("ls", "--json", "--match", prefix + "-*");
             assertThat(ls.code()).as(ls.toString()).isZero();

@@ -13,6 +13,7 @@ import org.shm4j.SegmentInfo;
 import org.shm4j.SegmentName;
 import org.shm4j.SegmentOption;
 import org.shm4j.SharedMemory;
+import org.shm4j.WrongObjectKindException;
 import org.shm4j.internal.Messages;
 import org.shm4j.internal.ProcessIdentity;
 
@@ -160,6 +161,10 @@ public final class Blocks {
         };
         try (shm) {
             if (!shm.created()) {
+                if (shm.path().map(p -> !p.equals(SegmentName.of(name).path())).orElse(false)) {
+                    // The name is a named file mapping's record, and open resolved it to its file.
+                    throw new WrongObjectKindException(name, ObjectKind.FILE_MAPPING, kinds);
+                }
                 Kinds.require(shm, name, kinds);
             }
             return new Named(shm.map(Access.READ_WRITE, 0, 0), shm.created(), shm.byteSize());
