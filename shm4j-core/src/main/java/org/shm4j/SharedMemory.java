@@ -1,6 +1,7 @@
 package org.shm4j;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -90,6 +91,9 @@ public final class SharedMemory implements AutoCloseable {
      * Closes {@code shm} and throws {@link WrongObjectKindException} if it holds a typed object
      * (a ring, a lock...) and {@link SegmentOption.Flag#ANY_KIND} was not passed.
      */
+    private static final ThreadLocal<MemorySegment> HEAD =
+            ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate(Kinds.HEAD_BYTES, 8));
+
     private static SharedMemory requireSegment(SharedMemory shm, Options options) throws IOException {
         if (options.has(SegmentOption.Flag.ANY_KIND) || shm.isNamedFileMapping()) {
             // A named file mapping's name resolved to its file: the name was a file mapping, and
@@ -97,7 +101,11 @@ public final class SharedMemory implements AutoCloseable {
             return shm;
         }
         try {
-            ObjectKind found = Kinds.recognise(shm);
+            // pread into a per-thread buffer, not a view: no mapping and no allocation per open.
+            MemorySegment head = HEAD.get();
+            long n = LinuxOs.pread(shm.object.fd(), head.asSlice(0, Math.min(shm.byteSize(), Kinds.HEAD_BYTES)), 0,
+                    shm.displayName());
+            ObjectKind found = Kinds.recognise(head.asSlice(0, n), shm.byteSize());
             if (found != ObjectKind.SEGMENT && found != ObjectKind.FILE_MAPPING) {
                 throw new WrongObjectKindException(shm.displayName(), found, java.util.Set.of(ObjectKind.SEGMENT));
             }
