@@ -19,16 +19,19 @@ import picocli.CommandLine.Option;
  * java -jar shm4j-bench/target/shm4j-benchmarks.jar report --full --out docs/bench
  * java -jar shm4j-bench/target/shm4j-benchmarks.jar jmh ViewLifecycle
  * java -jar shm4j-bench/target/shm4j-benchmarks.jar list
+ * java -jar shm4j-bench/target/shm4j-benchmarks.jar ring throughput --runs 3   (RingBench)
+ * java -jar shm4j-bench/target/shm4j-benchmarks.jar sync event-blocking        (SyncHarness)
  * java -jar shm4j-bench/target/shm4j-benchmarks.jar RingOps -f 1     (anything else: JMH's arguments)
  * </pre>
  */
 @Command(name = "shm4j-benchmarks", mixinStandardHelpOptions = true,
         description = "shm4j benchmarks: the cross-process report and the JMH suite.",
-        subcommands = {Main.Report.class, Main.Jmh.class, Main.ListTransports.class})
+        subcommands = {Main.Report.class, Main.Jmh.class, Main.ListTransports.class,
+                org.shm4j.bench.ring.RingBench.Command.class, org.shm4j.bench.sync.SyncHarness.Command.class})
 public final class Main implements Callable<Integer> {
 
-    private static final java.util.Set<String> OWN = java.util.Set.of("report", "jmh", "list", "-h", "--help", "-V",
-            "--version", "help");
+    private static final java.util.Set<String> OWN = java.util.Set.of("report", "jmh", "list", "ring", "sync", "-h",
+            "--help", "-V", "--version", "help");
 
     /**
      * Runs a subcommand; any other first argument goes to JMH as before this entry point existed,

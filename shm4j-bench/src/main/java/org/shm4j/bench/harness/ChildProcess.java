@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.shm4j.internal.Messages;
 
 /**
  * A child process of the harness: a peer JVM, a driver JVM or a C program. Its output goes to a log
@@ -122,14 +121,14 @@ public final class ChildProcess implements AutoCloseable {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 kill();
-                throw new SessionAbortedException(Messages.format("child did not exit", "child", description,
+                throw new SessionAbortedException(Kv.format("child did not exit", "child", description,
                         "timeoutMillis", timeout.toMillis()));
             }
             return process.exitValue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             kill();
-            throw new SessionAbortedException(Messages.format("interrupted waiting for child", "child", description));
+            throw new SessionAbortedException(Kv.format("interrupted waiting for child", "child", description));
         }
     }
 

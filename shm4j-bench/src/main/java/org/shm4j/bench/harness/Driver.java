@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.zip.DataFormatException;
 import org.HdrHistogram.Histogram;
-import org.shm4j.internal.Messages;
 
 /**
  * Runs the harness side of a {@link JvmTransport} in a child "driver" JVM started with the
@@ -38,7 +37,7 @@ final class Driver {
                     transport.name() + "-driver")) {
                 int exit = driver.waitFor(Duration.ofNanos(budgetNanos + Duration.ofSeconds(30).toNanos()));
                 if (exit != 0) {
-                    throw new IOException(Messages.format("driver failed", "transport", transport.name(), "exitCode",
+                    throw new IOException(Kv.format("driver failed", "transport", transport.name(), "exitCode",
                             exit) + "\n--- driver log ---\n" + driver.logTail());
                 }
             }
@@ -78,7 +77,7 @@ final class Driver {
     static List<Measurement> read(Path results, List<Workload> plan) throws IOException {
         List<String> lines = Files.readAllLines(results, StandardCharsets.UTF_8);
         if (lines.size() != plan.size()) {
-            throw new IOException(Messages.format("driver results incomplete", "expected", plan.size(), "lines",
+            throw new IOException(Kv.format("driver results incomplete", "expected", plan.size(), "lines",
                     lines.size()));
         }
         List<Measurement> out = new ArrayList<>();
@@ -93,7 +92,7 @@ final class Driver {
         try {
             Workload w = Workload.parse(p[1]);
             if (!w.equals(expected)) {
-                throw new IOException(Messages.format("driver result for another workload", "expected",
+                throw new IOException(Kv.format("driver result for another workload", "expected",
                         expected.format(), "got", p[1]));
             }
             if (p[0].equals("LATENCY") && p.length == 3) {
@@ -104,9 +103,9 @@ final class Driver {
                 return new Measurement.Throughput(w, Long.parseLong(p[2]), Long.parseLong(p[3]));
             }
         } catch (DataFormatException | RuntimeException e) {
-            throw new IOException(Messages.format("malformed driver result", "line", abbreviate(line)), e);
+            throw new IOException(Kv.format("malformed driver result", "line", abbreviate(line)), e);
         }
-        throw new IOException(Messages.format("malformed driver result", "line", abbreviate(line)));
+        throw new IOException(Kv.format("malformed driver result", "line", abbreviate(line)));
     }
 
     private static String abbreviate(String s) {

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.shm4j.internal.Messages;
 
 /**
  * A transport whose both sides are Java: the harness side {@link #listen}s (makes resources), the
@@ -90,12 +89,12 @@ public abstract class JvmTransport implements Transport {
                     }
                     int exit = peer.waitFor(Duration.ofSeconds(20));
                     if (exit != 0) {
-                        throw new IOException(Messages.format("peer failed", "transport", name, "exitCode", exit));
+                        throw new IOException(Kv.format("peer failed", "transport", name, "exitCode", exit));
                     }
                     return results;
                 } catch (IOException | RuntimeException e) {
                     peer.kill();
-                    throw new IOException(Messages.format("session failed", "transport", name, "cause", e.toString())
+                    throw new IOException(Kv.format("session failed", "transport", name, "cause", e.toString())
                             + "\n--- peer log ---\n" + peer.logTail(), e);
                 }
             }

@@ -7,7 +7,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.shm4j.internal.Messages;
 
 /** The peer side of a session: answers the commands {@link Session} sends until QUIT. */
 public final class PeerLoop {
@@ -28,7 +27,7 @@ public final class PeerLoop {
                 } else if (op == Protocol.PRODUCE) {
                     produce(channel, spec, Protocol.word(buffer, 1), Protocol.word(buffer, 2), Protocol.word(buffer, 3));
                 } else {
-                    throw new IOException(Messages.format("unexpected command", "length", length, "op", op));
+                    throw new IOException(Kv.format("unexpected command", "length", length, "op", op));
                 }
             }
         }
@@ -49,7 +48,7 @@ public final class PeerLoop {
         // Values from the harness are validated before they size anything.
         if (messageBytes < Protocol.MIN_MESSAGE_BYTES || messageBytes > spec.maxMessageBytes() || producers < 1
                 || producers > spec.producers() || durationNanos < 0 || durationNanos > 600_000_000_000L) {
-            throw new IOException(Messages.format("invalid produce command", "messageBytes", messageBytes,
+            throw new IOException(Kv.format("invalid produce command", "messageBytes", messageBytes,
                     "producers", producers, "durationNanos", durationNanos));
         }
         int size = (int) messageBytes;

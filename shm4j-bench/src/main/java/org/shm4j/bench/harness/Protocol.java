@@ -3,7 +3,6 @@ package org.shm4j.bench.harness;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import org.shm4j.internal.Messages;
 
 /**
  * The messages the harness and its peer exchange over a {@link Channel}; the C peer speaks the same.
@@ -59,7 +58,7 @@ public final class Protocol {
     public static int expect(Channel channel, MemorySegment buffer, long op) throws IOException {
         int length = channel.receive(buffer);
         if (length < MIN_MESSAGE_BYTES || word(buffer, 0) != op) {
-            throw new IOException(Messages.format("unexpected message", "expectedOp", op, "length", length,
+            throw new IOException(Kv.format("unexpected message", "expectedOp", op, "length", length,
                     "word", length >= MIN_MESSAGE_BYTES ? word(buffer, 0) : "none"));
         }
         return length;

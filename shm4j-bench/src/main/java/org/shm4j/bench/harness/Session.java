@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import org.HdrHistogram.Histogram;
-import org.shm4j.internal.Messages;
 
 /**
  * The harness side of a session: runs a plan of workloads over a connected {@link Channel} and
@@ -87,7 +86,7 @@ public final class Session {
         channel.send(out, size);
         int length = channel.receive(in);
         if (length != size || Protocol.word(in, 0) != seq) {
-            throw new IOException(Messages.format("echo does not match", "sent", seq, "received",
+            throw new IOException(Kv.format("echo does not match", "sent", seq, "received",
                     length >= Protocol.MIN_MESSAGE_BYTES ? Protocol.word(in, 0) : "none", "length", length,
                     "expectedLength", size));
         }
@@ -121,7 +120,7 @@ public final class Session {
                 ends++;
                 last = now;
             } else if (length != w.messageBytes() || Protocol.word(in, 0) < 0) {
-                throw new IOException(Messages.format("unexpected stream message", "length", length, "expectedLength",
+                throw new IOException(Kv.format("unexpected stream message", "length", length, "expectedLength",
                         w.messageBytes(), "word", length >= 8 ? Protocol.word(in, 0) : "none"));
             } else if (messages++ == 0) {
                 first = now;

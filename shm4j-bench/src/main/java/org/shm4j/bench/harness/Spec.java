@@ -1,7 +1,6 @@
 package org.shm4j.bench.harness;
 
 import java.util.List;
-import org.shm4j.internal.Messages;
 
 /**
  * What a channel must carry in one session: its largest message and how many threads of the peer
@@ -14,7 +13,7 @@ import org.shm4j.internal.Messages;
 public record Spec(int maxMessageBytes, int producers) {
     public Spec {
         if (maxMessageBytes < Protocol.COMMAND_BYTES || maxMessageBytes > Protocol.MAX_MESSAGE_BYTES || producers < 1) {
-            throw new IllegalArgumentException(Messages.format("invalid session spec", "maxMessageBytes",
+            throw new IllegalArgumentException(Kv.format("invalid session spec", "maxMessageBytes",
                     maxMessageBytes, "producers", producers));
         }
     }
@@ -38,7 +37,7 @@ public record Spec(int maxMessageBytes, int producers) {
     public static Spec parse(String s) {
         String[] p = s.split("/");
         if (p.length != 2) {
-            throw new IllegalArgumentException(Messages.format("invalid session spec", "text", s));
+            throw new IllegalArgumentException(Kv.format("invalid session spec", "text", s));
         }
         return new Spec(Integer.parseInt(p[0]), Integer.parseInt(p[1]));
     }

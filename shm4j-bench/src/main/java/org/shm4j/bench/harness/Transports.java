@@ -10,7 +10,6 @@ import org.shm4j.bench.transport.NativeTransport;
 import org.shm4j.bench.transport.PipeTransport;
 import org.shm4j.bench.transport.ShmSpinTransport;
 import org.shm4j.bench.transport.SocketTransport;
-import org.shm4j.internal.Messages;
 
 /**
  * Every transport the harness knows, in report order; the first is the baseline every ratio is
@@ -71,9 +70,9 @@ public final class Transports {
 
     static JvmTransport jvm(String name) {
         Transport t = byName(name).orElseThrow(() -> new IllegalArgumentException(
-                Messages.format("unknown transport", "name", name)));
+                Kv.format("unknown transport", "name", name)));
         if (!(t instanceof JvmTransport jvm)) {
-            throw new IllegalArgumentException(Messages.format("not a Java transport", "name", name));
+            throw new IllegalArgumentException(Kv.format("not a Java transport", "name", name));
         }
         return jvm;
     }

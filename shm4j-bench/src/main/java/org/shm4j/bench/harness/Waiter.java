@@ -1,6 +1,5 @@
 package org.shm4j.bench.harness;
 
-import org.shm4j.internal.Messages;
 
 /**
  * How a spinning endpoint waits: {@link Thread#onSpinWait()} on every turn, and every 1024 turns a
@@ -43,7 +42,7 @@ public final class Waiter {
             throw new SessionAbortedException(reason);
         }
         if (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos > 0) {
-            throw new SessionAbortedException(Messages.format("session deadline passed", "overrunMillis",
+            throw new SessionAbortedException(Kv.format("session deadline passed", "overrunMillis",
                     (System.nanoTime() - deadlineNanos) / 1_000_000));
         }
     }

@@ -1,7 +1,6 @@
 package org.shm4j.bench.harness;
 
 import java.time.Duration;
-import org.shm4j.internal.Messages;
 
 /**
  * One measurement of a session: a ping-pong (round trips recorded in a histogram) or a stream (the
@@ -31,7 +30,7 @@ public record Workload(Pattern pattern, int messageBytes, int producers, long wa
         if (pattern == null || messageBytes < Protocol.MIN_MESSAGE_BYTES || messageBytes > Protocol.MAX_MESSAGE_BYTES
                 || producers < 1 || (pattern == Pattern.PING_PONG && producers != 1) || warmupNanos < 0
                 || measureNanos <= 0 || maxSamples < 1) {
-            throw new IllegalArgumentException(Messages.format("invalid workload", "pattern", pattern,
+            throw new IllegalArgumentException(Kv.format("invalid workload", "pattern", pattern,
                     "messageBytes", messageBytes, "producers", producers, "warmupNanos", warmupNanos,
                     "measureNanos", measureNanos, "maxSamples", maxSamples));
         }
@@ -64,7 +63,7 @@ public record Workload(Pattern pattern, int messageBytes, int producers, long wa
     public static Workload parse(String s) {
         String[] p = s.split("/");
         if (p.length != 6) {
-            throw new IllegalArgumentException(Messages.format("invalid workload", "text", s));
+            throw new IllegalArgumentException(Kv.format("invalid workload", "text", s));
         }
         return new Workload(Pattern.valueOf(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]),
                 Long.parseLong(p[3]), Long.parseLong(p[4]), Long.parseLong(p[5]));

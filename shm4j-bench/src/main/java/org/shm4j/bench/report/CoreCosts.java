@@ -19,7 +19,7 @@ import org.shm4j.bench.harness.ChildProcess;
 import org.shm4j.bench.harness.RunContext;
 import org.shm4j.bench.harness.Spread;
 import org.shm4j.bench.transport.NativePeer;
-import org.shm4j.internal.Messages;
+import org.shm4j.bench.harness.Kv;
 
 /**
  * Single-process costs of the core, measured by the harness with {@link System#nanoTime()}:
@@ -180,12 +180,12 @@ final class CoreCosts {
                     "memcpy")) {
                 int exit = child.waitFor(measure.plusSeconds(30));
                 if (exit != 0) {
-                    throw new IOException(Messages.format("C memcpy failed", "exitCode", exit) + "\n" + child.logTail());
+                    throw new IOException(Kv.format("C memcpy failed", "exitCode", exit) + "\n" + child.logTail());
                 }
             }
             String[] p = Files.readString(result, StandardCharsets.UTF_8).trim().split(" ");
             if (p.length != 4 || !p[0].equals("COPY")) {
-                throw new IOException(Messages.format("malformed C memcpy result", "text", String.join(" ", p)));
+                throw new IOException(Kv.format("malformed C memcpy result", "text", String.join(" ", p)));
             }
             return Long.parseLong(p[1]) * (double) Long.parseLong(p[2]) / Long.parseLong(p[3]);
         } finally {

@@ -12,7 +12,6 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.shm4j.Access;
 import org.shm4j.MappedView;
 import org.shm4j.SharedMemory;
-import org.shm4j.internal.os.Futex;
 import org.shm4j.ring.MessageRing;
 import org.shm4j.ring.RecordHandler;
 import org.shm4j.ring.RingConsumer;
@@ -49,7 +48,7 @@ final class PingPongPeers {
             MemorySegment.copy(src, 0, message, 0, MESSAGE);
             INT.setRelease(word, 0L, seq);
             if (futex) {
-                Futex.wake(word, 1);
+                RawFutex.wake(word, 1);
             }
         }
 
@@ -59,7 +58,7 @@ final class PingPongPeers {
                 // The spin variant checks without a pause (the floor); the futex variant spins with
                 // pauses before sleeping, as the rings' blocking strategy does.
                 if (futex && ++spins > 100) {
-                    Futex.await(word, seq - 1, -1);
+                    RawFutex.await(word, seq - 1);
                 } else if (futex) {
                     Thread.onSpinWait();
                 }

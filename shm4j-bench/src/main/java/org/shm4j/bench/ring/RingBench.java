@@ -15,13 +15,14 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.shm4j.SharedMemory;
 import org.shm4j.ring.MpscRing;
 import org.shm4j.ring.SpscRing;
+import picocli.CommandLine;
 
 /**
  * The cross-process harness: every figure is measured in the same run as its baseline and printed
  * as a ratio. Producers, consumers, pingers and echoes are separate JVMs (see {@link Peer}).
  *
  * <pre>
- * java -cp shm4j-bench/target/shm4j-benchmarks.jar org.shm4j.bench.ring.RingBench [throughput|throughput-interleaved|pingpong|pingpong-vs-raw|all]
+ * java -jar shm4j-bench/target/shm4j-benchmarks.jar ring [throughput|throughput-interleaved|pingpong|pingpong-vs-raw|all]
  *      [--runs 3] [--messages 10000000] [--iterations 200000] [--cases spsc,mpsc1-aligned,...]
  * </pre>
  * {@code --cases} limits the throughput part to the named cases (spsc, spsc-aligned, mpsc1,
@@ -32,55 +33,81 @@ public final class RingBench {
 
     private RingBench() {}
 
-    public static void main(String[] args) throws Exception {
-        String what = args.length > 0 && !args[0].startsWith("--") ? args[0] : "all";
-        int runs = intOption(args, "--runs", 3);
-        long messages = intOption(args, "--messages", 10_000_000);
-        int iterations = intOption(args, "--iterations", 200_000);
-        if (!List.of("throughput", "throughput-interleaved", "pingpong", "pingpong-vs-raw", "all").contains(what)) {
-            throw new IllegalArgumentException("unknown part: " + what
-                    + "; parts: throughput, throughput-interleaved, pingpong, pingpong-vs-raw, all");
-        }
-        List<String> cases = casesOption(args);
-        System.out.printf("shm4j ring benchmark: %d cores, %s, runs=%d (medians)%n",
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"), runs);
-        if (what.equals("throughput") || what.equals("all")) {
-            throughput(runs, messages, cases);
-        }
-        if (what.equals("pingpong") || what.equals("all")) {
-            pingPong(runs, iterations);
-        }
-        if (what.equals("pingpong-vs-raw")) {
-            pingPongVsRaw(runs, iterations);
-        }
-        if (what.equals("throughput-interleaved")) {
-            throughputInterleaved(runs);
+    /** Runs the harness as {@code shm4j-benchmarks ring ...} would; see {@link Command}. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Command()).execute(args));
+    }
+
+    /** The parts of the harness. */
+    enum Part { throughput, throughput_interleaved, pingpong, pingpong_vs_raw, all;
+        static Part parse(String text) {
+            return valueOf(text.replace('-', '_'));
         }
     }
 
-    /** The throughput cases {@code --cases} names, all of them by default. */
-    private static List<String> casesOption(String[] args) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals("--cases")) {
-                List<String> values = List.of(args[i + 1].split(","));
-                for (String v : values) {
-                    if (!THROUGHPUT_CASES.contains(v)) {
-                        throw new IllegalArgumentException("unknown case: " + v + "; cases: " + THROUGHPUT_CASES);
-                    }
+    /** {@code shm4j-benchmarks ring}: the arguments, parsed by picocli. */
+    @CommandLine.Command(name = "ring", mixinStandardHelpOptions = true,
+            description = {"Cross-process ring throughput and ping-pong, each figure beside its Agrona or raw "
+                    + "baseline measured in the same run.",
+                    "Parts: throughput, throughput-interleaved, pingpong, pingpong-vs-raw, all (default)."})
+    public static final class Command implements java.util.concurrent.Callable<Integer> {
+        @CommandLine.Parameters(index = "0", arity = "0..1", defaultValue = "all", paramLabel = "PART",
+                converter = PartConverter.class, description = "What to measure (default: ${DEFAULT-VALUE}).")
+        Part part = Part.all;
+
+        @CommandLine.Option(names = "--runs", defaultValue = "3", description = "Runs per figure (medians).")
+        int runs;
+
+        @CommandLine.Option(names = "--messages", defaultValue = "10000000", description = "Messages per throughput run.")
+        long messages;
+
+        @CommandLine.Option(names = "--iterations", defaultValue = "200000", description = "Round trips per ping-pong run.")
+        int iterations;
+
+        @CommandLine.Option(names = "--cases", split = ",", paramLabel = "CASE",
+                description = "Throughput cases: spsc, spsc-aligned, mpsc1, mpsc1-aligned, mpsc2, mpsc4 (default: all).")
+        List<String> cases = THROUGHPUT_CASES;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            for (String c : cases) {
+                if (!THROUGHPUT_CASES.contains(c)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "unknown case: " + c + "; cases: " + THROUGHPUT_CASES);
                 }
-                return values;
             }
+            System.out.printf("shm4j ring benchmark: %d cores, %s, runs=%d (medians)%n",
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"), runs);
+            if (part == Part.throughput || part == Part.all) {
+                throughput(runs, messages, cases);
+            }
+            if (part == Part.pingpong || part == Part.all) {
+                pingPong(runs, iterations);
+            }
+            if (part == Part.pingpong_vs_raw) {
+                pingPongVsRaw(runs, iterations);
+            }
+            if (part == Part.throughput_interleaved) {
+                throughputInterleaved(runs);
+            }
+            return 0;
         }
-        return THROUGHPUT_CASES;
     }
 
-    private static int intOption(String[] args, String name, int fallback) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
+    /** Accepts the parts as written in the usage, with dashes. */
+    static final class PartConverter implements CommandLine.ITypeConverter<Part> {
+        @Override
+        public Part convert(String value) {
+            try {
+                return Part.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("unknown part: " + value
+                        + "; parts: throughput, throughput-interleaved, pingpong, pingpong-vs-raw, all");
             }
         }
-        return fallback;
     }
 
     // ---- throughput ------------------------------------------------------------------------------

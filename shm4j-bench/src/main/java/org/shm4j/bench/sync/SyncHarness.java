@@ -22,6 +22,7 @@ import org.shm4j.SharedMemory;
 import org.shm4j.sync.EventReset;
 import org.shm4j.sync.SharedEvent;
 import org.shm4j.sync.SharedMutex;
+import picocli.CommandLine;
 
 /**
  * The cross-process harness for org.shm4j.sync: a child JVM and this one, one shared segment.
@@ -37,7 +38,7 @@ import org.shm4j.sync.SharedMutex;
  * <li>{@code c-futex}: a C futex wait/wake ping-pong after the same gap (baseline, needs gcc);</li>
  * <li>{@code fairness}: two processes hammer one mutex for 10 s; each side's share and the throughput.</li>
  * </ul>
- * Usage: {@code java --enable-native-access=ALL-UNNAMED -cp shm4j-benchmarks.jar org.shm4j.bench.sync.SyncHarness [mode...]}
+ * Usage: {@code java --enable-native-access=ALL-UNNAMED -jar shm4j-benchmarks.jar sync [mode...]} (see {@code sync --help})
  */
 public final class SyncHarness {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -57,16 +58,56 @@ public final class SyncHarness {
 
     private SyncHarness() {}
 
-    public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("child")) {
-            child(args[1], args[2]);
-            return;
+    /** Runs the harness as {@code shm4j-benchmarks sync ...} would; see {@link Command}. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Command()).execute(args));
+    }
+
+    static final List<String> MODES = List.of("spin", "event", "event-vs-spin", "event-blocking", "pipe", "c-futex",
+            "fairness");
+
+    /** {@code shm4j-benchmarks sync}: the arguments, parsed by picocli. */
+    @CommandLine.Command(name = "sync", mixinStandardHelpOptions = true,
+            description = {"Cross-process hand-off and fairness of the sync primitives, each beside its baseline "
+                    + "(raw spin, pipe, C futex) in the same run.",
+                    "Modes: spin, event, event-vs-spin, event-blocking, pipe, c-futex, fairness."},
+            subcommands = Child.class)
+    public static final class Command implements java.util.concurrent.Callable<Integer> {
+        @CommandLine.Parameters(arity = "0..*", paramLabel = "MODE",
+                description = "Modes to run (default: spin event event-blocking pipe c-futex fairness).")
+        List<String> modes = List.of("spin", "event", "event-blocking", "pipe", "c-futex", "fairness");
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            for (String mode : modes) {
+                if (!MODES.contains(mode)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "unknown mode: " + mode + "; modes: " + MODES);
+                }
+            }
+            for (String mode : modes) {
+                run(mode);
+            }
+            return 0;
         }
-        List<String> modes = args.length == 0
-                ? List.of("spin", "event", "event-blocking", "pipe", "c-futex", "fairness")
-                : List.of(args);
-        for (String mode : modes) {
-            run(mode);
+    }
+
+    /** The peer process the harness starts: {@code sync child MODE NAME}. */
+    @CommandLine.Command(name = "child", hidden = true)
+    static final class Child implements java.util.concurrent.Callable<Integer> {
+        @CommandLine.Parameters(index = "0")
+        String mode;
+
+        @CommandLine.Parameters(index = "1")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            child(mode, name);
+            return 0;
         }
     }
 

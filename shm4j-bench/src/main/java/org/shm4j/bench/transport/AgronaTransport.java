@@ -22,7 +22,7 @@ import org.shm4j.bench.harness.JvmTransport;
 import org.shm4j.bench.harness.Listener;
 import org.shm4j.bench.harness.Spec;
 import org.shm4j.bench.harness.Waiter;
-import org.shm4j.internal.Messages;
+import org.shm4j.bench.harness.Kv;
 
 /**
  * Agrona's {@link OneToOneRingBuffer} or {@link ManyToOneRingBuffer}, one per direction, in a file
@@ -107,7 +107,7 @@ public final class AgronaTransport extends JvmTransport {
         int ringBytes = capacity(spec) + RingBufferDescriptor.TRAILER_LENGTH;
         if (mapped.capacity() != 2 * ringBytes) {
             IoUtil.unmap(mapped);
-            throw new IllegalStateException(Messages.format("agrona ring file has the wrong size", "byteSize",
+            throw new IllegalStateException(Kv.format("agrona ring file has the wrong size", "byteSize",
                     mapped.capacity(), "expected", 2 * ringBytes));
         }
         return new RingChannel(ring(new UnsafeBuffer(mapped, ringBytes, ringBytes)),
@@ -154,7 +154,7 @@ public final class AgronaTransport extends JvmTransport {
                 waiter.spin();
             }
             if (received < 0) {
-                throw new IOException(Messages.format("agrona message too long", "maxMessageBytes", maxMessageBytes));
+                throw new IOException(Kv.format("agrona message too long", "maxMessageBytes", maxMessageBytes));
             }
             return received;
         }

@@ -19,7 +19,7 @@ import org.shm4j.bench.harness.JvmTransport;
 import org.shm4j.bench.harness.Listener;
 import org.shm4j.bench.harness.Spec;
 import org.shm4j.bench.harness.Waiter;
-import org.shm4j.internal.Messages;
+import org.shm4j.bench.harness.Kv;
 
 /**
  * Chronicle Queue (open-source edition), one queue per direction in {@code /dev/shm}, an appender
@@ -131,7 +131,7 @@ public final class ChronicleTransport extends JvmTransport {
             }
             long length = received.readRemaining();
             if (length > maxMessageBytes || length > target.byteSize()) {
-                throw new IOException(Messages.format("chronicle message too long", "length", length,
+                throw new IOException(Kv.format("chronicle message too long", "length", length,
                         "maxMessageBytes", maxMessageBytes));
             }
             received.read(receiveScratch, 0, (int) length);

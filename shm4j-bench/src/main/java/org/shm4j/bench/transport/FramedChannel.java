@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import org.shm4j.bench.harness.Channel;
-import org.shm4j.internal.Messages;
+import org.shm4j.bench.harness.Kv;
 
 /**
  * Messages over a byte stream (a socket or a pipe): a 4-byte little-endian length, then the
@@ -75,7 +75,7 @@ final class FramedChannel implements Channel {
         int length = readBuffer.getInt();
         // The length came from another process: checked before it is used.
         if (length < 0 || length > maxMessageBytes || length > target.byteSize()) {
-            throw new IOException(Messages.format("invalid frame length", "length", length, "maxMessageBytes",
+            throw new IOException(Kv.format("invalid frame length", "length", length, "maxMessageBytes",
                     maxMessageBytes));
         }
         int copied = 0;

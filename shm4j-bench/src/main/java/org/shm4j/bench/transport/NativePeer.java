@@ -11,7 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.shm4j.internal.Messages;
+import org.shm4j.bench.harness.Kv;
 
 /**
  * The C peer ({@code shm4j_bench_peer.c}, a resource of this jar), compiled with {@code gcc -O2}
@@ -85,7 +85,7 @@ public final class NativePeer {
                 return;
             }
             if (gcc.exitValue() != 0) {
-                failure = Messages.format("gcc failed", "exitCode", gcc.exitValue()) + "\n" + log;
+                failure = Kv.format("gcc failed", "exitCode", gcc.exitValue()) + "\n" + log;
                 return;
             }
             binary = out;

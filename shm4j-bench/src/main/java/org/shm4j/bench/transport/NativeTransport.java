@@ -22,7 +22,7 @@ import org.shm4j.bench.harness.RunContext;
 import org.shm4j.bench.harness.Spec;
 import org.shm4j.bench.harness.Transport;
 import org.shm4j.bench.harness.Workload;
-import org.shm4j.internal.Messages;
+import org.shm4j.bench.harness.Kv;
 
 /**
  * C on both sides: the compiled {@link NativePeer} forks its own peer, pins both processes, runs the
@@ -94,7 +94,7 @@ public final class NativeTransport implements Transport {
             try (ChildProcess child = ChildProcess.start(command, ChildProcess.Stdio.LOG, context.workDirectory(), name)) {
                 int exit = child.waitFor(Duration.ofMillis(budgetMillis + 5_000));
                 if (exit != 0) {
-                    throw new IOException(Messages.format("C peer failed", "transport", name, "exitCode", exit)
+                    throw new IOException(Kv.format("C peer failed", "transport", name, "exitCode", exit)
                             + "\n--- log ---\n" + child.logTail());
                 }
             }
@@ -111,7 +111,7 @@ public final class NativeTransport implements Transport {
     private static List<Measurement> read(Path dir, List<Workload> plan) throws IOException {
         List<String> lines = Files.readAllLines(dir.resolve("results.txt"), StandardCharsets.UTF_8);
         if (lines.size() != plan.size()) {
-            throw new IOException(Messages.format("C results incomplete", "expected", plan.size(), "lines",
+            throw new IOException(Kv.format("C results incomplete", "expected", plan.size(), "lines",
                     lines.size()));
         }
         List<Measurement> out = new ArrayList<>();
@@ -119,14 +119,14 @@ public final class NativeTransport implements Transport {
             String[] p = lines.get(i).split(" ");
             Workload w = plan.get(i);
             if (p.length < 3 || Integer.parseInt(p[1]) != i) {
-                throw new IOException(Messages.format("malformed C result", "line", lines.get(i)));
+                throw new IOException(Kv.format("malformed C result", "line", lines.get(i)));
             }
             if (p[0].equals("LATENCY") && p.length == 3) {
                 out.add(new Measurement.Latency(w, readSamples(dir.resolve("lat-" + i + ".bin"), Long.parseLong(p[2]))));
             } else if (p[0].equals("THROUGHPUT") && p.length == 4) {
                 out.add(new Measurement.Throughput(w, Long.parseLong(p[2]), Long.parseLong(p[3])));
             } else {
-                throw new IOException(Messages.format("malformed C result", "line", lines.get(i)));
+                throw new IOException(Kv.format("malformed C result", "line", lines.get(i)));
             }
         }
         return out;
@@ -137,14 +137,14 @@ public final class NativeTransport implements Transport {
         h.setAutoResize(true);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
             if (ch.size() != count * 8) {
-                throw new IOException(Messages.format("sample file size does not match", "file", file, "byteSize",
+                throw new IOException(Kv.format("sample file size does not match", "file", file, "byteSize",
                         ch.size(), "samples", count));
             }
             MemorySegment samples = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             for (long i = 0; i < count; i++) {
                 long v = samples.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i);
                 if (v < 0) {
-                    throw new IOException(Messages.format("negative sample", "file", file, "index", i));
+                    throw new IOException(Kv.format("negative sample", "file", file, "index", i));
                 }
                 h.recordValue(v);
             }

@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import org.shm4j.bench.harness.Waiter;
-import org.shm4j.internal.Messages;
+import org.shm4j.bench.harness.Kv;
 
 /**
  * The simplest correct single-producer single-consumer ring in shared memory, the raw baseline: a
@@ -41,7 +41,7 @@ final class SlotRing {
     private SlotRing(MemorySegment ring, int maxMessageBytes, Waiter waiter) {
         this.slotBytes = slotBytes(maxMessageBytes);
         if (ring.byteSize() < (long) SLOTS * slotBytes) {
-            throw new IllegalArgumentException(Messages.format("ring memory too small", "byteSize", ring.byteSize(),
+            throw new IllegalArgumentException(Kv.format("ring memory too small", "byteSize", ring.byteSize(),
                     "required", (long) SLOTS * slotBytes));
         }
         this.ring = ring;
@@ -97,7 +97,7 @@ final class SlotRing {
         int length = ring.get(ValueLayout.JAVA_INT, offset + 8);
         // The length was written by another process: checked before it is used.
         if (length < 0 || length > maxMessageBytes || length > target.byteSize()) {
-            throw new IOException(Messages.format("invalid message length in ring", "length", length,
+            throw new IOException(Kv.format("invalid message length in ring", "length", length,
                     "maxMessageBytes", maxMessageBytes, "position", c));
         }
         MemorySegment.copy(ring, offset + HEADER_BYTES, target, 0, length);

@@ -18,7 +18,7 @@ import org.shm4j.bench.harness.JvmTransport;
 import org.shm4j.bench.harness.Listener;
 import org.shm4j.bench.harness.Spec;
 import org.shm4j.bench.harness.Waiter;
-import org.shm4j.internal.Messages;
+import org.shm4j.bench.harness.Kv;
 
 /** Java {@link SocketChannel}s, blocking, over a Unix-domain socket or TCP loopback (TCP_NODELAY). */
 public final class SocketTransport extends JvmTransport {
@@ -75,7 +75,7 @@ public final class SocketTransport extends JvmTransport {
                         return framed(socket, spec);
                     }
                     if (!peer.isAlive()) {
-                        throw new IOException(Messages.format("peer exited before connecting", "transport", name()));
+                        throw new IOException(Kv.format("peer exited before connecting", "transport", name()));
                     }
                     w.check();
                     sleepMillis(1);
