@@ -70,9 +70,9 @@ public final class Kinds {
      * (its layout is owned by {@code org.shm4j.FileMappingRecord}: 64 header bytes, the path's
      * length u32 at offset 16, then the path).
      */
-    public static final long FILE_MAPPING_MAGIC = 0x4D464E4A344D4853L;
+    public static final long FILE_MAPPING_MAGIC = org.shm4j.FileMappingRecord.MAGIC;
     public static final long FILE_MAPPING_PATH_BYTES_OFFSET = 16;
-    public static final long FILE_MAPPING_HEADER_BYTES = 64;
+    public static final long FILE_MAPPING_HEADER_BYTES = org.shm4j.FileMappingRecord.HEADER_BYTES;
 
     /*
      * The built-in recognisers, one per family. A new kind adds its recogniser here, or calls
