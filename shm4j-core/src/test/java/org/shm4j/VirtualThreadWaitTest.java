@@ -22,12 +22,14 @@ import org.shm4j.sync.SharedEvent;
 import org.shm4j.sync.SharedMutex;
 import org.shm4j.sync.SharedReadWriteLock;
 import org.shm4j.sync.SharedSemaphore;
+import org.shm4j.sync.SyncWait;
 import org.shm4j.testkit.ChildJvm;
 
 /**
  * Every blocking call of the library parks a virtual thread instead of pinning its carrier: a child
  * JVM with two carriers runs far more virtual threads blocked on rings (consumers, producers on a
- * full ring, broadcast receivers), mutexes, read-write locks, events and semaphores than it has
+ * full ring, broadcast receivers), mutexes, read-write locks (both sides), events, semaphores and
+ * {@code SyncWait.awaitAny} than it has
  * carriers, and an unrelated virtual thread still makes steady progress. With a futex sleep on a
  * virtual thread, the waiters would hold both carriers for up to a second per sleep.
  */
@@ -86,6 +88,9 @@ class VirtualThreadWaitTest {
                     var receiver = broadcast.receiver(WaitStrategy.blocking());
                     waiters.add(start(failures, done, () -> check(mutex.tryLock(LONG).isPresent()), mutex::unlock));
                     waiters.add(start(failures, done, () -> check(rw.tryLockRead(LONG)), rw::unlockRead));
+                    waiters.add(start(failures, done, () -> check(rw.tryLockWrite(LONG).isPresent()), rw::unlockWrite));
+                    waiters.add(start(failures, done, () -> check(SyncWait.awaitAny(LONG, event).isPresent()),
+                            () -> { }));
                     waiters.add(start(failures, done, () -> check(event.tryAwait(LONG)), () -> { }));
                     waiters.add(start(failures, done, () -> check(semaphore.tryAcquire(LONG)), () -> { }));
                     waiters.add(start(failures, done, () -> check(consumer.poll((t, p) -> { }, 1, LONG) == 1),
