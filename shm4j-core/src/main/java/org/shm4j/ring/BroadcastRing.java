@@ -46,7 +46,9 @@ public final class BroadcastRing implements Ring {
      *
      * @throws java.nio.file.NoSuchFileException if there is no segment of that name
      * @throws RingNotInitializedException if the creator never published the header
-     * @throws RingFormatException if the segment is not a broadcast ring
+     * @throws org.shm4j.WrongObjectKindException if the name holds another kind of object (another
+     *     ring type, a lock, a plain segment), at once
+     * @throws RingFormatException if its header is not a valid broadcast ring
      */
     public static BroadcastRing open(String name, RingOption... options) throws IOException {
         return new BroadcastRing(RingRegion.open(name, EnumSet.of(RingType.BROADCAST), options));
@@ -56,8 +58,9 @@ public final class BroadcastRing implements Ring {
      * Opens the named broadcast ring, or creates it if the name is free; race-free, see
      * {@link SpscRing#openOrCreate}. {@link #created()} tells which happened.
      *
-     * @throws RingFormatException if the name holds a ring of another type or capacity, or
-     *     something that is not a ring
+     * @throws org.shm4j.WrongObjectKindException if the name holds another kind of object, at once
+     * @throws RingFormatException if the name holds a ring of another capacity, or a ring header
+     *     that is not valid
      * @throws RingNotInitializedException if the name exists but its creator never published the header
      */
     public static BroadcastRing openOrCreate(String name, long capacityBytes, RingOption... options)

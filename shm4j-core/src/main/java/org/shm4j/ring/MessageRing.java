@@ -20,7 +20,9 @@ public sealed interface MessageRing extends Ring permits RegionRing {
      * @throws java.nio.file.NoSuchFileException if there is no segment of that name
      * @throws RingNotInitializedException if its creator died before publishing the header, or did
      *     not publish it within the open timeout
-     * @throws RingFormatException if the segment is not such a ring
+     * @throws org.shm4j.WrongObjectKindException if the name holds another kind of object (another
+     *     ring type, a lock, a plain segment), at once
+     * @throws RingFormatException if its header is not a valid ring
      */
     static MessageRing open(String name, RingOption... options) throws IOException {
         RingRegion region = RingRegion.open(name, EnumSet.of(RingType.SPSC, RingType.MPSC), options);

@@ -45,7 +45,9 @@ public final class MpscRing extends RegionRing {
      * @throws java.nio.file.NoSuchFileException if there is no segment of that name
      * @throws RingNotInitializedException if its creator died before publishing the header, or did
      *     not publish it within the open timeout
-     * @throws RingFormatException if the segment is not a ring of this type
+     * @throws org.shm4j.WrongObjectKindException if the name holds another kind of object (another
+     *     ring type, a lock, a plain segment), at once
+     * @throws RingFormatException if its header is not a valid ring
      */
     public static MpscRing open(String name, RingOption... options) throws IOException {
         return new MpscRing(RingRegion.open(name, EnumSet.of(RingType.MPSC), options));
@@ -55,8 +57,9 @@ public final class MpscRing extends RegionRing {
      * Opens the named MPSC ring, or creates it if the name is free; race-free, see
      * {@link SpscRing#openOrCreate}. {@link #created()} tells which happened.
      *
-     * @throws RingFormatException if the name holds a ring of another type or capacity, or
-     *     something that is not a ring
+     * @throws org.shm4j.WrongObjectKindException if the name holds another kind of object, at once
+     * @throws RingFormatException if the name holds a ring of another capacity, or a ring header
+     *     that is not valid
      * @throws RingNotInitializedException if the name exists but its creator never published the header
      */
     public static MpscRing openOrCreate(String name, long capacityBytes, RingOption... options) throws IOException {

@@ -45,7 +45,9 @@ public final class SpscRing extends RegionRing {
      * @throws java.nio.file.NoSuchFileException if there is no segment of that name
      * @throws RingNotInitializedException if its creator died before publishing the header, or did
      *     not publish it within the open timeout
-     * @throws RingFormatException if the segment is not a ring of this type
+     * @throws org.shm4j.WrongObjectKindException if the name holds another kind of object (another
+     *     ring type, a lock, a plain segment), at once
+     * @throws RingFormatException if its header is not a valid ring
      */
     public static SpscRing open(String name, RingOption... options) throws IOException {
         return new SpscRing(RingRegion.open(name, EnumSet.of(RingType.SPSC), options));
@@ -59,8 +61,9 @@ public final class SpscRing extends RegionRing {
      *
      * @param capacityBytes bytes of the data region: a power of two from 64 to 2^40; an existing
      *     ring must have exactly this capacity
-     * @throws RingFormatException if the name holds a ring of another type or capacity, or
-     *     something that is not a ring
+     * @throws org.shm4j.WrongObjectKindException if the name holds another kind of object, at once
+     * @throws RingFormatException if the name holds a ring of another capacity, or a ring header
+     *     that is not valid
      * @throws RingNotInitializedException if the name exists but its creator died before publishing
      *     the header, or did not publish it within the open timeout
      * @throws IllegalArgumentException if the capacity is not a power of two in range

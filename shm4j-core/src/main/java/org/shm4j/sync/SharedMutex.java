@@ -114,7 +114,9 @@ public final class SharedMutex extends SyncHandle {
      * Opens a named mutex, like {@code OpenMutex}.
      *
      * @throws java.nio.file.NoSuchFileException if there is no object of that name
-     * @throws SyncFormatException if the object is not a mutex, or its creator never finished it
+     * @throws org.shm4j.WrongObjectKindException if the name holds another kind of object (another
+     *     ring type, a lock, a plain segment), at once
+     * @throws SyncFormatException if its creator never finished it (and died, or the open timeout passed)
      */
     public static SharedMutex open(String name, SegmentOption... options) throws IOException {
         return named(Blocks.Mode.OPEN, name, options);
