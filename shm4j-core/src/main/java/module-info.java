@@ -6,6 +6,7 @@
  */
 module org.shm4j {
     exports org.shm4j;
+    exports org.shm4j.map;
     exports org.shm4j.ring;
     exports org.shm4j.sync;
 }
