@@ -637,7 +637,12 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
             int slot = popFree(base, stripe);
             long so = slotOffset(base, slot);
             if (op == COMPUTE) {
-                writeSlot(so, key, klen, map, oldLength, updater, oldSo + valueOffset);
+                try {
+                    writeSlot(so, key, klen, map, oldLength, updater, oldSo + valueOffset);
+                } catch (RuntimeException | Error e) {
+                    pushFree(base, slot, stripe); // nobody names it: back to the free stack
+                    throw e;
+                }
             } else {
                 writeSlot(so, key, klen, value, value.byteSize(), null, 0);
             }
@@ -657,7 +662,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * Writes key and value into a free slot under its seqlock: odd version, data, even version
      * (release). With an updater, the value bytes come from {@code src} at {@code srcOffset} and
      * the updater changes them in the slot before the version is made even again; if it throws,
-     * the slot goes back to the free stack unchanged in meaning (nobody names it).
+     * the version is made even and the caller returns the slot to the free stack.
      */
     private void writeSlot(long so, MemorySegment key, long klen, MemorySegment src, long vlen, ValueUpdater updater,
             long srcOffset) {
