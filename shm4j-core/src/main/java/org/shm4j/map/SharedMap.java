@@ -308,7 +308,8 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                 for (int i = 0; i < buckets; i++) {
                     int b = (home + i) & bucketMask;
                     // Acquire: pairs with the release store that published the bucket (publish()).
-                    long w = (long) LONG.getAcquire(map, base + bucketsOffset + 8L * b);
+                    long at = base + bucketsOffset + 8L * b;
+                    long w = (long) LONG.getAcquire(map, at);
                     if (w == EMPTY) {
                         return -1;
                     }
@@ -324,7 +325,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                     int kl = map.get(I32, so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
                     int vl = map.get(I32, so + MapLayout.SLOT_VALUE_LENGTH_OFFSET);
                     if (kl < 1 || kl > maxKey || vl < 0 || vl > maxValue) {
-                        if (changed(so, v1)) {
+                        if (changed(at, w, so, v1)) {
                             break retry;
                         }
                         throw badSlot(stripe, b, so, kl, vl);
@@ -335,7 +336,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                     if (match && vl <= into.byteSize()) {
                         MemorySegment.copy(map, so + valueOffset, into, 0, vl);
                     }
-                    if (changed(so, v1)) {
+                    if (changed(at, w, so, v1)) {
                         break retry;
                     }
                     if (match) {
@@ -375,7 +376,8 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
             {
                 for (int i = 0; i < buckets; i++) {
                     int b = (home + i) & bucketMask;
-                    long w = (long) LONG.getAcquire(map, base + bucketsOffset + 8L * b);
+                    long at = base + bucketsOffset + 8L * b;
+                    long w = (long) LONG.getAcquire(map, at);
                     if (w == EMPTY) {
                         return null;
                     }
@@ -390,7 +392,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                     int kl = map.get(I32, so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
                     int vl = map.get(I32, so + MapLayout.SLOT_VALUE_LENGTH_OFFSET);
                     if (kl < 1 || kl > maxKey || vl < 0 || vl > maxValue) {
-                        if (changed(so, v1)) {
+                        if (changed(at, w, so, v1)) {
                             break retry;
                         }
                         throw badSlot(stripe, b, so, kl, vl);
@@ -399,7 +401,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                             && MemorySegment.mismatch(map, so + MapLayout.SLOT_KEY_OFFSET, so + MapLayout.SLOT_KEY_OFFSET
                                     + kl, key, 0, klen) < 0;
                     if (!match) {
-                        if (changed(so, v1)) {
+                        if (changed(at, w, so, v1)) {
                             break retry;
                         }
                         continue;
@@ -409,12 +411,12 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                         result = reader.read(map.asSlice(so + valueOffset, vl).asReadOnly());
                     } catch (RuntimeException e) {
                         // A run that saw a value being replaced may fail on bytes that made no sense.
-                        if (changed(so, v1)) {
+                        if (changed(at, w, so, v1)) {
                             break retry;
                         }
                         throw e;
                     }
-                    if (changed(so, v1)) {
+                    if (changed(at, w, so, v1)) {
                         break retry;
                     }
                     return result;
@@ -438,12 +440,17 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         return read(key, v -> Boolean.TRUE) != null;
     }
 
-    /** Whether a slot's version moved since {@code v1} was read; orders the reads before it first. */
-    private boolean changed(long so, long v1) {
-        // Acquire fence: the key and value reads above happen before this second version read, as
-        // the seqlock needs (pairs with the storeStore fence after the writer's odd version store).
+    /**
+     * Whether what a read saw may mix two writes: the bucket at {@code bucketAt} no longer holds
+     * {@code w}, or the slot's version moved since {@code v1}. When neither, the slot held the bytes
+     * read, unchanged, while the bucket named it: a value that was current at that moment.
+     */
+    private boolean changed(long bucketAt, long w, long so, long v1) {
+        // Acquire fence: the key and value reads above happen before the bucket and version are read
+        // again, as the seqlock needs (pairs with the storeStore fence after the writer's odd store).
         VarHandle.acquireFence();
-        return (long) LONG.getOpaque(map, so) != v1;
+        // Acquire: the version read below is ordered after the bucket read.
+        return (long) LONG.getAcquire(map, bucketAt) != w || (long) LONG.getOpaque(map, so) != v1;
     }
 
     private long backOff(int attempt, long started, int stripe) {
@@ -908,7 +915,8 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         long base = stripeBase(stripe);
         long started = 0;
         for (int attempt = 0;; attempt++) {
-            long w = (long) LONG.getAcquire(map, base + bucketsOffset + 8L * b);
+            long at = base + bucketsOffset + 8L * b;
+            long w = (long) LONG.getAcquire(map, at);
             if (w == EMPTY || w == TOMBSTONE) {
                 return null;
             }
@@ -920,10 +928,10 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                 if (kl >= 1 && kl <= maxKey && vl >= 0 && vl <= maxValue) {
                     byte[] k = map.asSlice(so + MapLayout.SLOT_KEY_OFFSET, kl).toArray(ValueLayout.JAVA_BYTE);
                     byte[] v = map.asSlice(so + valueOffset, vl).toArray(ValueLayout.JAVA_BYTE);
-                    if (!changed(so, v1)) {
+                    if (!changed(at, w, so, v1)) {
                         return new Entry(MemorySegment.ofArray(k), MemorySegment.ofArray(v));
                     }
-                } else if (!changed(so, v1)) {
+                } else if (!changed(at, w, so, v1)) {
                     throw badSlot(stripe, b, so, kl, vl);
                 }
             }

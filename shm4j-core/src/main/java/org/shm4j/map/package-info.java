@@ -36,8 +36,10 @@
  *   even with release), publish the bucket, then put the old slot on the free stack and update
  *   the counters. A slot is written only while no bucket names it.</li>
  *   <li><b>Readers</b> take no lock: acquire-load the bucket, acquire-load the slot's version
- *   (odd: retry), read lengths, key and value, acquire fence, read the version again; a different
- *   version means the slot was reused meanwhile, and the read starts over from the bucket. Every
+ *   (odd: retry), read lengths, key and value, acquire fence, then read the bucket and the version
+ *   again; a different bucket word or version means the slot was replaced or reused meanwhile (it
+ *   may even hold another key now), and the read starts over from the home bucket. When both are
+ *   unchanged, the bytes read were the slot's whole content while the bucket named it. Every
  *   length and slot number is checked against the header's maxima before use; a stable but
  *   invalid one is {@link org.shm4j.map.MapCorruptedException}.</li>
  *   <li><b>Crash</b>: a writer killed at any point leaves the buckets naming, for each key, its old
