@@ -330,9 +330,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                         }
                         throw badSlot(stripe, b, so, kl, vl);
                     }
-                    boolean match = kl == klen
-                            && MemorySegment.mismatch(map, so + MapLayout.SLOT_KEY_OFFSET, so + MapLayout.SLOT_KEY_OFFSET
-                                    + kl, key, 0, klen) < 0;
+                    boolean match = sameKey(so, kl, key, klen);
                     if (match && vl <= into.byteSize()) {
                         MemorySegment.copy(map, so + valueOffset, into, 0, vl);
                     }
@@ -397,9 +395,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                         }
                         throw badSlot(stripe, b, so, kl, vl);
                     }
-                    boolean match = kl == klen
-                            && MemorySegment.mismatch(map, so + MapLayout.SLOT_KEY_OFFSET, so + MapLayout.SLOT_KEY_OFFSET
-                                    + kl, key, 0, klen) < 0;
+                    boolean match = sameKey(so, kl, key, klen);
                     if (!match) {
                         if (changed(at, w, so, v1)) {
                             break retry;
@@ -773,8 +769,19 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         if (kl < 1 || kl > maxKey) {
             throw badSlot(stripe, b, so, kl, map.get(I32, so + MapLayout.SLOT_VALUE_LENGTH_OFFSET));
         }
-        return kl == klen && MemorySegment.mismatch(map, so + MapLayout.SLOT_KEY_OFFSET,
-                so + MapLayout.SLOT_KEY_OFFSET + kl, key, 0, klen) < 0;
+        return sameKey(so, kl, key, klen);
+    }
+
+    /** Whether the slot's key ({@code kl} bytes, already checked) is {@code key}; 8-byte keys in one compare. */
+    private boolean sameKey(long so, int kl, MemorySegment key, long klen) {
+        if (kl != klen) {
+            return false;
+        }
+        if (kl == 8) {
+            return map.get(I64, so + MapLayout.SLOT_KEY_OFFSET) == key.get(MapLayout.U64, 0);
+        }
+        return MemorySegment.mismatch(map, so + MapLayout.SLOT_KEY_OFFSET, so + MapLayout.SLOT_KEY_OFFSET + kl, key, 0,
+                klen) < 0;
     }
 
     private int valueLength(long so, int stripe, int b) {

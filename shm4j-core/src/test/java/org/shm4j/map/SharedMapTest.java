@@ -264,6 +264,42 @@ class SharedMapTest {
         }
     }
 
+    /** Virtual threads writing the same stripes wait for each other under the sync rules; nothing is lost. */
+    @Test
+    void virtualThreadWritersContendWithoutLosingUpdates() throws Exception {
+        try (Arena arena = Arena.ofShared()) {
+            MapSpec spec = new MapSpec(64, 8, 8, 2);
+            MemorySegment mem = arena.allocate(SharedMap.requiredBytes(spec), 64);
+            try (SharedMap map = SharedMap.create(mem, spec);
+                 var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                LongKeyMap longs = map.longKeys();
+                for (long k = 0; k < 4; k++) {
+                    longs.put(k, MemorySegment.ofArray(new long[1]));
+                }
+                List<java.util.concurrent.Future<?>> tasks = new ArrayList<>();
+                for (int t = 0; t < 16; t++) {
+                    tasks.add(executor.submit(() -> {
+                        for (int i = 0; i < 500; i++) {
+                            longs.computeIfPresent(i & 3, v -> v.set(ValueLayout.JAVA_LONG_UNALIGNED, 0,
+                                    v.get(ValueLayout.JAVA_LONG_UNALIGNED, 0) + 1));
+                        }
+                        return null;
+                    }));
+                }
+                for (var task : tasks) {
+                    task.get(50, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                long total = 0;
+                for (long k = 0; k < 4; k++) {
+                    Long v = longs.read(k, s -> s.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+                    total += v;
+                }
+                assertThat(total).isEqualTo(16 * 500);
+                assertThat(map.check().consistent()).isTrue();
+            }
+        }
+    }
+
     /**
      * A zero-copy reader during whose run the value is replaced twice (its slot freed and reused
      * for the newer value): the run that saw a mix is discarded, and the reader runs again.
