@@ -8,8 +8,8 @@ import org.shm4j.sync.SyncException;
 /**
  * A view of a {@link SharedMap} with {@code long} keys, stored as 8 little-endian bytes (the same
  * entries C's {@code uint64_t} and Python's {@code struct.pack("<q")} keys name). Values stay
- * {@link MemorySegment}s. {@link #get(long, MemorySegment)}, {@link #put}, {@link #remove} and
- * {@link #containsKey} allocate nothing in steady state (a per-thread 8-byte key buffer).
+ * {@link MemorySegment}s. {@link #get(long, MemorySegment)} allocates nothing; {@link #put}, {@link #remove} and
+ * {@link #containsKey} allocate nothing in steady state either (a per-thread 8-byte key buffer).
  * Every method behaves as the {@link SharedMap} method of the same name.
  */
 public final class LongKeyMap {
@@ -40,7 +40,7 @@ public final class LongKeyMap {
     }
 
     public long get(long key, MemorySegment into) {
-        return map.get(key(key), into);
+        return map.getLong(key, into);
     }
 
     public Optional<MemorySegment> get(long key) {

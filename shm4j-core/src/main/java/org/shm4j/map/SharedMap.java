@@ -296,7 +296,21 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     public long get(MemorySegment key, MemorySegment into) {
         long klen = checkKey(key);
         Objects.requireNonNull(into, "into");
-        long h = MapLayout.hash(key, 0, klen, seed);
+        return get(key, klen, 0, MapLayout.hash(key, 0, klen, seed), into);
+    }
+
+    /** {@link #get(MemorySegment, MemorySegment)} of the 8-byte little-endian key {@code longKey}, for {@link LongKeyMap}. */
+    long getLong(long longKey, MemorySegment into) {
+        if (maxKey < 8) {
+            throw new IllegalArgumentException(Messages.format("key length out of range", "keyLength", 8,
+                    "maxKeyBytes", maxKey));
+        }
+        Objects.requireNonNull(into, "into");
+        return get(null, 8, longKey, MapLayout.hashLong(longKey, seed), into);
+    }
+
+    /** The lookup of {@code key} ({@code klen} bytes), or of {@code longKey} when {@code key} is null. */
+    private long get(MemorySegment key, long klen, long longKey, long h, MemorySegment into) {
         int stripe = (int) (h >>> 32) & stripeMask;
         long base = stripeBase(stripe);
         int tag = (int) (h >>> 32);
@@ -330,7 +344,8 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                         }
                         throw badSlot(stripe, b, so, kl, vl);
                     }
-                    boolean match = sameKey(so, kl, key, klen);
+                    boolean match = key == null ? kl == 8 && map.get(I64, so + MapLayout.SLOT_KEY_OFFSET) == longKey
+                            : sameKey(so, kl, key, klen);
                     if (match && vl <= into.byteSize()) {
                         MemorySegment.copy(map, so + valueOffset, into, 0, vl);
                     }

@@ -264,6 +264,55 @@ class SharedMapTest {
         }
     }
 
+    /** Increments the 8-byte counters of keys 0..7 in place, {@code args[1]} times in all. */
+    public static final class Incrementer {
+        public static void main(String[] args) throws Exception {
+            try (SharedMap map = SharedMap.open(args[0])) {
+                LongKeyMap longs = map.longKeys();
+                int count = Integer.parseInt(args[1]);
+                for (int i = 0; i < count; i++) {
+                    if (!longs.computeIfPresent(i & 7, v -> v.set(ValueLayout.JAVA_LONG_UNALIGNED, 0,
+                            v.get(ValueLayout.JAVA_LONG_UNALIGNED, 0) + 1))) {
+                        System.exit(3);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Three processes update the same keys at once through the stripe locks: no update is lost. */
+    @Test
+    @Timeout(120)
+    void writersInSeveralProcessesLoseNoUpdate() throws Exception {
+        String name = TestNames.unique("mapprocs");
+        try (SharedMap map = SharedMap.create(name, new MapSpec(64, 8, 8, 2))) {
+            LongKeyMap longs = map.longKeys();
+            for (long k = 0; k < 8; k++) {
+                longs.put(k, MemorySegment.ofArray(new long[1]));
+            }
+            List<ChildJvm> children = new ArrayList<>();
+            try {
+                for (int c = 0; c < 3; c++) {
+                    children.add(ChildJvm.start(Incrementer.class, name, "3000"));
+                }
+                for (ChildJvm child : children) {
+                    child.assertExitCode(0, Duration.ofSeconds(90));
+                }
+            } finally {
+                children.forEach(ChildJvm::close);
+            }
+            long total = 0;
+            for (long k = 0; k < 8; k++) {
+                Long v = longs.read(k, s -> s.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+                total += v;
+            }
+            assertThat(total).isEqualTo(3 * 3000);
+            assertThat(map.check().entries()).isEqualTo(8);
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
     /** Virtual threads writing the same stripes wait for each other under the sync rules; nothing is lost. */
     @Test
     void virtualThreadWritersContendWithoutLosingUpdates() throws Exception {
