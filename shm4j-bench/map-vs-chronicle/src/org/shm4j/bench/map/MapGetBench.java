@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -24,7 +25,7 @@ import org.shm4j.map.MapSpec;
 import org.shm4j.map.SharedMap;
 
 /**
- * A hit of an 8-byte key with a 64-byte value, one thread, the same 8,192 keys in every map, in
+ * A hit of an 8-byte key with a 64-byte value, one thread, the same keys in every map, in
  * one JVM: shm4j's {@link SharedMap} (in native memory laid out as in a shared segment), its
  * baseline {@code ConcurrentHashMap<Long, byte[]>.get} plus a copy of the value, and Chronicle Map
  * 3.25ea6 ({@code getUsing} into a reused array, its allocation-free read). Run with
@@ -46,7 +47,9 @@ import org.shm4j.map.SharedMap;
         "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"})
 @State(Scope.Thread)
 public class MapGetBench {
-    private static final int KEYS = 8192;
+    /** Keys in every map (a power of two); 64 keeps everything in L1, 8192 does not. */
+    @Param({"8192"})
+    public int count;
     private static final int VALUE = 64;
 
     private Arena arena;
@@ -64,15 +67,15 @@ public class MapGetBench {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         arena = Arena.ofShared();
-        MapSpec spec = MapSpec.of(KEYS * 2, 8, VALUE);
+        MapSpec spec = MapSpec.of(count * 2, 8, VALUE);
         shared = SharedMap.create(arena.allocate(SharedMap.requiredBytes(spec), 4096), spec);
         longs = shared.longKeys();
         chm = new ConcurrentHashMap<>();
-        chronicle = ChronicleMap.of(Long.class, byte[].class).entries(KEYS * 2).averageValueSize(VALUE).create();
-        keys = new long[KEYS];
-        boxed = new Long[KEYS];
+        chronicle = ChronicleMap.of(Long.class, byte[].class).entries(count * 2).averageValueSize(VALUE).create();
+        keys = new long[count];
+        boxed = new Long[count];
         SplittableRandom rnd = new SplittableRandom(17);
-        for (int k = 0; k < KEYS; k++) {
+        for (int k = 0; k < count; k++) {
             keys[k] = rnd.nextLong();
             boxed[k] = keys[k];
             byte[] v = new byte[VALUE];
@@ -94,7 +97,7 @@ public class MapGetBench {
     }
 
     private int next() {
-        return i = (i + 1) & (KEYS - 1);
+        return i = (i + 1) & (count - 1);
     }
 
     /** The MemorySegment API: the key written into a reused native segment, the value copied into another. */
