@@ -291,11 +291,13 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      *
      * @throws IllegalArgumentException if {@code key} is empty or longer than {@link #maxKeyBytes()},
      *     or the value is longer than {@code into}
+     * @throws IllegalStateException if this handle is closed
      * @throws MapCorruptedException if the map's memory breaks its invariants
      */
     public long get(MemorySegment key, MemorySegment into) {
         long klen = checkKey(key);
         Objects.requireNonNull(into, "into");
+        checkOpen();
         return get(key, klen, 0, MapLayout.hash(key, 0, klen, seed), into);
     }
 
@@ -306,6 +308,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                     "maxKeyBytes", maxKey));
         }
         Objects.requireNonNull(into, "into");
+        checkOpen();
         return get(null, 8, longKey, MapLayout.hashLong(longKey, seed), into);
     }
 
@@ -378,6 +381,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     public <R> R read(MemorySegment key, ValueReader<R> reader) {
         long klen = checkKey(key);
         Objects.requireNonNull(reader, "reader");
+        checkOpen();
         long h = MapLayout.hash(key, 0, klen, seed);
         int stripe = (int) (h >>> 32) & stripeMask;
         long base = stripeBase(stripe);
@@ -882,6 +886,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
 
     /** Entries in the map now (each stripe's count, read without locks; racing writes may or may not count). */
     public long size() {
+        checkOpen();
         long n = 0;
         for (int s = 0; s < stripes; s++) {
             n += Math.clamp((int) INT.getOpaque(map, stripeBase(s) + MapLayout.STRIPE_SIZE_OFFSET), 0,
@@ -1130,7 +1135,10 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         return map;
     }
 
-    /** Unmaps a named map (never removes it); for a placed map, only stops this handle. Idempotent. */
+    /**
+     * Unmaps a named map (never removes it); for a placed map, only stops this handle. Every later
+     * call on this handle throws {@link IllegalStateException}. Idempotent.
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true) && view != null) {

@@ -92,6 +92,14 @@ class SharedMapTest {
                 Long updated = longs.read(7, s -> s.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
                 assertThat(updated).isEqualTo(15L);
                 assertThat(map.check().consistent()).isTrue();
+                SharedMap other = SharedMap.open(mem);
+                other.close();
+                LongKeyMap closed = other.longKeys();
+                assertThatThrownBy(() -> closed.get(7, v)).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("closed");
+                assertThatThrownBy(() -> closed.put(7, v)).isInstanceOf(IllegalStateException.class);
+                assertThatThrownBy(other::size).isInstanceOf(IllegalStateException.class);
+                assertThat(longs.get(7, v)).isEqualTo(8);
             }
         }
     }
