@@ -450,6 +450,19 @@ class SharedMapTest {
                                     return true;
                                 });
                                 assertThat(same).isTrue();
+                                if ((i & 63) == 0) {
+                                    int entries = 0;
+                                    for (SharedMap.Entry e : map) {
+                                        entries++;
+                                        long f = e.value().get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                                        for (int j = 8; j < SIZE; j += 8) {
+                                            if (e.value().get(ValueLayout.JAVA_LONG_UNALIGNED, j) != f) {
+                                                throw new AssertionError("torn entry in iteration at byte " + j);
+                                            }
+                                        }
+                                    }
+                                    assertThat(entries).isEqualTo(4);
+                                }
                             }
                         } catch (Throwable e) {
                             failure.compareAndSet(null, e);
