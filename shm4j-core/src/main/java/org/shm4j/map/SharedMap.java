@@ -339,8 +339,10 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                     if ((v1 & 1) != 0) {
                         break retry;
                     }
-                    int kl = map.get(I32, so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
-                    int vl = map.get(I32, so + MapLayout.SLOT_VALUE_LENGTH_OFFSET);
+                    // Key and value length in one load (little-endian: key length in the low half).
+                    long lengths = map.get(I64, so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
+                    int kl = (int) lengths;
+                    int vl = (int) (lengths >>> 32);
                     if (kl < 1 || kl > maxKey || vl < 0 || vl > maxValue) {
                         if (changed(at, w, so, v1)) {
                             break retry;
