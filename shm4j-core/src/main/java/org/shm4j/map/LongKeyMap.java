@@ -2,7 +2,6 @@ package org.shm4j.map;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Optional;
-import org.shm4j.sync.LockTimeoutException;
 import org.shm4j.sync.SyncException;
 
 /**
@@ -55,31 +54,31 @@ public final class LongKeyMap {
         return map.containsKey(key(key));
     }
 
-    public boolean put(long key, MemorySegment value) throws InterruptedException, LockTimeoutException, SyncException {
+    public boolean put(long key, MemorySegment value) throws InterruptedException, SyncException {
         return map.put(key(key), value);
     }
 
     public boolean putIfAbsent(long key, MemorySegment value)
-            throws InterruptedException, LockTimeoutException, SyncException {
+            throws InterruptedException, SyncException {
         return map.putIfAbsent(key(key), value);
     }
 
     public boolean replace(long key, MemorySegment value)
-            throws InterruptedException, LockTimeoutException, SyncException {
+            throws InterruptedException, SyncException {
         return map.replace(key(key), value);
     }
 
     public boolean replace(long key, MemorySegment expected, MemorySegment value)
-            throws InterruptedException, LockTimeoutException, SyncException {
+            throws InterruptedException, SyncException {
         return map.replace(key(key), expected, value);
     }
 
-    public boolean remove(long key) throws InterruptedException, LockTimeoutException, SyncException {
+    public boolean remove(long key) throws InterruptedException, SyncException {
         return map.remove(key(key));
     }
 
     public boolean computeIfPresent(long key, ValueUpdater updater)
-            throws InterruptedException, LockTimeoutException, SyncException {
+            throws InterruptedException, SyncException {
         return map.computeIfPresent(ownKey(key), updater);
     }
 }

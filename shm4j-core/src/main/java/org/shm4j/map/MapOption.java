@@ -12,14 +12,6 @@ public sealed interface MapOption {
         return new Segment(Objects.requireNonNull(option, "option"));
     }
 
-    /**
-     * How long a write waits for its stripe's lock before {@code LockTimeoutException}; 10 seconds
-     * unless set. A live holder is never robbed, a dead one is recovered from at once.
-     */
-    static MapOption lockTimeout(Duration timeout) {
-        return new LockTimeout(positive(timeout, "lockTimeout"));
-    }
-
     /** How long an open waits for a map its creator is still building; 2 seconds unless set. */
     static MapOption openTimeout(Duration timeout) {
         return new OpenTimeout(positive(timeout, "openTimeout"));
@@ -34,8 +26,6 @@ public sealed interface MapOption {
     }
 
     record Segment(SegmentOption option) implements MapOption {}
-
-    record LockTimeout(Duration timeout) implements MapOption {}
 
     record OpenTimeout(Duration timeout) implements MapOption {}
 }

@@ -24,7 +24,6 @@ import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
 import org.shm4j.internal.Messages;
 import org.shm4j.sync.LockResult;
-import org.shm4j.sync.LockTimeoutException;
 import org.shm4j.sync.SharedMutex;
 import org.shm4j.sync.SyncException;
 
@@ -53,9 +52,9 @@ import org.shm4j.sync.SyncException;
  * <p><b>Reads</b> ({@link #get}, {@link #read}, {@link #containsKey}, iteration) take no lock and
  * never return a torn value: each slot carries a version (a seqlock); a read that raced a writer
  * runs again. <b>Writes</b> lock the key's stripe with a robust {@link SharedMutex} placed in the
- * map, waiting at most the {@linkplain MapOption#lockTimeout lock timeout} under the rules of
- * {@code org.shm4j.sync} ({@link LockTimeoutException} naming the holder, interruptible, a dead
- * holder's stripe repaired through {@link LockResult#OWNER_DIED} before the write goes on).
+ * map and wait for it as {@link SharedMutex#lock()} does (interruptible, through the one wait
+ * engine, virtual threads park); a live holder is waited for, a dead holder's stripe is repaired
+ * through {@link LockResult#OWNER_DIED} before the write goes on.
  *
  * <p>Instances are thread-safe. {@link #close()} unmaps a named map (never removes it; use
  * {@link org.shm4j.SharedMemory#remove}); for a map placed in a caller's segment it only stops
@@ -64,7 +63,6 @@ import org.shm4j.sync.SyncException;
 public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry> {
     private static final VarHandle LONG = I64.varHandle();
     private static final VarHandle INT = I32.varHandle();
-    private static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration DEFAULT_OPEN_TIMEOUT = Duration.ofSeconds(2);
     /** How long a lock-free read keeps retrying a slot that keeps changing before it calls the map corrupt. */
     private static final long READ_RETRY_NANOS = 1_000_000_000L;
@@ -86,7 +84,6 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     private final MappedView view;
     private final String where;
     private final boolean created;
-    private final Duration lockTimeout;
     private final long seed;
     private final int stripes;
     private final int stripeMask;
@@ -106,13 +103,12 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     private final SharedMutex[] mutexes;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SharedMap(MapBlock.Opened o, Duration lockTimeout) throws IOException {
+    private SharedMap(MapBlock.Opened o) throws IOException {
         MapSpec.Geometry g = o.header().geometry();
         this.map = o.block().asSlice(0, g.totalBytes());
         this.view = o.view();
         this.where = o.where();
         this.created = o.created();
-        this.lockTimeout = lockTimeout;
         this.seed = o.header().hashSeed();
         this.stripes = g.stripes();
         this.stripeMask = g.stripes() - 1;
@@ -187,7 +183,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         MemorySegment block = MapBlock.place(at, g.totalBytes());
         String where = describe(block);
         MapBlock.Header h = MapBlock.create(block, g, SharedMap::buildBody, where);
-        return new SharedMap(new MapBlock.Opened(block, null, h, true, where), o.lockTimeout);
+        return new SharedMap(new MapBlock.Opened(block, null, h, true, where));
     }
 
     /**
@@ -201,7 +197,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         MemorySegment block = MapBlock.place(at, 0);
         String where = describe(block);
         MapBlock.Header h = MapBlock.await(block, block.byteSize(), false, o.openTimeout, where);
-        return new SharedMap(new MapBlock.Opened(block, null, h, false, where), o.lockTimeout);
+        return new SharedMap(new MapBlock.Opened(block, null, h, false, where));
     }
 
     /**
@@ -217,7 +213,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         String where = describe(block);
         MapBlock.Opened opened = MapBlock.openOrCreate(block, g, SharedMap::buildBody, o.openTimeout, where);
         checkSameSpec(opened.header().geometry(), g, where);
-        return new SharedMap(opened, o.lockTimeout);
+        return new SharedMap(opened);
     }
 
     private static SharedMap named(MapBlock.Mode mode, String name, MapSpec spec, MapOption... options)
@@ -230,7 +226,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
             if (g != null && !opened.created()) {
                 checkSameSpec(opened.header().geometry(), g, opened.where());
             }
-            return new SharedMap(opened, o.lockTimeout);
+            return new SharedMap(opened);
         } catch (IOException | RuntimeException | Error e) {
             opened.view().close();
             throw e;
@@ -267,19 +263,17 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         }
     }
 
-    private record Settings(Duration lockTimeout, Duration openTimeout, SegmentOption[] segment) {
+    private record Settings(Duration openTimeout, SegmentOption[] segment) {
         static Settings of(MapOption... options) {
-            Duration lock = DEFAULT_LOCK_TIMEOUT;
             Duration open = DEFAULT_OPEN_TIMEOUT;
             List<SegmentOption> segment = new ArrayList<>();
             for (MapOption option : Objects.requireNonNull(options, "options")) {
                 switch (Objects.requireNonNull(option, "option")) {
-                    case MapOption.LockTimeout t -> lock = t.timeout();
                     case MapOption.OpenTimeout t -> open = t.timeout();
                     case MapOption.Segment s -> segment.add(s.option());
                 }
             }
-            return new Settings(lock, open, segment.toArray(SegmentOption[]::new));
+            return new Settings(open, segment.toArray(SegmentOption[]::new));
         }
     }
 
@@ -496,13 +490,12 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * @return true if the key was new, false if a value was replaced
      * @throws MapFullException if the key is new and its stripe is full (nothing is written)
      * @throws IllegalArgumentException if the key or value is too long, or the key empty
-     * @throws LockTimeoutException if the stripe stayed locked by a live process for the lock timeout
      * @throws InterruptedException if interrupted while waiting for the stripe
      * @throws SyncException if the stripe's lock is corrupt or not recoverable
      * @throws MapCorruptedException if the map's memory breaks its invariants
      */
     public boolean put(MemorySegment key, MemorySegment value)
-            throws InterruptedException, LockTimeoutException, SyncException {
+            throws InterruptedException, SyncException {
         return write(PUT, key, checkValue(value), null, null);
     }
 
@@ -513,7 +506,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * @throws MapFullException if the key is absent and its stripe is full
      */
     public boolean putIfAbsent(MemorySegment key, MemorySegment value)
-            throws InterruptedException, LockTimeoutException, SyncException {
+            throws InterruptedException, SyncException {
         return write(PUT_IF_ABSENT, key, checkValue(value), null, null);
     }
 
@@ -523,7 +516,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * @return true if it was present and now maps to {@code value}
      */
     public boolean replace(MemorySegment key, MemorySegment value)
-            throws InterruptedException, LockTimeoutException, SyncException {
+            throws InterruptedException, SyncException {
         return write(REPLACE, key, checkValue(value), null, null);
     }
 
@@ -534,7 +527,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * @return true if it was replaced
      */
     public boolean replace(MemorySegment key, MemorySegment expected, MemorySegment value)
-            throws InterruptedException, LockTimeoutException, SyncException {
+            throws InterruptedException, SyncException {
         Objects.requireNonNull(expected, "expected");
         return write(REPLACE_IF_EQUAL, key, checkValue(value), expected, null);
     }
@@ -544,7 +537,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      *
      * @return true if it was present
      */
-    public boolean remove(MemorySegment key) throws InterruptedException, LockTimeoutException, SyncException {
+    public boolean remove(MemorySegment key) throws InterruptedException, SyncException {
         return write(REMOVE, key, null, null, null);
     }
 
@@ -557,13 +550,13 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * @return true if the key was present and updated
      */
     public boolean computeIfPresent(MemorySegment key, ValueUpdater updater)
-            throws InterruptedException, LockTimeoutException, SyncException {
+            throws InterruptedException, SyncException {
         Objects.requireNonNull(updater, "updater");
         return write(COMPUTE, key, null, null, updater);
     }
 
     private boolean write(int op, MemorySegment key, MemorySegment value, MemorySegment expected,
-            ValueUpdater updater) throws InterruptedException, LockTimeoutException, SyncException {
+            ValueUpdater updater) throws InterruptedException, SyncException {
         long klen = checkKey(key);
         checkOpen();
         long h = MapLayout.hash(key, 0, klen, seed);
@@ -813,9 +806,9 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         return vl;
     }
 
-    private void lock(int stripe) throws InterruptedException, LockTimeoutException, SyncException {
+    private void lock(int stripe) throws InterruptedException, SyncException {
         SharedMutex mutex = mutexes[stripe];
-        if (mutex.lock(lockTimeout) == LockResult.OWNER_DIED) {
+        if (mutex.lock() == LockResult.OWNER_DIED) {
             try {
                 recover(stripe);
             } catch (RuntimeException | Error e) {
@@ -979,7 +972,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      *
      * @return the entries counted and the problems found (none in a consistent map)
      */
-    public MapCheck check() throws InterruptedException, LockTimeoutException, SyncException {
+    public MapCheck check() throws InterruptedException, SyncException {
         checkOpen();
         List<String> problems = new ArrayList<>();
         long entries = 0;

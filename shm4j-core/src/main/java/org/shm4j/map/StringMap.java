@@ -5,7 +5,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Optional;
-import org.shm4j.sync.LockTimeoutException;
 import org.shm4j.sync.SyncException;
 
 /**
@@ -39,21 +38,21 @@ public final class StringMap {
         return map.containsKey(utf8(key, "key"));
     }
 
-    public boolean put(String key, String value) throws InterruptedException, LockTimeoutException, SyncException {
+    public boolean put(String key, String value) throws InterruptedException, SyncException {
         return map.put(utf8(key, "key"), utf8(value, "value"));
     }
 
     public boolean putIfAbsent(String key, String value)
-            throws InterruptedException, LockTimeoutException, SyncException {
+            throws InterruptedException, SyncException {
         return map.putIfAbsent(utf8(key, "key"), utf8(value, "value"));
     }
 
     public boolean replace(String key, String expected, String value)
-            throws InterruptedException, LockTimeoutException, SyncException {
+            throws InterruptedException, SyncException {
         return map.replace(utf8(key, "key"), utf8(expected, "expected"), utf8(value, "value"));
     }
 
-    public boolean remove(String key) throws InterruptedException, LockTimeoutException, SyncException {
+    public boolean remove(String key) throws InterruptedException, SyncException {
         return map.remove(utf8(key, "key"));
     }
 }

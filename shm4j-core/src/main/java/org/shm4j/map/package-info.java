@@ -94,9 +94,9 @@
  *
  * <h2>Threading</h2>
  * A {@link org.shm4j.map.SharedMap} handle is thread-safe. Writes wait for the stripe lock as
- * {@link org.shm4j.sync.SharedMutex#lock(java.time.Duration)} does (bounded by the map's lock
- * timeout, interruptible, a virtual thread pins its carrier for at most one 20 ms wait slice at a
- * time). A {@link org.shm4j.map.ValueReader} may run more than once per call; a
+ * {@link org.shm4j.sync.SharedMutex#lock()} does (interruptible, through the one wait engine, in
+ * which virtual threads park instead of pinning their carriers; no timed write yet, so no
+ * timeout outcome). A {@link org.shm4j.map.ValueReader} may run more than once per call; a
  * {@link org.shm4j.map.ValueUpdater} runs with the stripe locked and must not write the same
  * stripe (the mutex is not reentrant).
  */

@@ -58,7 +58,7 @@ class MapHostileInputTest {
 
     private static Fixture fixture(Arena arena) throws Exception {
         MemorySegment mem = arena.allocate(SharedMap.requiredBytes(SPEC), 64);
-        SharedMap map = SharedMap.create(mem, SPEC, MapOption.lockTimeout(Duration.ofMillis(200)));
+        SharedMap map = SharedMap.create(mem, SPEC);
         for (long k = 0; k < 20; k++) {
             map.longKeys().put(k, v(k));
         }
