@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.shm4j.internal.Messages;
 import org.shm4j.internal.os.Errno;
+import org.shm4j.internal.os.FaultBarrier;
 import org.shm4j.internal.os.LinuxOs;
 
 /**
@@ -264,28 +265,74 @@ public final class MappedView implements AutoCloseable {
 
     /**
      * Runs {@code action} on the view's segment and turns a memory fault into a
-     * {@link SegmentFaultException} naming the object. A fault happens when another process
-     * truncated the object below the view (SIGBUS), which the JVM reports as an
-     * {@link InternalError}; shm4j checks the object's size and says so.
+     * {@link SegmentFaultException} naming the object, the view and the object's current size. A
+     * fault happens when another process truncated the object below the view (SIGBUS), which the
+     * JVM reports as an {@link InternalError}; the exception is thrown by this method, before it
+     * returns, whether the caller is interpreted, C1- or C2-compiled and whether the JIT inlined
+     * this method into it.
+     *
+     * <p>Where the JIT compiled {@code action}, the VM delivers the fault asynchronously: the
+     * faulting read returns an unspecified value and the action may go on running with it until
+     * its next safepoint poll or this method's end. Do not let values read inside the action
+     * decide writes outside the view; inside the view they are harmless (the page is gone).
+     * If the action fails with another exception after a fault, the {@code SegmentFaultException}
+     * is thrown with that exception suppressed. See {@link SegmentFaultException} for the VMs on
+     * which this is verified.
+     *
+     * @throws SegmentFaultException if the action touched a page the object no longer has
      */
     public <T> T accessAndGet(Function<MemorySegment, T> action) {
         try {
-            return action.apply(segment);
+            T result = action.apply(segment);
+            FaultBarrier.deliverPendingFault();
+            return result;
         } catch (InternalError e) {
             throw translateFault(e);
+        } catch (RuntimeException | Error e) {
+            throw afterActionFailed(e);
         }
     }
 
-    /** As {@link #accessAndGet(Function)}, for actions that return nothing. */
+    /**
+     * As {@link #accessAndGet(Function)}, for actions that return nothing.
+     *
+     * @throws SegmentFaultException if the action touched a page the object no longer has
+     */
     public void access(Consumer<MemorySegment> action) {
         try {
             action.accept(segment);
+            FaultBarrier.deliverPendingFault();
         } catch (InternalError e) {
             throw translateFault(e);
+        } catch (RuntimeException | Error e) {
+            throw afterActionFailed(e);
         }
     }
 
+    /**
+     * The action threw: a fault may still be pending (the action may have failed on the garbage a
+     * faulting read returned), so it is delivered now, while we are still inside the safe path.
+     */
+    private RuntimeException afterActionFailed(Throwable failure) {
+        try {
+            FaultBarrier.deliverPendingFault();
+        } catch (InternalError fault) {
+            RuntimeException translated = translateFault(fault);
+            translated.addSuppressed(failure);
+            throw translated;
+        }
+        if (failure instanceof Error error) {
+            throw error;
+        }
+        return (RuntimeException) failure;
+    }
+
     private RuntimeException translateFault(InternalError e) {
+        String message = e.getMessage();
+        if (message == null || !message.contains("unsafe memory access")) {
+            // Not a memory fault (the action's own InternalError): a pending fault still wins.
+            return afterActionFailed(e);
+        }
         long size;
         try {
             size = object.currentSize();
