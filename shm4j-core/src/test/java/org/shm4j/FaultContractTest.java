@@ -117,14 +117,25 @@ class FaultContractTest {
         return 1;
     }
 
+    /** The action fails on its own after the faulting read: the fault still wins. */
+    static long readThenThrow(MappedView view, long offset) {
+        return view.accessAndGet(s -> {
+            long v = s.get(JAVA_LONG, offset);
+            if (offset == LOST) {
+                throw new IllegalStateException("action failed after reading " + v);
+            }
+            return v;
+        });
+    }
+
     /** Args: object name, file path. Exit 0 when every fault was a SegmentFaultException. */
     public static final class Probe {
         public static void main(String[] args) throws Exception {
             String name = args[0];
             Path file = Path.of(args[1]);
-            List<String> names = List.of("read", "write", "copyOut", "copyIn", "fill");
+            List<String> names = List.of("read", "write", "copyOut", "copyIn", "fill", "readThenThrow");
             List<Op> ops = List.of(FaultContractTest::read, FaultContractTest::write, FaultContractTest::copyOut,
-                    FaultContractTest::copyIn, FaultContractTest::fill);
+                    FaultContractTest::copyIn, FaultContractTest::fill, FaultContractTest::readThenThrow);
             boolean clean = true;
             try (SharedMemory named = SharedMemory.create(name, SIZE);
                  SharedMemory mapped = SharedMemory.mapFile(file, SIZE, Access.READ_WRITE,
@@ -159,7 +170,7 @@ class FaultContractTest {
                                 if (fault++ == 0) {
                                     first = e.getMessage();
                                 }
-                            } catch (InternalError e) {
+                            } catch (InternalError | IllegalStateException e) {
                                 raw++;
                             }
                         }

@@ -69,6 +69,24 @@ class TruncationFaultTest {
     }
 
     @Test
+    void anInternalErrorThatIsNotAFaultPassesThroughAccess() throws Exception {
+        String name = TestNames.unique("not-a-fault");
+        try (SharedMemory shm = SharedMemory.create(name, SIZE);
+             MappedView view = shm.map()) {
+            InternalError mine = new InternalError("not a memory fault");
+            assertThatThrownBy(() -> view.access(s -> {
+                throw mine;
+            })).isSameAs(mine);
+            IllegalStateException other = new IllegalStateException("action failed");
+            assertThatThrownBy(() -> view.accessAndGet(s -> {
+                throw other;
+            })).isSameAs(other);
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
+    @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void anotherProcessTruncatingIsASegmentFault() throws Exception {
         String name = TestNames.unique("truncated-by-child");
