@@ -439,8 +439,9 @@ final class ObjectOpener {
         int fd = -1;
         boolean created = false;
         long sizeBeforeGrowing = -1;
+        boolean noFollow = options.has(SegmentOption.Flag.NOFOLLOW_LINKS);
         switch (options.disposition()) {
-            case OPEN_EXISTING -> fd = openExistingFile(path, access);
+            case OPEN_EXISTING -> fd = openExistingFile(path, access, noFollow);
             case CREATE_NEW -> {
                 fd = createFile(path, access, options);
                 created = true;
@@ -450,7 +451,8 @@ final class ObjectOpener {
                     fd = createFile(path, access, options);
                     created = true;
                 } catch (FileAlreadyExistsException exists) {
-                    fd = openExistingFile(path, access);
+                    // Also where the name is a symbolic link: O_EXCL never creates through one.
+                    fd = openExistingFile(path, access, noFollow);
                 }
             }
         }
@@ -582,9 +584,10 @@ final class ObjectOpener {
                 + Long.toHexString(ThreadLocalRandom.current().nextLong())).toString();
     }
 
-    private static int openExistingFile(String path, Access access) throws IOException {
-        int fd = LinuxOs.open(path, openFlags(access) | LinuxOs.O_NONBLOCK, 0);
-        return fd;
+    /** Follows a symbolic link in the last component unless {@code noFollow}, as {@code CreateFile} does. */
+    private static int openExistingFile(String path, Access access, boolean noFollow) throws IOException {
+        int flags = openFlags(access) | LinuxOs.O_NONBLOCK | (noFollow ? LinuxOs.O_NOFOLLOW : 0);
+        return LinuxOs.open(path, flags, 0);
     }
 
     private static int createFile(String path, Access access, Options options) throws IOException {

@@ -85,7 +85,16 @@ public sealed interface SegmentOption permits Commit, Lifetime, SegmentOption.Mo
          * {@link SharedMemory#open} and {@link SharedMemory#openOrCreate} refuse a typed object with
          * {@link WrongObjectKindException}. Has no effect on creation.
          */
-        ANY_KIND
+        ANY_KIND,
+        /**
+         * {@link SharedMemory#mapFile}: refuse a file whose last path component is a symbolic link
+         * ({@code O_NOFOLLOW}), with {@link UnexpectedFileTypeException}, for every disposition.
+         * Without it, {@code OPEN_EXISTING} and {@code OPEN_OR_CREATE} follow a link to an existing
+         * file and map (and may grow) its target, as {@code CreateFile} does; {@code CREATE_NEW}
+         * never follows one. Links in the directories above the last component are still followed.
+         * Named and anonymous objects never follow links, with or without this flag.
+         */
+        NOFOLLOW_LINKS
     }
 
     /**

@@ -208,6 +208,58 @@ class FileMappingTest {
     }
 
     @Test
+    void openOrCreateFollowsASymlinkByDefaultAndGrowsItsTarget() throws Exception {
+        Path target = dir.resolve("followed-target.bin");
+        byte[] content = pattern(100);
+        Files.write(target, content);
+        Path link = Files.createSymbolicLink(dir.resolve("followed-link.bin"), target);
+        try (SharedMemory shm = SharedMemory.mapFile(link, 8192, Access.READ_WRITE,
+                SegmentOption.Disposition.OPEN_OR_CREATE);
+             MappedView view = shm.map()) {
+            assertThat(shm.created()).isFalse();
+            view.segment().set(JAVA_BYTE, 8191, (byte) 0x42);
+        }
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        byte[] grown = Files.readAllBytes(target);
+        assertThat(grown).hasSize(8192);
+        assertThat(Arrays.copyOf(grown, 100)).isEqualTo(content);
+        assertThat(grown[8191]).isEqualTo((byte) 0x42);
+    }
+
+    @Test
+    void noFollowLinksRefusesASymlinkForEveryDispositionAndLeavesTheTargetAlone() throws Exception {
+        Path target = dir.resolve("refused-target.bin");
+        byte[] content = pattern(100);
+        Files.write(target, content);
+        Path link = Files.createSymbolicLink(dir.resolve("refused-link.bin"), target);
+        for (SegmentOption.Disposition disposition : new SegmentOption.Disposition[] {
+                SegmentOption.Disposition.OPEN_OR_CREATE, SegmentOption.Disposition.OPEN_EXISTING}) {
+            assertThatThrownBy(() -> SharedMemory.mapFile(link, 8192, Access.READ_WRITE, disposition,
+                    SegmentOption.Flag.NOFOLLOW_LINKS))
+                    .as("disposition %s", disposition)
+                    .isInstanceOf(UnexpectedFileTypeException.class)
+                    .hasMessageStartingWith("refusing to follow a symbolic link")
+                    .hasMessageContaining(link.toString())
+                    .hasMessageContaining("ELOOP");
+        }
+        assertThatThrownBy(() -> SharedMemory.mapFile(link, 8192, Access.READ_WRITE,
+                SegmentOption.Disposition.CREATE_NEW, SegmentOption.Flag.NOFOLLOW_LINKS))
+                .isInstanceOf(FileAlreadyExistsException.class);
+        assertThat(Files.readAllBytes(target)).isEqualTo(content);
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+
+        // A regular file and a new file are unaffected by the flag.
+        try (SharedMemory shm = SharedMemory.mapFile(target, 0, Access.READ_ONLY, SegmentOption.Flag.NOFOLLOW_LINKS)) {
+            assertThat(shm.byteSize()).isEqualTo(100);
+        }
+        Path fresh = dir.resolve("fresh.bin");
+        try (SharedMemory shm = SharedMemory.mapFile(fresh, 4096, Access.READ_WRITE,
+                SegmentOption.Disposition.OPEN_OR_CREATE, SegmentOption.Flag.NOFOLLOW_LINKS)) {
+            assertThat(shm.created()).isTrue();
+        }
+    }
+
+    @Test
     void fileMappingsArePersistentOnly() {
         Path file = dir.resolve("lifetime.bin");
         assertThatThrownBy(() -> SharedMemory.mapFile(file, 4096, Access.READ_WRITE,
