@@ -56,6 +56,11 @@ public final class MappedView implements AutoCloseable {
                     "objectAccess", object.access(), "viewAccess", access));
         }
         long objectSize = object.byteSize();
+        if (objectSize == 0) {
+            // The size is another process's doing (created and not yet sized, or truncated to
+            // nothing), not a range the caller got wrong.
+            throw new SharedMemoryException(Messages.format("cannot map an empty object", "name", name, "byteSize", 0));
+        }
         if (offset < 0 || length < 0 || offset > objectSize || (length == 0 && offset == objectSize)) {
             throw new IndexOutOfBoundsException(Messages.format("view outside the object", "name", name, "offset",
                     offset, "length", length, "byteSize", objectSize));

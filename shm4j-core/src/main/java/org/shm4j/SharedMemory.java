@@ -326,6 +326,8 @@ public final class SharedMemory implements AutoCloseable {
      * @throws IllegalArgumentException if {@code access} exceeds the object's access, or a fixed
      *     address is not page-aligned or the offset is not
      * @throws IndexOutOfBoundsException if the range is not inside the object
+     * @throws SharedMemoryException if the object is empty (another process created it without a
+     *     size, or truncated it to nothing)
      * @throws IllegalStateException if this handle is closed
      * @throws AddressInUseException if {@link MapOption#at} names a range that is already mapped
      * @throws ResourceLimitException if {@link MapOption.Flag#LOCK} or huge pages are refused

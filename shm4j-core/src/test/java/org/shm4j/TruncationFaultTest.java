@@ -68,6 +68,24 @@ class TruncationFaultTest {
         }
     }
 
+    /** Found by ObjectHeaderFuzzTest: the size of an object is another process's doing. */
+    @Test
+    void mappingAnObjectAnotherProcessLeftEmptyIsASharedMemoryException() throws Exception {
+        String name = TestNames.unique("empty");
+        try (SharedMemory _ = SharedMemory.create(name, SIZE)) {
+            truncate(name, 0);
+            try (SharedMemory opened = SharedMemory.open(name, Access.READ_ONLY)) {
+                assertThatThrownBy(opened::map)
+                        .isInstanceOf(SharedMemoryException.class)
+                        .hasMessage("cannot map an empty object: name=" + name + ", byteSize=0");
+                assertThatThrownBy(() -> opened.map(Access.READ_ONLY, 0, 4096))
+                        .isInstanceOf(SharedMemoryException.class);
+            }
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
     @Test
     void anInternalErrorThatIsNotAFaultPassesThroughAccess() throws Exception {
         String name = TestNames.unique("not-a-fault");
