@@ -287,7 +287,8 @@ public final class RingConsumer implements AutoCloseable {
             // Pairs with the producers' release store (SPSC) or CAS (MPSC) of tail.
             t = (long) LONG.getAcquire(header, TAIL_OFFSET);
             long ahead = t - h;
-            if (ahead < 0 || ahead > capacity) {
+            // The tail may become the head (a gap is skipped up to it): whole records only.
+            if (ahead < 0 || ahead > capacity || (t & (RECORD_ALIGNMENT - 1)) != 0) {
                 throw role.corrupted("tail inconsistent with head", "head", h, "tail", t, "capacity", capacity);
             }
             if (ahead == 0) {

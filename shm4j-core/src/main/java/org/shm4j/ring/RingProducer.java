@@ -263,6 +263,10 @@ public final class RingProducer implements AutoCloseable {
         }
         while (true) {
             long t = (long) LONG.getVolatile(header, TAIL_OFFSET);
+            if ((t & (RECORD_ALIGNMENT - 1)) != 0) {
+                // Read from shared memory: every producer advances it by whole records.
+                throw corrupted("tail is not on a record boundary", t, headCache);
+            }
             long off = t & mask;
             long toEnd = capacity - off;
             long filler = filler(off, toEnd, recordLength);
@@ -368,6 +372,9 @@ public final class RingProducer implements AutoCloseable {
         if (used < 0 || used > capacity) {
             throw corrupted(used < 0 ? "head is ahead of tail" : "tail is more than the capacity ahead of head", t,
                     h);
+        }
+        if ((t & (RECORD_ALIGNMENT - 1)) != 0) {
+            throw corrupted("tail is not on a record boundary", t, h);
         }
     }
 

@@ -159,6 +159,45 @@ class RingHostileInputTest {
         }
     }
 
+    /** Found by RingFuzzTest (mpsc): a misaligned tail made the producer write a misaligned record header. */
+    @Test
+    void aTailOffARecordBoundaryIsCorruptionForProducersAndForTheConsumersSkip() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(MpscRing.requiredBytes(CAP), 64);
+            try (MpscRing ring = MpscRing.format(s, CAP)) {
+                RingProducer producer = ring.producer();
+                MemorySegment payload = arena.allocate(16);
+                assertThat(producer.offer(1, payload)).isTrue();
+                putLong(s, RingLayout.TAIL_OFFSET, 32 + 7);
+                assertThatThrownBy(() -> producer.offer(1, payload)).isInstanceOf(RingCorruptedException.class)
+                        .hasMessageStartingWith("ring corrupted: tail is not on a record boundary")
+                        .hasMessageContaining("tail=39");
+                assertThatThrownBy(() -> producer.tryClaim(1, 8)).isInstanceOf(RingCorruptedException.class);
+                assertThatThrownBy(ring::producer).isInstanceOf(RingCorruptedException.class);
+            }
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(SpscRing.requiredBytes(CAP), 64);
+            try (SpscRing ring = SpscRing.format(s, CAP)) {
+                RingConsumer consumer = ring.consumer(WaitStrategy.busySpin(), Duration.ofMillis(1));
+                // Space reserved up to an odd tail with no record header: the consumer, skipping the
+                // gap once the skip timeout passes, would make the tail its head.
+                putLong(s, RingLayout.TAIL_OFFSET, 44);
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (System.nanoTime() - deadline < 0) {
+                    try {
+                        consumer.poll((t, p) -> { });
+                    } catch (RingCorruptedException expected) {
+                        assertThat(expected).hasMessageContaining("tail inconsistent with head")
+                                .hasMessageContaining("tail=44");
+                        return;
+                    }
+                }
+                throw new AssertionError("a misaligned tail was not reported");
+            }
+        }
+    }
+
     @Test
     void aBroadcastTailMovingBackwardsIsCorruption() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
