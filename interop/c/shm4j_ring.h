@@ -268,6 +268,7 @@ static inline int shm4j_ring_offer(shm4j_ring *r, int32_t type_id, const void *p
     uint64_t t, off, to_end, required;
     for (;;) {
         t = __atomic_load_n(tail, __ATOMIC_ACQUIRE);
+        if (t & 7) return SHM4J_CORRUPT; /* producers advance it by whole records */
         off = t & r->mask;
         to_end = r->capacity - off;
         required = record <= to_end ? record : to_end + record;
@@ -399,7 +400,7 @@ static inline int shm4j_ring_skip_blocked(shm4j_ring *r, uint64_t timeout_ns) {
         /* Pairs with the producers' release store (SPSC) or CAS (MPSC) of tail. */
         t = __atomic_load_n(shm4j_u64(r, SHM4J_OFF_TAIL), __ATOMIC_ACQUIRE);
         int64_t ahead = (int64_t)(t - h);
-        if (ahead < 0 || (uint64_t)ahead > r->capacity) return SHM4J_CORRUPT;
+        if (ahead < 0 || (uint64_t)ahead > r->capacity || (t & 7)) return SHM4J_CORRUPT; /* t may become the head */
         if (ahead == 0) { r->stuck = 0; return 0; } /* empty, not blocked */
     }
     uint64_t now = shm4j_now_ns();
