@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.FileSystemException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,7 +19,9 @@ import org.shm4j.sync.LockTimeoutException;
 
 /**
  * The property every fuzz target checks: reading bytes another process controls ends in a result or
- * in one of shm4j's typed exceptions, whose message has the {@code key=value} shape; never an
+ * in one of shm4j's typed exceptions (its own, or the {@code java.nio.file} ones it reuses, such as
+ * {@code NoSuchFileException} for a reference-counted object whose last attacher is gone), whose
+ * message has the {@code key=value} shape; never an
  * out-of-bounds access, another JDK exception, an {@code InternalError}, a crash, or an endless
  * loop (each input runs on a worker thread that must finish within {@link #LIMIT_SECONDS}).
  *
@@ -77,7 +80,7 @@ final class Hostile {
     static <T> T typed(Step<T> step) throws InterruptedException {
         try {
             return step.run();
-        } catch (SharedMemoryException | RingCorruptedException | LockTimeoutException e) {
+        } catch (SharedMemoryException | FileSystemException | RingCorruptedException | LockTimeoutException e) {
             if (e.getMessage() == null || !e.getMessage().contains("=")) {
                 throw new AssertionError("typed exception without key=value context: " + e, e);
             }
