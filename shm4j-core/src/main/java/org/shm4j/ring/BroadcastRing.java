@@ -118,12 +118,15 @@ public final class BroadcastRing implements Ring {
     /**
      * A receiver that starts with the latest record transmitted (or the first one, if none was yet)
      * and waits with spin-then-yield.
+     *
+     * @throws RingCorruptedException if the ring's latest position, read from shared memory, is not
+     *     a record of the ring
      */
     public BroadcastReceiver receiver() {
         return receiver(WaitStrategy.spinThenYield());
     }
 
-    /** As {@link #receiver()}, waiting with {@code wait}. */
+    /** As {@link #receiver()}, waiting with {@code wait}. @throws RingCorruptedException as {@link #receiver()} */
     public BroadcastReceiver receiver(WaitStrategy wait) {
         return BroadcastReceiver.open(region, wait);
     }
