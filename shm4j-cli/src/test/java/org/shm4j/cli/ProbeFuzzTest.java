@@ -18,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import org.shm4j.cli.demo.DemoSegmentProbe;
+import org.shm4j.cli.inspect.FileMappingProbe;
 import org.shm4j.cli.inspect.RingProbe;
 import org.shm4j.cli.inspect.SyncProbe;
 import org.shm4j.cli.probe.Recognised;
@@ -35,15 +36,33 @@ import org.shm4j.sync.SharedSemaphore;
 
 /**
  * What {@code shm4j ls}, {@code info} and {@code watch} do with a file nobody vouches for: every
- * probe reads its first bytes and decides what it is. The file is a real ring or synchronization
- * block (or nothing) whose bytes the fuzzer then overwrites and cuts short; each probe must return
+ * probe reads its first bytes and decides what it is. The file is a real ring, synchronization
+ * block or named-file-mapping record (or nothing) whose bytes the fuzzer then overwrites and cuts short; each probe must return
  * a description or nothing, never throw (the CLI swallows a probe's exception, which would hide the
  * bug), and {@link Probes#identify} over a real file must finish the same way.
  */
 class ProbeFuzzTest {
     private static final List<SegmentTypeProbe> PROBES = List.of(new RingProbe(), new SyncProbe(),
-            new DemoSegmentProbe());
+            new DemoSegmentProbe(), new FileMappingProbe());
     private static final Probes LOADED = Probes.load();
+    private static final byte[] RECORD = namedFileMappingRecord();
+
+    /** The bytes of a real named-file-mapping record, made once. */
+    private static byte[] namedFileMappingRecord() {
+        String name = org.shm4j.testkit.TestNames.unique("probe-fuzz-record");
+        try {
+            Path file = Files.createTempFile("shm4j-probe-fuzz-", ".bin");
+            file.toFile().deleteOnExit();
+            try (org.shm4j.SharedMemory _ = org.shm4j.SharedMemory.mapFile(name, file, 4096,
+                    org.shm4j.Access.READ_WRITE, org.shm4j.SegmentOption.Disposition.OPEN_EXISTING)) {
+                return Files.readAllBytes(org.shm4j.SegmentName.of(name).path());
+            } finally {
+                org.shm4j.SharedMemory.remove(name);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     @FuzzTest(maxDuration = "5m")
     void probesOfUnknownFiles(FuzzedDataProvider data) throws IOException {
@@ -69,7 +88,7 @@ class ProbeFuzzTest {
 
     /** A ring or sync block built for real (or random bytes), overwritten in places, maybe cut short. */
     private static byte[] hostileContent(FuzzedDataProvider data) throws IOException {
-        int kind = data.consumeInt(0, 8);
+        int kind = data.consumeInt(0, 9);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment memory;
             switch (kind) {
@@ -102,6 +121,11 @@ class ProbeFuzzTest {
                 case 6 -> {
                     memory = arena.allocate(SharedEvent.BYTES, 64);
                     SharedEvent.create(memory, EventReset.MANUAL).set();
+                }
+                case 7 -> {
+                    byte[] record = RECORD;
+                    memory = arena.allocate(record.length + 8, 8);
+                    MemorySegment.copy(record, 0, memory, JAVA_BYTE, 0, record.length);
                 }
                 default -> {
                     byte[] raw = data.consumeBytes(data.consumeInt(0, 256));
