@@ -97,10 +97,10 @@ class ProbeFuzzTest {
                     memory = arena.allocate(Math.max(MpscRing.requiredBytes(capacity),
                             BroadcastRing.requiredBytes(capacity)), 64);
                     if (kind == 2) {
-                        BroadcastRing.format(memory, capacity).transmitter().transmit(1, memory.asSlice(0, 0));
+                        BroadcastRing.create(memory, capacity).transmitter().transmit(1, memory.asSlice(0, 0));
                     } else {
-                        try (var ring = kind == 0 ? (org.shm4j.ring.MessageRing) SpscRing.format(memory, capacity)
-                                : (org.shm4j.ring.MessageRing) MpscRing.format(memory, capacity)) {
+                        try (var ring = kind == 0 ? (org.shm4j.ring.MessageRing) SpscRing.create(memory, capacity)
+                                : (org.shm4j.ring.MessageRing) MpscRing.create(memory, capacity)) {
                             RingProducer producer = ring.producer();
                             producer.offer(3, memory.asSlice(0, data.consumeInt(0, 16)));
                         }

@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.shm4j.SharedMemoryException;
 import org.shm4j.ring.RingCorruptedException;
-import org.shm4j.sync.LockTimeoutException;
 
 /**
  * The property every fuzz target checks: reading bytes another process controls ends in a result or
@@ -80,7 +79,7 @@ final class Hostile {
     static <T> T typed(Step<T> step) throws InterruptedException {
         try {
             return step.run();
-        } catch (SharedMemoryException | FileSystemException | RingCorruptedException | LockTimeoutException e) {
+        } catch (SharedMemoryException | FileSystemException | RingCorruptedException e) {
             if (e.getMessage() == null || !e.getMessage().contains("=")) {
                 throw new AssertionError("typed exception without key=value context: " + e, e);
             }

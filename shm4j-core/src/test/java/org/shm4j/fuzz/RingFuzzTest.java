@@ -24,7 +24,7 @@ import org.shm4j.ring.WaitStrategy;
  * Rings whose memory a hostile process rewrote, through the public API: a ring is formatted in
  * native memory and filled with records (some left claimed, as by a producer that died between
  * claim and commit), then the fuzzer's bytes overwrite header words and record headers, and the
- * ring is attached and read: {@code attach} (the header parser), {@code consumer().poll} (record
+ * ring is opened and read: {@code open(segment)} (the header parser), {@code consumer().poll} (record
  * headers, the claim-skip path with a 1 ms skip timeout), {@code producer} claims and offers over
  * the hostile positions, the broadcast receiver, and {@code RingStats.read} (what the CLI shows).
  * Regression inputs: {@code src/test/resources/org/shm4j/fuzz/RingFuzzTestInputs/<target>}.
@@ -52,8 +52,8 @@ class RingFuzzTest {
         long required = mpsc ? MpscRing.requiredBytes(capacity) : SpscRing.requiredBytes(capacity);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment memory = arena.allocate(required, 64);
-            try (MessageRing ring = mpsc ? (MessageRing) MpscRing.format(memory, capacity)
-                    : (MessageRing) SpscRing.format(memory, capacity)) {
+            try (MessageRing ring = mpsc ? (MessageRing) MpscRing.create(memory, capacity)
+                    : (MessageRing) SpscRing.create(memory, capacity)) {
                 RingProducer producer = ring.producer();
                 fill(data, producer);
                 // Left open, as by a producer that died: its role stays taken in the header.
@@ -61,8 +61,8 @@ class RingFuzzTest {
             Hostile.overwrite(data, memory, RingStats.HEADER_BYTES, 12);
             MemorySegment attached = shorter(data, memory);
             Hostile.typed(() -> RingStats.read(attached));
-            MessageRing ring = Hostile.typed(() -> mpsc ? (MessageRing) MpscRing.attach(attached)
-                    : (MessageRing) SpscRing.attach(attached));
+            MessageRing ring = Hostile.typed(() -> mpsc ? (MessageRing) MpscRing.open(attached)
+                    : (MessageRing) SpscRing.open(attached));
             if (ring == null) {
                 return;
             }
@@ -98,7 +98,7 @@ class RingFuzzTest {
         long required = BroadcastRing.requiredBytes(capacity);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment memory = arena.allocate(required, 64);
-            BroadcastRing formatted = BroadcastRing.format(memory, capacity);
+            BroadcastRing formatted = BroadcastRing.create(memory, capacity);
             BroadcastReceiver early = formatted.receiver();
             BroadcastTransmitter transmitter = formatted.transmitter();
             int records = data.consumeInt(0, 40);
@@ -111,7 +111,7 @@ class RingFuzzTest {
             Hostile.typed(() -> early.poll(READ_ALL, 64));
             MemorySegment attached = shorter(data, memory);
             Hostile.typed(() -> RingStats.read(attached));
-            BroadcastRing ring = Hostile.typed(() -> BroadcastRing.attach(attached));
+            BroadcastRing ring = Hostile.typed(() -> BroadcastRing.open(attached));
             if (ring == null) {
                 return;
             }

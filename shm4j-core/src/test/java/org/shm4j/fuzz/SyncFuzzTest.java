@@ -59,8 +59,7 @@ class SyncFuzzTest {
                 MemorySegment block = arena.allocate(SharedReadWriteLock.BYTES, 64);
                 SharedReadWriteLock before = SharedReadWriteLock.create(block);
                 int hold = data.consumeInt(0, 2);
-                boolean held = hold == 1 ? before.tryLockRead() : hold == 2 && Hostile.typed(
-                        () -> before.lockWrite(SHORT)) != null;
+                boolean held = hold == 1 ? before.tryLockRead() : hold == 2 && before.tryLockWrite(SHORT).isPresent();
                 Hostile.overwrite(data, block, block.byteSize(), 8);
                 describe(data, block);
                 if (held) {
@@ -135,9 +134,9 @@ class SyncFuzzTest {
         if (got != null && got.isPresent()) {
             release(mutex, got.get());
         }
-        LockResult timed = Hostile.typed(() -> mutex.lock(SHORT));
-        if (timed != null) {
-            release(mutex, timed);
+        Optional<LockResult> timed = Hostile.typed(() -> mutex.tryLock(SHORT));
+        if (timed != null && timed.isPresent()) {
+            release(mutex, timed.get());
         }
         mutex.holderPid();
         mutex.isNotRecoverable();
@@ -163,16 +162,14 @@ class SyncFuzzTest {
                 return null;
             });
         }
-        if (Hostile.typed(() -> {
-            lock.lockRead(SHORT);
-            return Boolean.TRUE;
-        }) != null) {
+        if (Boolean.TRUE.equals(Hostile.typed(() -> lock.tryLockRead(SHORT)))) {
             Hostile.typedOrNotHeld(() -> {
                 lock.unlockRead();
                 return null;
             });
         }
-        LockResult write = Hostile.typed(() -> lock.lockWrite(SHORT));
+        Optional<LockResult> timedWrite = Hostile.typed(() -> lock.tryLockWrite(SHORT));
+        LockResult write = timedWrite == null ? null : timedWrite.orElse(null);
         if (write != null) {
             Hostile.typedOrNotHeld(() -> {
                 if (write.ownerDied()) {
@@ -182,7 +179,7 @@ class SyncFuzzTest {
                 return null;
             });
         }
-        lock.writerPid();
+        lock.holderPid();
         lock.readers();
         lock.toString();
     }
@@ -193,7 +190,7 @@ class SyncFuzzTest {
         Hostile.typed(() -> semaphore.release(data.consumeInt(1, 3)));
         Hostile.typed(semaphore::available);
         Hostile.typed(() -> semaphore.tryAcquire(SHORT));
-        Hostile.typed(semaphore::tryTake);
+        Hostile.typed(() -> semaphore.tryAcquire(Duration.ZERO));
         Hostile.typed(semaphore::release);
         semaphore.maximum();
         semaphore.toString();
@@ -202,12 +199,12 @@ class SyncFuzzTest {
     private static void useEvent(SharedEvent event) throws InterruptedException {
         Hostile.typed(event::isSet);
         Hostile.typed(event::tryAwait);
-        Hostile.typed(() -> event.await(SHORT));
+        Hostile.typed(() -> event.tryAwait(SHORT));
         Hostile.typed(() -> {
             event.set();
             return null;
         });
-        Hostile.typed(event::tryTake);
+        Hostile.typed(() -> event.tryAwait(Duration.ZERO));
         Hostile.typed(() -> {
             event.reset();
             return null;

@@ -164,7 +164,7 @@ class RingHostileInputTest {
     void aTailOffARecordBoundaryIsCorruptionForProducersAndForTheConsumersSkip() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(MpscRing.requiredBytes(CAP), 64);
-            try (MpscRing ring = MpscRing.format(s, CAP)) {
+            try (MpscRing ring = MpscRing.create(s, CAP)) {
                 RingProducer producer = ring.producer();
                 MemorySegment payload = arena.allocate(16);
                 assertThat(producer.offer(1, payload)).isTrue();
@@ -178,7 +178,7 @@ class RingHostileInputTest {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(SpscRing.requiredBytes(CAP), 64);
-            try (SpscRing ring = SpscRing.format(s, CAP)) {
+            try (SpscRing ring = SpscRing.create(s, CAP)) {
                 RingConsumer consumer = ring.consumer(WaitStrategy.busySpin(), Duration.ofMillis(1));
                 // Space reserved up to an odd tail with no record header: the consumer, skipping the
                 // gap once the skip timeout passes, would make the tail its head.
