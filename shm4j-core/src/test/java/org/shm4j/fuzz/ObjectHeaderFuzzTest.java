@@ -7,6 +7,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import org.shm4j.Access;
@@ -14,7 +15,12 @@ import org.shm4j.MappedView;
 import org.shm4j.SegmentInfo;
 import org.shm4j.SegmentName;
 import org.shm4j.SharedMemory;
+import org.shm4j.SegmentOption;
 import org.shm4j.internal.ProcessIdentity;
+import org.shm4j.internal.block.Kinds;
+import org.shm4j.ring.RingOption;
+import org.shm4j.ring.SpscRing;
+import org.shm4j.sync.SharedMutex;
 import org.shm4j.testkit.TestNames;
 
 /**
@@ -23,7 +29,9 @@ import org.shm4j.testkit.TestNames;
  * {@code user.shm4j.lifetime}) and the size. A file in {@code /dev/shm} gets fuzzer-chosen
  * attribute values and length, then {@code SegmentInfo.of} (what {@code shm4j ls} and the
  * reference-counted lifetime read) and {@code SharedMemory.open} + map must give a result or a
- * typed exception. The attribute parser alone is also fuzzed at full speed.
+ * typed exception. The file's first bytes are sometimes a ring's or a lock's magic followed by
+ * the fuzzer's bytes, so the recognition of what a name holds ({@code Kinds}) is fuzzed through
+ * plain, any-kind and typed opens. The attribute parser alone is also fuzzed at full speed.
  */
 class ObjectHeaderFuzzTest {
     private static final String NAME = TestNames.unique("fuzz-xattr");
@@ -39,7 +47,7 @@ class ObjectHeaderFuzzTest {
             Path file = Path.of("/dev/shm", NAME);
             try {
                 Files.deleteIfExists(file);
-                Files.write(file, new byte[data.consumeInt(0, 3) * 4096]);
+                Files.write(file, content(data));
                 UserDefinedFileAttributeView view = Files.getFileAttributeView(file,
                         UserDefinedFileAttributeView.class);
                 assumeTrue(view != null, "no user extended attributes here");
@@ -54,16 +62,50 @@ class ObjectHeaderFuzzTest {
                     info.toString();
                     Hostile.typed(info::hasAttachedHandles);
                 }
+                // What the name holds is decided from its first bytes (Kinds): plain, typed and
+                // any-kind opens must each map it, open it, or refuse it with a typed exception.
                 Hostile.typed(() -> {
                     try (SharedMemory shm = SharedMemory.open(NAME, Access.READ_ONLY);
                          MappedView mapped = shm.map()) {
                         return mapped.byteSize();
                     }
                 });
+                Hostile.typed(() -> {
+                    try (SharedMemory shm = SharedMemory.open(NAME, Access.READ_ONLY, SegmentOption.Flag.ANY_KIND)) {
+                        return shm.byteSize();
+                    }
+                });
+                Hostile.typed(() -> {
+                    try (SpscRing ring = SpscRing.open(NAME, RingOption.openTimeout(Duration.ofMillis(5)))) {
+                        return ring.capacityBytes();
+                    }
+                });
+                Hostile.typed(() -> {
+                    try (SharedMutex mutex = SharedMutex.open(NAME)) {
+                        return mutex.holderPid();
+                    }
+                });
             } finally {
                 Files.deleteIfExists(file);
             }
         });
+    }
+
+    /** Nothing, zeros, or a ring's or lock's magic followed by the fuzzer's bytes, up to 3 pages. */
+    private static byte[] content(FuzzedDataProvider data) {
+        int kind = data.consumeInt(0, 3);
+        if (kind == 0) {
+            return new byte[data.consumeInt(0, 3) * 4096];
+        }
+        ByteBuffer b = ByteBuffer.allocate(data.consumeInt(8, 3 * 4096)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (kind == 1) {
+            b.putLong(0, Kinds.RING_MAGIC);
+        } else if (kind == 2) {
+            b.putInt(0, Kinds.SYNC_MAGIC);
+        }
+        byte[] tail = data.consumeBytes(Math.min(4096, b.capacity() - 8));
+        b.put(8, tail);
+        return b.array();
     }
 
     /** Sets the attribute to random bytes, or to a near-valid value, or leaves it out. */
