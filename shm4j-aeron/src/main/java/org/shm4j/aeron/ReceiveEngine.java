@@ -1,0 +1,167 @@
+package org.shm4j.aeron;
+
+import io.aeron.ControlledFragmentAssembler;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.ControlledFragmentHandler;
+import io.aeron.logbuffer.Header;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.IdleStrategy;
+import org.shm4j.ring.BroadcastTransmitter;
+import org.shm4j.ring.RingClaim;
+import org.shm4j.ring.RingProducer;
+
+/**
+ * The receiving end: polls the subscription and writes each frame's record into the local ring.
+ * When the ring is full it aborts the fragment, so Aeron keeps it and stops acknowledging, and
+ * the sender's flow control holds back. Sequence numbers decide what is written: a repeat is
+ * dropped, a gap is announced by a loss notice before the next record.
+ */
+final class ReceiveEngine extends BridgeEngine implements ControlledFragmentHandler {
+    private static final int FRAGMENT_LIMIT = 64;
+    private static final int STAGING_MAX = 16 << 20;
+
+    private final RingProducer producer;
+    private final BroadcastTransmitter transmitter;
+    private final int ringMaxPayload;
+    private final Subscription subscription;
+    private final ControlledFragmentAssembler assembler = new ControlledFragmentAssembler(this);
+    private final ByteBuffer stagingBuffer;
+    private final MemorySegment stagingSegment;
+    private final MemorySegment lossNotice = MemorySegment.ofBuffer(ByteBuffer.allocateDirect(RingBridge.LOSS_NOTICE_BYTES));
+    private long epoch;
+    private long lastSequence;
+    private long pendingNotice;
+    private boolean pressured;
+
+    private ReceiveEngine(RingProducer producer, BroadcastTransmitter transmitter, int ringMaxPayload,
+            Subscription subscription, BridgeState state, IdleStrategy idle) {
+        super(state, idle);
+        this.producer = producer;
+        this.transmitter = transmitter;
+        this.ringMaxPayload = ringMaxPayload;
+        this.subscription = subscription;
+        this.stagingBuffer = ByteBuffer.allocateDirect(Math.min(ringMaxPayload, STAGING_MAX));
+        this.stagingSegment = MemorySegment.ofBuffer(stagingBuffer);
+        long[] progress = new long[3];
+        state.progress(progress);
+        this.epoch = progress[0];
+        this.lastSequence = progress[1];
+        // A previous run died while writing this record: it may or may not be in the ring.
+        this.pendingNotice = progress[2] != 0 ? 1 : 0;
+    }
+
+    static ReceiveEngine ofRing(RingProducer producer, int ringMaxPayload, Subscription subscription,
+            BridgeState state, IdleStrategy idle) {
+        return new ReceiveEngine(producer, null, ringMaxPayload, subscription, state, idle);
+    }
+
+    static ReceiveEngine ofBroadcast(BroadcastTransmitter transmitter, int ringMaxPayload, Subscription subscription,
+            BridgeState state, IdleStrategy idle) {
+        return new ReceiveEngine(null, transmitter, ringMaxPayload, subscription, state, idle);
+    }
+
+    @Override
+    int doWork() {
+        connected(subscription.isConnected());
+        if (pendingNotice > 0) {
+            if (!writeLoss(pendingNotice, lastSequence)) {
+                return 0;
+            }
+            state.add(BridgeState.LOST_OFFSET, pendingNotice);
+            pendingNotice = 0;
+            state.commitProgress(epoch, lastSequence, 0);
+        }
+        return subscription.controlledPoll(assembler, FRAGMENT_LIMIT);
+    }
+
+    @Override
+    public Action onFragment(DirectBuffer buffer, int offset, int length, Header header) {
+        if (BridgeFrame.refusal(buffer, offset, length, RingBridge.LOSS_TYPE_ID) != null) {
+            state.add(BridgeState.REFUSED_OFFSET, 1);
+            return Action.CONTINUE;
+        }
+        int typeId = buffer.getInt(offset + BridgeFrame.TYPE_ID_OFFSET);
+        int payloadLength = buffer.getInt(offset + BridgeFrame.LENGTH_OFFSET);
+        long frameEpoch = buffer.getLong(offset + BridgeFrame.EPOCH_OFFSET);
+        long sequence = buffer.getLong(offset + BridgeFrame.SEQUENCE_OFFSET);
+        if (frameEpoch != epoch) {
+            // Another sender's numbering (a new sender, or one whose state was removed).
+            epoch = frameEpoch;
+            lastSequence = 0;
+            state.commitProgress(epoch, 0, 0);
+        }
+        if (sequence <= lastSequence) {
+            state.add(BridgeState.DUPLICATES_OFFSET, 1);
+            return Action.CONTINUE;
+        }
+        if (sequence > lastSequence + 1) {
+            long gap = sequence - lastSequence - 1;
+            if (!writeLoss(gap, lastSequence + 1)) {
+                return pressure();
+            }
+            state.add(BridgeState.LOST_OFFSET, gap);
+            lastSequence = sequence - 1;
+            state.commitProgress(epoch, lastSequence, 0);
+        }
+        if (payloadLength > ringMaxPayload || payloadLength > stagingBuffer.capacity()) {
+            // Does not fit this ring: refused, and announced as one lost record.
+            if (!writeLoss(1, sequence)) {
+                return pressure();
+            }
+            state.add(BridgeState.REFUSED_OFFSET, 1);
+            state.add(BridgeState.LOST_OFFSET, 1);
+            lastSequence = sequence;
+            state.commitProgress(epoch, lastSequence, 0);
+            return Action.CONTINUE;
+        }
+        if (!write(typeId, buffer, offset + BridgeFrame.HEADER_LENGTH, payloadLength, sequence)) {
+            return pressure();
+        }
+        pressured = false;
+        lastSequence = sequence;
+        state.add(BridgeState.RECORDS_OFFSET, 1);
+        state.add(BridgeState.BYTES_OFFSET, payloadLength);
+        return Action.CONTINUE;
+    }
+
+    private boolean write(int typeId, DirectBuffer buffer, int offset, int length, long sequence) {
+        if (transmitter != null) {
+            buffer.getBytes(offset, stagingBuffer, 0, length);
+            transmitter.transmit(typeId, stagingSegment.asSlice(0, length));
+            state.commitProgress(epoch, sequence, 0);
+            return true;
+        }
+        RingClaim claim = producer.tryClaim(typeId, length);
+        if (claim == null) {
+            return false;
+        }
+        // Marked in progress first: a crash before the commit below is reported as a possible loss.
+        state.commitProgress(epoch, sequence, 1);
+        buffer.getBytes(offset, stagingBuffer, 0, length);
+        MemorySegment.copy(stagingSegment, 0, claim.segment(), 0, length);
+        claim.commit();
+        state.commitProgress(epoch, sequence, 0);
+        return true;
+    }
+
+    private boolean writeLoss(long lost, long firstSequence) {
+        lossNotice.set(RingBridge.LE_LONG, 0, lost);
+        lossNotice.set(RingBridge.LE_LONG, 8, epoch);
+        lossNotice.set(RingBridge.LE_LONG, 16, firstSequence);
+        if (transmitter != null) {
+            transmitter.transmit(RingBridge.LOSS_TYPE_ID, lossNotice);
+            return true;
+        }
+        return producer.offer(RingBridge.LOSS_TYPE_ID, lossNotice);
+    }
+
+    private Action pressure() {
+        if (!pressured) {
+            pressured = true;
+            state.add(BridgeState.BACK_PRESSURE_OFFSET, 1);
+        }
+        return Action.ABORT;
+    }
+}

@@ -1,0 +1,270 @@
+package org.shm4j.aeron;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.aeron.Aeron;
+import io.aeron.Publication;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.shm4j.SharedMemory;
+import org.shm4j.ring.RecordHandler;
+import org.shm4j.ring.RingConsumer;
+import org.shm4j.ring.RingProducer;
+import org.shm4j.ring.RingType;
+import org.shm4j.ring.SpscRing;
+import org.shm4j.testkit.NoLeaks;
+import org.shm4j.testkit.TestNames;
+
+/** Both ends in this JVM, over loopback: the delivery rules that need no second network stack. */
+@ExtendWith(NoLeaks.class)
+@Timeout(120)
+class RingBridgeTest {
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final List<String> toRemove = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+        for (String name : toRemove) {
+            SharedMemory.remove(name);
+            for (String role : List.of("send", "receive")) {
+                for (BridgeStatus b : BridgeStatus.forRing(name)) {
+                    SharedMemory.remove(b.stateName());
+                }
+            }
+        }
+    }
+
+    private static String channel() {
+        return "aeron:udp?endpoint=127.0.0.1:" + (20000 + ThreadLocalRandom.current().nextInt(20000))
+                + "|term-length=1m";
+    }
+
+    private String ring(String label, long capacity) throws IOException {
+        String name = TestNames.unique(label);
+        toRemove.add(name);
+        toClose.add(SpscRing.create(name, capacity));
+        return name;
+    }
+
+    private <T extends AutoCloseable> T closeLater(T c) {
+        toClose.add(c);
+        return c;
+    }
+
+    @Test
+    void recordsArriveOnceInOrderIntact() throws Exception {
+        String a = ring("a", 1 << 16);
+        String b = ring("b", 1 << 16);
+        String channel = channel();
+        RingBridge receiver = closeLater(RingBridge.receive(b, channel, 7));
+        RingBridge sender = closeLater(RingBridge.send(a, channel, 7));
+        SpscRing ringA = closeLater(SpscRing.open(a));
+        SpscRing ringB = closeLater(SpscRing.open(b));
+        RingProducer producer = closeLater(ringA.producer());
+        RingConsumer consumer = closeLater(ringB.consumer());
+        Checker checker = new Checker();
+        int total = 20_000;
+        int sent = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(1024);
+            while (checker.received < total && System.nanoTime() < deadline) {
+                if (sent < total) {
+                    int len = Records.fill(buf, sent);
+                    if (producer.offer(sent % 100, buf.asSlice(0, len))) {
+                        sent++;
+                    }
+                }
+                consumer.poll(checker, 256);
+            }
+        }
+        assertThat(checker.received).as("records received").isEqualTo(total);
+        assertThat(checker.losses).isZero();
+        assertThat(sender.status().records()).isEqualTo(total);
+        assertThat(receiver.status().records()).isEqualTo(total);
+        assertThat(receiver.status().connected()).isTrue();
+        assertThat(receiver.status().lostRecords()).isZero();
+        assertThat(receiver.status().duplicateFrames()).isZero();
+    }
+
+    @Test
+    void fullRemoteRingBacksUpToTheLocalProducerAndLosesNothing() throws Exception {
+        String a = ring("a", 1 << 12);
+        String b = ring("b", 1 << 12);
+        String channel = channel();
+        RingBridge receiver = closeLater(RingBridge.receive(b, channel, 8));
+        RingBridge sender = closeLater(RingBridge.send(a, channel, 8));
+        SpscRing ringA = closeLater(SpscRing.open(a));
+        RingProducer producer = closeLater(ringA.producer());
+        awaitConnected(sender);
+        int sent = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        int refusedInARow = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(1024);
+            // Nobody reads ring b: everything in between fills, then the local offer says false.
+            while (refusedInARow < 2000 && System.nanoTime() < deadline) {
+                int len = Records.fill(buf, sent);
+                if (producer.offer(1, buf.asSlice(0, len))) {
+                    sent++;
+                    refusedInARow = 0;
+                } else {
+                    refusedInARow++;
+                    Thread.sleep(1);
+                }
+            }
+        }
+        assertThat(refusedInARow).as("local offer refused while the remote ring is full").isGreaterThanOrEqualTo(2000);
+        assertThat(receiver.status().backPressureEvents()).isPositive();
+        SpscRing ringB = closeLater(SpscRing.open(b));
+        RingConsumer consumer = closeLater(ringB.consumer());
+        Checker checker = new Checker();
+        deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (checker.received < sent && System.nanoTime() < deadline) {
+            consumer.poll(checker, 256, Duration.ofMillis(10));
+        }
+        assertThat(checker.received).isEqualTo(sent);
+        assertThat(checker.losses).isZero();
+    }
+
+    @Test
+    void foreignAndMalformedFramesAreRefusedAndCounted() throws Exception {
+        String b = ring("b", 1 << 12);
+        String channel = channel();
+        RingBridge receiver = closeLater(RingBridge.receive(b, channel, 9));
+        SpscRing ringB = closeLater(SpscRing.open(b));
+        RingConsumer consumer = closeLater(ringB.consumer());
+        try (Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(receiver.aeronDirectory()));
+                Publication pub = aeron.addPublication(channel, 9)) {
+            UnsafeBuffer buf = new UnsafeBuffer(new byte[256]);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!pub.isConnected() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            List<Runnable> frames = List.of(
+                    () -> buf.putInt(0, 0x12345678), // not our magic
+                    () -> { // other protocol version
+                        BridgeFrame.writeHeader(buf, 1, 8, 42, 1);
+                        buf.putShort(BridgeFrame.VERSION_OFFSET, (short) 2);
+                    },
+                    () -> BridgeFrame.writeHeader(buf, 1, 100, 42, 1), // length larger than the message
+                    () -> BridgeFrame.writeHeader(buf, RingBridge.LOSS_TYPE_ID, 8, 42, 1), // reserved type
+                    () -> BridgeFrame.writeHeader(buf, -5, 8, 42, 1)); // negative type
+            for (Runnable frame : frames) {
+                buf.setMemory(0, 256, (byte) 0);
+                frame.run();
+                while (pub.offer(buf, 0, BridgeFrame.HEADER_LENGTH + 8) < 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+            }
+            buf.putInt(0, 0x0badf00d);
+            while (pub.offer(buf, 0, 4) < 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1); // shorter than a header
+            }
+            // Then one good frame.
+            BridgeFrame.writeHeader(buf, 3, 8, 42, 1);
+            buf.putLong(BridgeFrame.HEADER_LENGTH, 77);
+            while (pub.offer(buf, 0, BridgeFrame.HEADER_LENGTH + 8) < 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            List<Long> got = new ArrayList<>();
+            while (got.isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll((type, payload) -> {
+                    assertThat(type).isEqualTo(3);
+                    got.add(payload.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+                }, 10, Duration.ofMillis(10));
+            }
+            assertThat(got).containsExactly(77L);
+            assertThat(receiver.status().refusedFrames()).isEqualTo(6);
+            assertThat(consumer.poll((t, p) -> {}, 10)).isZero();
+        }
+    }
+
+    @Test
+    void senderRestartedWithStateContinuesWithoutLossOrRepeat() throws Exception {
+        String a = ring("a", 1 << 16);
+        String b = ring("b", 1 << 16);
+        String channel = channel();
+        closeLater(RingBridge.receive(b, channel, 10));
+        SpscRing ringA = closeLater(SpscRing.open(a));
+        RingProducer producer = closeLater(ringA.producer());
+        SpscRing ringB = closeLater(SpscRing.open(b));
+        RingConsumer consumer = closeLater(ringB.consumer());
+        Checker checker = new Checker();
+        int sent = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(1024);
+            for (int round = 0; round < 2; round++) {
+                try (RingBridge sender = RingBridge.send(a, channel, 10)) {
+                    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                    int target = sent + 500;
+                    while (checker.received < target && System.nanoTime() < deadline) {
+                        if (sent < target && producer.offer(2, buf.asSlice(0, Records.fill(buf, sent)))) {
+                            sent++;
+                        }
+                        consumer.poll(checker, 64);
+                    }
+                    assertThat(sender.status().pid()).isEqualTo(ProcessHandle.current().pid());
+                }
+            }
+        }
+        assertThat(checker.received).isEqualTo(1000);
+        assertThat(checker.losses).isZero();
+    }
+
+    @Test
+    void aSecondSenderOnTheSameRingIsRefused() throws Exception {
+        String a = ring("a", 1 << 12);
+        String channel = channel();
+        closeLater(RingBridge.send(a, channel, 11));
+        assertThatThrownBy(() -> RingBridge.send(a, channel, 11)).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> RingBridge.send(a, "udp://nothing", 11))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("channel=");
+    }
+
+    static void awaitConnected(RingBridge bridge) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!bridge.isConnected() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(bridge.isConnected()).as("connected: " + bridge).isTrue();
+    }
+
+    /** Checks each record: its index follows the previous one, and its bytes match its checksum. */
+    static final class Checker implements RecordHandler {
+        long received;
+        long losses;
+        long next;
+
+        @Override
+        public void onRecord(int typeId, MemorySegment payload) {
+            if (typeId == RingBridge.LOSS_TYPE_ID) {
+                long lost = payload.get(RingBridge.LE_LONG, 0);
+                losses += lost;
+                next += lost;
+                return;
+            }
+            long index = Records.check(payload);
+            if (index != next) {
+                throw new AssertionError("record " + index + " where " + next + " was expected");
+            }
+            next++;
+            received++;
+        }
+    }
+}
