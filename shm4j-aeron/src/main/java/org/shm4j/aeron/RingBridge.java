@@ -1,6 +1,7 @@
 package org.shm4j.aeron;
 
 import io.aeron.Aeron;
+import io.aeron.AeronCounters;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
@@ -13,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -23,6 +26,7 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.status.CountersReader;
 import org.shm4j.SegmentName;
 import org.shm4j.ring.BroadcastRing;
 import org.shm4j.ring.MessageRing;
@@ -267,6 +271,25 @@ public final class RingBridge implements AutoCloseable {
             return Optional.of(new IllegalStateException(Msg.format("bridge thread stopped", "bridge", description)));
         }
         return Optional.ofNullable(t);
+    }
+
+    /**
+     * The media driver's system counters by label ({@code NAKs sent}, {@code Retransmits sent},
+     * {@code Errors}...), as {@code AeronStat} shows them. With an external driver they count for
+     * every client of that driver. Empty once closed.
+     */
+    public Map<String, Long> aeronCounters() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        if (closed.get()) {
+            return out;
+        }
+        CountersReader counters = aeron.countersReader();
+        counters.forEach((counterId, typeId, keyBuffer, label) -> {
+            if (typeId == AeronCounters.DRIVER_SYSTEM_COUNTER_TYPE_ID) {
+                out.put(label, counters.getCounterValue(counterId));
+            }
+        });
+        return out;
     }
 
     /** The Aeron directory of the media driver in use. */

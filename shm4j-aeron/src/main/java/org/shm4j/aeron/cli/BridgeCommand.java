@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -110,7 +111,10 @@ public final class BridgeCommand implements Callable<Integer> {
                 if (!every.isZero()) {
                     BridgeStatus now = bridge.status();
                     long nanos = System.nanoTime();
-                    out.println(statusLine(last, now, nanos - lastNanos));
+                    Map<String, Long> counters = bridge.aeronCounters();
+                    out.println(statusLine(last, now, nanos - lastNanos) + ", naks="
+                            + counters.getOrDefault("NAKs sent", 0L) + ", retransmits="
+                            + counters.getOrDefault("Retransmits sent", 0L));
                     out.flush();
                     last = now;
                     lastNanos = nanos;
