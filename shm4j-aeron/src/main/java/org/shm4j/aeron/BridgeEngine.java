@@ -26,7 +26,11 @@ abstract class BridgeEngine {
             }
             idle.idle(work);
         }
+        onStop();
     }
+
+    /** Called on the bridge thread after the last round. */
+    void onStop() {}
 
     private void heartbeat() {
         long now = System.currentTimeMillis();

@@ -40,7 +40,8 @@ import org.shm4j.SharedMemoryException;
  *    168     4  ring name length, 172  4  channel length
  *    176   256  ring name, UTF-8
  *    432  1024  channel, UTF-8
- *   1456        end (segment 4096 bytes)
+ *   1456     8  ring identity: its creator's pid and start time, to tell a re-created ring
+ *   1464        end (segment 4096 bytes)
  * </pre>
  *
  * A progress slot is {@code (last sequence, ring position, 0)} for a sender: the last record it
@@ -79,6 +80,8 @@ final class BridgeState implements AutoCloseable {
     static final int RING_NAME_MAX = 256;
     static final long CHANNEL_OFFSET = 432;
     static final int CHANNEL_MAX = 1024;
+
+    static final long RING_IDENTITY_OFFSET = 1456;
 
     static final String INFIX = ".bridge.";
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();

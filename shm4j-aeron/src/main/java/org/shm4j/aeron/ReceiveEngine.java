@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
 import org.shm4j.ring.BroadcastTransmitter;
-import org.shm4j.ring.RingClaim;
 import org.shm4j.ring.RingProducer;
 
 /**
@@ -30,6 +29,7 @@ final class ReceiveEngine extends BridgeEngine implements ControlledFragmentHand
     private final ByteBuffer stagingBuffer;
     private final MemorySegment stagingSegment;
     private final MemorySegment lossNotice = MemorySegment.ofBuffer(ByteBuffer.allocateDirect(RingBridge.LOSS_NOTICE_BYTES));
+    private final MemorySegment[] slices;
     private long epoch;
     private long lastSequence;
     private long pendingNotice;
@@ -44,6 +44,7 @@ final class ReceiveEngine extends BridgeEngine implements ControlledFragmentHand
         this.subscription = subscription;
         this.stagingBuffer = ByteBuffer.allocateDirect(Math.min(ringMaxPayload, STAGING_MAX));
         this.stagingSegment = MemorySegment.ofBuffer(stagingBuffer);
+        this.slices = new MemorySegment[Math.min(4097, stagingBuffer.capacity() + 1)];
         long[] progress = new long[3];
         state.progress(progress);
         this.epoch = progress[0];
@@ -127,23 +128,35 @@ final class ReceiveEngine extends BridgeEngine implements ControlledFragmentHand
     }
 
     private boolean write(int typeId, DirectBuffer buffer, int offset, int length, long sequence) {
+        buffer.getBytes(offset, stagingBuffer, 0, length);
+        MemorySegment payload = staged(length);
         if (transmitter != null) {
-            buffer.getBytes(offset, stagingBuffer, 0, length);
-            transmitter.transmit(typeId, stagingSegment.asSlice(0, length));
+            transmitter.transmit(typeId, payload);
             state.commitProgress(epoch, sequence, 0);
             return true;
         }
-        RingClaim claim = producer.tryClaim(typeId, length);
-        if (claim == null) {
+        // Marked in progress first: a crash before the commit below is reported as a possible
+        // loss (the record may or may not be in the ring), never written twice.
+        state.commitProgress(epoch, sequence, 1);
+        if (!producer.offer(typeId, payload)) {
+            state.commitProgress(epoch, lastSequence, 0);
             return false;
         }
-        // Marked in progress first: a crash before the commit below is reported as a possible loss.
-        state.commitProgress(epoch, sequence, 1);
-        buffer.getBytes(offset, stagingBuffer, 0, length);
-        MemorySegment.copy(stagingSegment, 0, claim.segment(), 0, length);
-        claim.commit();
         state.commitProgress(epoch, sequence, 0);
         return true;
+    }
+
+    /** The first {@code length} staged bytes; slices of up to 4 KiB are made once and kept. */
+    private MemorySegment staged(int length) {
+        if (length >= slices.length) {
+            return stagingSegment.asSlice(0, length);
+        }
+        MemorySegment s = slices[length];
+        if (s == null) {
+            s = stagingSegment.asSlice(0, length);
+            slices[length] = s;
+        }
+        return s;
     }
 
     private boolean writeLoss(long lost, long firstSequence) {

@@ -202,6 +202,7 @@ public final class RingBridge implements AutoCloseable {
                 type = RingStats.read(ringName).type();
                 ring = type == RingType.BROADCAST ? BroadcastRing.open(ringName) : MessageRing.open(ringName);
             }
+            long identity = RingStats.read(ringName).creator().map(c -> (c.pid() << 42) ^ c.startTicks()).orElse(0L);
             state = BridgeState.acquire(ringName, role, streamId, type.ordinal(), channel);
             String dir;
             if (external != null) {
@@ -223,9 +224,10 @@ public final class RingBridge implements AutoCloseable {
             if (role == BridgeState.ROLE_SEND) {
                 Publication publication = aeron.addExclusivePublication(channel, streamId);
                 engine = ring instanceof BroadcastRing b
-                        ? SendEngine.ofBroadcast(b.receiver(), publication, state, idle.get(), b.maxPayloadBytes())
+                        ? SendEngine.ofBroadcast(b.receiver(), b.maxPayloadBytes(), identity, publication, state,
+                                idle.get())
                         : SendEngine.ofRing(((MessageRing) ring).consumer(), ((MessageRing) ring).maxPayloadBytes(),
-                                publication, state, idle.get());
+                                identity, publication, state, idle.get());
             } else {
                 Subscription subscription = aeron.addSubscription(channel, streamId);
                 engine = ring instanceof BroadcastRing b

@@ -12,6 +12,9 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.ThreadLocalRandom;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -24,6 +27,7 @@ import org.shm4j.ring.RingConsumer;
 import org.shm4j.ring.RingProducer;
 import org.shm4j.ring.RingType;
 import org.shm4j.ring.SpscRing;
+import org.shm4j.testkit.ChildJvm;
 import org.shm4j.testkit.NoLeaks;
 import org.shm4j.testkit.TestNames;
 
@@ -235,6 +239,75 @@ class RingBridgeTest {
         assertThatThrownBy(() -> RingBridge.send(a, channel, 11)).isInstanceOf(IOException.class);
         assertThatThrownBy(() -> RingBridge.send(a, "udp://nothing", 11))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("channel=");
+    }
+
+    @Test
+    void steadyStateAllocatesNothingPerRecord() throws Exception {
+        // In a JVM of its own, so that no other test's handlers make the ring's poll loop megamorphic.
+        // Ring b is read by a consumer JVM that checks every record.
+        String a = ring("a", 1 << 16);
+        String b = ring("b", 1 << 16);
+        try (ChildJvm consumer = ChildJvm.start(Peers.Consumer.class, b, "300000", "90");
+                ChildJvm child = ChildJvm.start(AllocationProbe.class, Map.of(),
+                        List.of("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:TieredStopAtLevel=4"),
+                        a, b, channel())) {
+            child.assertExitCode(0, Duration.ofSeconds(100));
+            consumer.assertExitCode(0, Duration.ofSeconds(60));
+            assertThat(consumer.output()).contains("RESULT received=300000 lost=0");
+            System.out.println(child.output());
+            Matcher m = Pattern.compile("ALLOCATED send=(\\d+) receive=(\\d+)").matcher(child.output());
+            assertThat(m.find()).as(child.output()).isTrue();
+            assertThat(Long.parseLong(m.group(1))).as("bytes the sending end allocated for 100,000 records")
+                    .isLessThan(20_000);
+            assertThat(Long.parseLong(m.group(2))).as("bytes the receiving end allocated for 100,000 records")
+                    .isLessThan(20_000);
+        }
+    }
+
+    /** {@code AllocationProbe RING_A RING_B CHANNEL}: moves records, then prints what each bridge thread allocated. */
+    static final class AllocationProbe {
+        public static void main(String[] args) throws Exception {
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            try (RingBridge receiver = RingBridge.receive(args[1], args[2], 12);
+                    RingBridge sender = RingBridge.send(args[0], args[2], 12);
+                    SpscRing ringA = SpscRing.open(args[0]);
+                    RingProducer producer = ringA.producer();
+                    Arena arena = Arena.ofConfined()) {
+                awaitConnected(sender);
+                awaitConnected(receiver);
+                Thread sendThread = bridgeThread("send");
+                Thread receiveThread = bridgeThread("receive");
+                MemorySegment buf = arena.allocate(Records.MIN + 256);
+                long index = 0;
+                long send = 0;
+                long receive = 0;
+                // The first rounds warm up (JIT compilation, escape analysis); the last one counts.
+                for (int round = 0; round < 3; round++) {
+                    Thread.sleep(200); // the previous round has drained
+                    long sendBefore = threads.getThreadAllocatedBytes(sendThread.threadId());
+                    long receiveBefore = threads.getThreadAllocatedBytes(receiveThread.threadId());
+                    for (int i = 0; i < 100_000; i++, index++) {
+                        if (!producer.offer(1, buf.asSlice(0, Records.fill(buf, index, 52)), Duration.ofSeconds(20))) {
+                            throw new AssertionError("ring full for 20 s at record " + index);
+                        }
+                    }
+                    send = threads.getThreadAllocatedBytes(sendThread.threadId()) - sendBefore;
+                    receive = threads.getThreadAllocatedBytes(receiveThread.threadId()) - receiveBefore;
+                    System.out.println("round " + round + ": send=" + send + " receive=" + receive);
+                }
+                System.out.println("ALLOCATED send=" + send + " receive=" + receive);
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (receiver.status().records() < index && System.nanoTime() < deadline) {
+                    Thread.sleep(10); // let the last records reach ring b before closing
+                }
+            }
+        }
+
+        private static Thread bridgeThread(String role) {
+            return Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("shm4j-bridge " + role)).findFirst().orElseThrow();
+        }
     }
 
     static void awaitConnected(RingBridge bridge) throws InterruptedException {
