@@ -18,5 +18,6 @@ module org.shm4j.cli {
     uses org.shm4j.cli.probe.SegmentTypeProbe;
     provides org.shm4j.cli.probe.SegmentTypeProbe with org.shm4j.cli.demo.DemoSegmentProbe,
             org.shm4j.cli.inspect.SyncProbe, org.shm4j.cli.inspect.RingProbe,
-            org.shm4j.cli.inspect.FileMappingProbe, org.shm4j.cli.inspect.MapProbe;
+            org.shm4j.cli.inspect.FileMappingProbe, org.shm4j.cli.inspect.MapProbe,
+            org.shm4j.cli.inspect.BridgeProbe;
 }

@@ -33,6 +33,7 @@ final class InfoCommand extends BaseCommand {
     public Integer call() throws IOException {
         Inspector inspector = new Inspector(dir.directory(), probes());
         Segment s = inspector.inspect(name, true);
+        List<Segment> bridges = "ring".equals(s.type()) ? bridges(inspector, dir.directory(), s) : List.of();
         Instant now = Instant.now();
         if (json) {
             try (JsonGenerator g = Json.generator(rawOut())) {
@@ -42,6 +43,7 @@ final class InfoCommand extends BaseCommand {
             rawOut().flush();
         } else {
             print(s, now);
+            printBridges(bridges);
         }
         if (!s.info().isRegularFile()) {
             warn(Text.format("not a shared-memory object", "name", s.name(), "type", s.type()));
@@ -95,6 +97,54 @@ final class InfoCommand extends BaseCommand {
                     line(out, c, Text.safe(e.getKey()), Text.safe(String.valueOf(e.getValue())));
                 }
             }
+        }
+        out.flush();
+        flushOut();
+    }
+
+    /** The bridge state segments of a ring: {@code <ring>.bridge.*} that the bridge probe recognises. */
+    private static List<Segment> bridges(Inspector inspector, java.nio.file.Path directory, Segment ring)
+            throws IOException {
+        String prefix = ring.name() + ".bridge.";
+        List<String> names = new java.util.ArrayList<>();
+        try (var entries = java.nio.file.Files.newDirectoryStream(directory)) {
+            for (java.nio.file.Path p : entries) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(prefix)) {
+                    names.add(n);
+                }
+            }
+        }
+        java.util.Collections.sort(names);
+        List<Segment> found = new java.util.ArrayList<>();
+        for (String n : names) {
+            try {
+                Segment s = inspector.inspect(n, false);
+                if ("bridge".equals(s.type()) && s.recognised() != null) {
+                    found.add(s);
+                }
+            } catch (java.nio.file.NoSuchFileException gone) {
+                // Removed meanwhile.
+            }
+        }
+        return found;
+    }
+
+    private void printBridges(List<Segment> bridges) throws IOException {
+        PrintWriter out = out();
+        Colours c = colours();
+        for (Segment b : bridges) {
+            Map<String, Object> d = b.recognised().details();
+            if (d.containsKey("error")) {
+                line(out, c, "bridge", Text.safe(b.name()) + ": " + Text.safe(String.valueOf(d.get("error"))));
+                continue;
+            }
+            boolean alive = Boolean.TRUE.equals(d.get("bridgeAlive"));
+            String state = !alive ? "stopped" : Boolean.TRUE.equals(d.get("connected")) ? "running, connected"
+                    : "running, waiting for its peer";
+            line(out, c, "bridge", d.get("role") + " pid " + d.get("bridgePid") + " (" + state + "), stream "
+                    + d.get("stream") + ", channel " + Text.safe(String.valueOf(d.get("channel"))) + ", records "
+                    + d.get("records") + ", lost " + d.get("lostRecords") + " (state " + Text.safe(b.name()) + ")");
         }
         out.flush();
         flushOut();
