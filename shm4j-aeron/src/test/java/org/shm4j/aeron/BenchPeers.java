@@ -1,0 +1,347 @@
+package org.shm4j.aeron;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.aeron.logbuffer.FragmentHandler;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.shm4j.ring.RecordHandler;
+import org.shm4j.ring.RingConsumer;
+import org.shm4j.ring.RingProducer;
+import org.shm4j.ring.SpscRing;
+
+/**
+ * The programs {@link BridgeBenchmark} runs inside the network namespaces: sources and sinks of
+ * 64-byte records through two bridges, through bare Aeron and through TCP, and ping-pong through
+ * bridges and through bare Aeron. Every Aeron peer, bridge or bare, uses one media driver per
+ * process, started here with the same settings ({@link #driver()}).
+ */
+final class BenchPeers {
+    static final int SIZE = 64;
+
+    private BenchPeers() {}
+
+    /** An embedded driver in SHARED mode, the bridge's default, with a directory of its own. */
+    static MediaDriver driver() {
+        String dir = Path.of("/dev/shm", "shm4j-aeron-" + ProcessHandle.current().pid() + "-bench"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong())).toString();
+        return MediaDriver.launch(new MediaDriver.Context().aeronDirectoryName(dir).threadingMode(ThreadingMode.SHARED)
+                .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
+    }
+
+    static void deadline(long seconds) {
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(seconds * 1000);
+            } catch (InterruptedException ignored) {
+                return;
+            }
+            System.out.println("TIMEOUT");
+            System.exit(4);
+        });
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** {@code BridgeSource RING CHANNEL}: a bridge sending RING, and a producer filling RING as fast as it can. */
+    static final class BridgeSource {
+        public static void main(String[] args) throws Exception {
+            deadline(120);
+            try (MediaDriver driver = driver();
+                    RingBridge bridge = RingBridge.send(args[0], args[1], 2001,
+                            BridgeOption.externalDriver(Path.of(driver.aeronDirectoryName())));
+                    SpscRing ring = SpscRing.open(args[0]);
+                    RingProducer producer = ring.producer();
+                    Arena arena = Arena.ofConfined()) {
+                MemorySegment payload = arena.allocate(SIZE);
+                System.out.println("READY");
+                while (bridge.failure().isEmpty()) {
+                    if (!producer.offer(1, payload)) {
+                        Thread.onSpinWait();
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code BridgeSink RING CHANNEL WARM MEASURE}: a bridge receiving into RING; prints the consumer's rate. */
+    static final class BridgeSink {
+        public static void main(String[] args) throws Exception {
+            deadline(120);
+            try (MediaDriver driver = driver();
+                    RingBridge _ = RingBridge.receive(args[0], args[1], 2001,
+                            BridgeOption.externalDriver(Path.of(driver.aeronDirectoryName())));
+                    SpscRing ring = SpscRing.open(args[0]);
+                    RingConsumer consumer = ring.consumer()) {
+                long[] count = new long[1];
+                RecordHandler handler = (t, p) -> count[0]++;
+                System.out.println("READY");
+                measure(() -> consumer.poll(handler, 256), count, Long.parseLong(args[2]), Long.parseLong(args[3]));
+            }
+        }
+    }
+
+    /** {@code AeronSource CHANNEL}: offers 64-byte messages as fast as the publication takes them. */
+    static final class AeronSource {
+        public static void main(String[] args) throws Exception {
+            deadline(120);
+            try (MediaDriver driver = driver();
+                    Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+                    ExclusivePublication pub = aeron.addExclusivePublication(args[0], 2002)) {
+                UnsafeBuffer buf = new UnsafeBuffer(ByteBuffer.allocateDirect(SIZE));
+                System.out.println("READY");
+                while (true) {
+                    if (pub.offer(buf, 0, SIZE) < 0) {
+                        Thread.onSpinWait();
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code AeronSink CHANNEL WARM MEASURE}: polls and prints the message rate. */
+    static final class AeronSink {
+        public static void main(String[] args) throws Exception {
+            deadline(120);
+            try (MediaDriver driver = driver();
+                    Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+                    Subscription sub = aeron.addSubscription(args[0], 2002)) {
+                long[] count = new long[1];
+                FragmentHandler handler = (b, o, l, h) -> count[0]++;
+                System.out.println("READY");
+                measure(() -> sub.poll(handler, 256), count, Long.parseLong(args[1]), Long.parseLong(args[2]));
+            }
+        }
+    }
+
+    /** {@code TcpSource HOST PORT}: writes 64-byte records through a 64 KiB buffer, as fast as TCP takes them. */
+    static final class TcpSource {
+        public static void main(String[] args) throws Exception {
+            deadline(120);
+            SocketChannel ch = null;
+            for (int i = 0; i < 200 && ch == null; i++) {
+                try {
+                    ch = SocketChannel.open(new InetSocketAddress(args[0], Integer.parseInt(args[1])));
+                } catch (IOException e) {
+                    Thread.sleep(50);
+                }
+            }
+            if (ch == null) {
+                throw new IOException("cannot connect to " + args[0] + ":" + args[1]);
+            }
+            ch.socket().setTcpNoDelay(true);
+            ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
+            System.out.println("READY");
+            while (true) {
+                buf.clear();
+                ch.write(buf);
+            }
+        }
+    }
+
+    /** {@code TcpSink PORT WARM MEASURE}: accepts one connection and prints the rate of 64-byte records. */
+    static final class TcpSink {
+        public static void main(String[] args) throws Exception {
+            deadline(120);
+            try (ServerSocketChannel server = ServerSocketChannel.open()) {
+                server.bind(new InetSocketAddress(Integer.parseInt(args[0])));
+                System.out.println("READY");
+                try (SocketChannel ch = server.accept()) {
+                    ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024);
+                    long[] bytes = new long[1];
+                    long[] count = new long[1];
+                    measure(() -> {
+                        buf.clear();
+                        try {
+                            bytes[0] += ch.read(buf);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                        count[0] = bytes[0] / SIZE;
+                        return 1;
+                    }, count, Long.parseLong(args[1]), Long.parseLong(args[2]));
+                }
+            }
+        }
+    }
+
+    interface Work {
+        int doWork();
+    }
+
+    /** Runs {@code work} for WARM seconds, then counts for MEASURE seconds and prints {@code RATE n}. */
+    static void measure(Work work, long[] count, long warmSeconds, long measureSeconds) {
+        long start = System.nanoTime();
+        long warmEnd = start + Duration.ofSeconds(warmSeconds).toNanos();
+        while (System.nanoTime() < warmEnd || count[0] == 0) {
+            work.doWork();
+            if (System.nanoTime() - start > Duration.ofSeconds(60).toNanos()) {
+                System.out.println("NOTHING ARRIVED");
+                System.exit(3);
+            }
+        }
+        long begin = System.nanoTime();
+        long first = count[0];
+        long end = begin + Duration.ofSeconds(measureSeconds).toNanos();
+        while (System.nanoTime() < end) {
+            work.doWork();
+        }
+        double rate = (count[0] - first) / ((System.nanoTime() - begin) / 1e9);
+        System.out.printf("RATE %.0f%n", rate);
+        System.exit(0);
+    }
+
+    /**
+     * {@code BridgePing OUT IN OUT_CHANNEL IN_CHANNEL WARM COUNT}: sends a record through the bridge
+     * on OUT, waits for its echo on IN, prints {@code P50 ns P99 ns}.
+     */
+    static final class BridgePing {
+        public static void main(String[] args) throws Exception {
+            deadline(150);
+            BridgeOption spin = BridgeOption.idle(BusySpinIdleStrategy::new);
+            try (MediaDriver driver = driver()) {
+                BridgeOption dir = BridgeOption.externalDriver(Path.of(driver.aeronDirectoryName()));
+                try (RingBridge _ = RingBridge.send(args[0], args[2], 2003, dir, spin);
+                        RingBridge _ = RingBridge.receive(args[1], args[3], 2004, dir, spin);
+                        SpscRing outRing = SpscRing.open(args[0]);
+                        SpscRing inRing = SpscRing.open(args[1]);
+                        RingProducer producer = outRing.producer();
+                        RingConsumer consumer = inRing.consumer();
+                        Arena arena = Arena.ofConfined()) {
+                    MemorySegment payload = arena.allocate(SIZE);
+                    System.out.println("READY");
+                    long[] got = new long[1];
+                    RecordHandler handler = (t, p) -> got[0] = p.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                    pingLoop(Integer.parseInt(args[4]), Integer.parseInt(args[5]), t -> {
+                        payload.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, t);
+                        while (!producer.offer(1, payload)) {
+                            Thread.onSpinWait();
+                        }
+                        while (consumer.poll(handler, 1) == 0) {
+                            Thread.onSpinWait();
+                        }
+                        return got[0];
+                    });
+                }
+            }
+        }
+    }
+
+    /** {@code BridgePong IN OUT IN_CHANNEL OUT_CHANNEL}: echoes every record from IN to OUT through bridges. */
+    static final class BridgePong {
+        public static void main(String[] args) throws Exception {
+            deadline(150);
+            BridgeOption spin = BridgeOption.idle(BusySpinIdleStrategy::new);
+            try (MediaDriver driver = driver()) {
+                BridgeOption dir = BridgeOption.externalDriver(Path.of(driver.aeronDirectoryName()));
+                try (RingBridge _ = RingBridge.receive(args[0], args[2], 2003, dir, spin);
+                        RingBridge _ = RingBridge.send(args[1], args[3], 2004, dir, spin);
+                        SpscRing inRing = SpscRing.open(args[0]);
+                        SpscRing outRing = SpscRing.open(args[1]);
+                        RingProducer producer = outRing.producer();
+                        RingConsumer consumer = inRing.consumer()) {
+                    RecordHandler echo = (t, p) -> {
+                        while (!producer.offer(t, p)) {
+                            Thread.onSpinWait();
+                        }
+                    };
+                    System.out.println("READY");
+                    while (true) {
+                        if (consumer.poll(echo, 16) == 0) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code AeronPing OUT_CHANNEL IN_CHANNEL WARM COUNT}: Aeron's own ping. */
+    static final class AeronPing {
+        public static void main(String[] args) throws Exception {
+            deadline(150);
+            try (MediaDriver driver = driver();
+                    Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+                    ExclusivePublication pub = aeron.addExclusivePublication(args[0], 2005);
+                    Subscription sub = aeron.addSubscription(args[1], 2006)) {
+                UnsafeBuffer buf = new UnsafeBuffer(ByteBuffer.allocateDirect(SIZE));
+                long[] got = new long[1];
+                FragmentHandler handler = (b, o, l, h) -> got[0] = b.getLong(o);
+                while (!pub.isConnected() || !sub.isConnected()) {
+                    Thread.sleep(1);
+                }
+                System.out.println("READY");
+                pingLoop(Integer.parseInt(args[2]), Integer.parseInt(args[3]), t -> {
+                    buf.putLong(0, t);
+                    while (pub.offer(buf, 0, SIZE) < 0) {
+                        Thread.onSpinWait();
+                    }
+                    while (sub.poll(handler, 1) == 0) {
+                        Thread.onSpinWait();
+                    }
+                    return got[0];
+                });
+            }
+        }
+    }
+
+    /** {@code AeronPong IN_CHANNEL OUT_CHANNEL}: Aeron's own pong. */
+    static final class AeronPong {
+        public static void main(String[] args) throws Exception {
+            deadline(150);
+            try (MediaDriver driver = driver();
+                    Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+                    Subscription sub = aeron.addSubscription(args[0], 2005);
+                    ExclusivePublication pub = aeron.addExclusivePublication(args[1], 2006)) {
+                FragmentHandler echo = (b, o, l, h) -> {
+                    while (pub.offer(b, o, l) < 0) {
+                        Thread.onSpinWait();
+                    }
+                };
+                System.out.println("READY");
+                while (true) {
+                    if (sub.poll(echo, 16) == 0) {
+                        Thread.onSpinWait();
+                    }
+                }
+            }
+        }
+    }
+
+    interface RoundTrip {
+        long send(long stamp);
+    }
+
+    static void pingLoop(int warm, int count, RoundTrip trip) {
+        Histogram h = new Histogram(3_600_000_000L, 3);
+        for (int i = 0; i < warm + count; i++) {
+            long t = System.nanoTime();
+            long echoed = trip.send(t);
+            long rtt = System.nanoTime() - t;
+            if (echoed != t) {
+                System.out.println("WRONG ECHO");
+                System.exit(2);
+            }
+            if (i >= warm) {
+                h.recordValue(rtt);
+            }
+        }
+        System.out.printf("P50 %d P99 %d%n", h.getValueAtPercentile(50), h.getValueAtPercentile(99));
+        System.exit(0);
+    }
+}

@@ -1,0 +1,191 @@
+package org.shm4j.aeron;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.shm4j.SharedMemory;
+import org.shm4j.ring.SpscRing;
+import org.shm4j.testkit.ChildJvm;
+import org.shm4j.testkit.TestNames;
+
+/**
+ * Bridge speed against its peers between two network namespaces, measured as ratios in the same
+ * run, the peers interleaved round by round: throughput of 64-byte records ring → bridge → veth →
+ * bridge → ring against Aeron's own offer → poll and against TCP; round-trip p50/p99 through two
+ * bridges each way against Aeron's own ping-pong. Tagged {@code bench}: runs only with
+ * {@code -Pbridge-bench}. Results go to standard output and {@code target/bridge-bench.txt}.
+ */
+@Tag("bench")
+@Timeout(1200)
+class BridgeBenchmark {
+    private static final List<String> JVM = List.of("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-XX:TieredStopAtLevel=4", "-XX:-UseSerialGC", "-XX:+UseParallelGC");
+    private static final int ROUNDS = Integer.getInteger("bridge.bench.rounds", 3);
+    private static final String WARM = System.getProperty("bridge.bench.warm", "3");
+    private static final String MEASURE = System.getProperty("bridge.bench.measure", "5");
+    private final List<ChildJvm> children = new ArrayList<>();
+    private final List<String> rings = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        List<Long> pids = new ArrayList<>();
+        for (ChildJvm c : children) {
+            pids.add(c.pid());
+            c.close();
+        }
+        children.clear();
+        for (String r : rings) {
+            SharedMemory.remove(r);
+            for (BridgeStatus b : BridgeStatus.forRing(r)) {
+                SharedMemory.remove(b.stateName());
+            }
+        }
+        try (Stream<Path> entries = Files.list(Path.of("/dev/shm"))) {
+            for (Path p : entries.toList()) {
+                String n = p.getFileName().toString();
+                if (pids.stream().anyMatch(pid -> n.startsWith("shm4j-aeron-" + pid + "-"))) {
+                    try (Stream<Path> walk = Files.walk(p)) {
+                        for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                            Files.deleteIfExists(q);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void throughputAndLatencyAgainstAeronAndTcp() throws Exception {
+        assumeTrue(Netns.available(), "needs root and the ip command");
+        StringBuilder report = new StringBuilder();
+        try (Netns net = Netns.create()) {
+            List<double[]> tput = new ArrayList<>();
+            for (int round = 0; round < ROUNDS; round++) {
+                double bridge = bridgeThroughput(net, round);
+                double aeron = aeronThroughput(net, round);
+                double tcp = tcpThroughput(net, round);
+                tput.add(new double[] {bridge, aeron, tcp});
+                line(report, String.format(Locale.ROOT,
+                        "throughput round %d: bridge %.0f/s, aeron %.0f/s, tcp %.0f/s: bridge/aeron %.2f, bridge/tcp %.2f",
+                        round, bridge, aeron, tcp, bridge / aeron, bridge / tcp));
+            }
+            List<long[]> lat = new ArrayList<>();
+            for (int round = 0; round < ROUNDS; round++) {
+                long[] bridge = bridgePingPong(net, round);
+                long[] aeron = aeronPingPong(net, round);
+                lat.add(new long[] {bridge[0], bridge[1], aeron[0], aeron[1]});
+                line(report, String.format(Locale.ROOT,
+                        "ping-pong round %d: bridge p50 %d ns p99 %d ns, aeron p50 %d ns p99 %d ns: p50 %.2fx, p99 %.2fx",
+                        round, bridge[0], bridge[1], aeron[0], aeron[1], (double) bridge[0] / aeron[0],
+                        (double) bridge[1] / aeron[1]));
+            }
+            line(report, String.format(Locale.ROOT,
+                    "median ratios: throughput bridge/aeron %.2f, bridge/tcp %.2f; latency p50 %.2fx, p99 %.2fx",
+                    median(tput.stream().mapToDouble(t -> t[0] / t[1]).toArray()),
+                    median(tput.stream().mapToDouble(t -> t[0] / t[2]).toArray()),
+                    median(lat.stream().mapToDouble(l -> (double) l[0] / l[2]).toArray()),
+                    median(lat.stream().mapToDouble(l -> (double) l[1] / l[3]).toArray())));
+        }
+        Files.writeString(Path.of("target", "bridge-bench.txt"), report);
+    }
+
+    private double bridgeThroughput(Netns net, int round) throws Exception {
+        String a = ring("ta", 1 << 20);
+        String b = ring("tb", 1 << 20);
+        String channel = "aeron:udp?endpoint=" + Netns.B + ":" + (41000 + round);
+        ChildJvm sink = start(net.b, BenchPeers.BridgeSink.class, b, channel, WARM, MEASURE);
+        start(net.a, BenchPeers.BridgeSource.class, a, channel);
+        return rate(sink);
+    }
+
+    private double aeronThroughput(Netns net, int round) throws Exception {
+        String channel = "aeron:udp?endpoint=" + Netns.B + ":" + (41100 + round);
+        ChildJvm sink = start(net.b, BenchPeers.AeronSink.class, channel, WARM, MEASURE);
+        start(net.a, BenchPeers.AeronSource.class, channel);
+        return rate(sink);
+    }
+
+    private double tcpThroughput(Netns net, int round) throws Exception {
+        String port = Integer.toString(41200 + round);
+        ChildJvm sink = start(net.b, BenchPeers.TcpSink.class, port, WARM, MEASURE);
+        start(net.a, BenchPeers.TcpSource.class, Netns.B, port);
+        return rate(sink);
+    }
+
+    private long[] bridgePingPong(Netns net, int round) throws Exception {
+        String pingA = ring("pa", 1 << 16);
+        String pongA = ring("qa", 1 << 16);
+        String pingB = ring("pb", 1 << 16);
+        String pongB = ring("qb", 1 << 16);
+        String toB = "aeron:udp?endpoint=" + Netns.B + ":" + (41300 + round);
+        String toA = "aeron:udp?endpoint=" + Netns.A + ":" + (41400 + round);
+        start(net.b, BenchPeers.BridgePong.class, pingB, pongB, toB, toA);
+        ChildJvm ping = start(net.a, BenchPeers.BridgePing.class, pingA, pongA, toB, toA, "2000", "10000");
+        return percentiles(ping);
+    }
+
+    private long[] aeronPingPong(Netns net, int round) throws Exception {
+        String toB = "aeron:udp?endpoint=" + Netns.B + ":" + (41500 + round);
+        String toA = "aeron:udp?endpoint=" + Netns.A + ":" + (41600 + round);
+        start(net.b, BenchPeers.AeronPong.class, toB, toA);
+        ChildJvm ping = start(net.a, BenchPeers.AeronPing.class, toB, toA, "2000", "10000");
+        return percentiles(ping);
+    }
+
+    private String ring(String label, long capacity) throws IOException {
+        String name = TestNames.unique(label);
+        rings.add(name);
+        SpscRing.create(name, capacity).close();
+        return name;
+    }
+
+    private ChildJvm start(String ns, Class<?> main, String... args) {
+        ChildJvm c = ChildJvm.start(Netns.exec(ns), main, Map.of(), JVM, args);
+        children.add(c);
+        c.awaitOutput("READY", Duration.ofSeconds(60));
+        return c;
+    }
+
+    private double rate(ChildJvm sink) throws IOException {
+        sink.assertExitCode(0, Duration.ofSeconds(120));
+        Matcher m = Pattern.compile("RATE (\\d+)").matcher(sink.output());
+        assertThat(m.find()).as(sink.output()).isTrue();
+        cleanUp();
+        return Double.parseDouble(m.group(1));
+    }
+
+    private long[] percentiles(ChildJvm ping) throws IOException {
+        ping.assertExitCode(0, Duration.ofSeconds(150));
+        Matcher m = Pattern.compile("P50 (\\d+) P99 (\\d+)").matcher(ping.output());
+        assertThat(m.find()).as(ping.output()).isTrue();
+        cleanUp();
+        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static void line(StringBuilder report, String line) {
+        System.out.println(line);
+        report.append(line).append('\n');
+    }
+}
