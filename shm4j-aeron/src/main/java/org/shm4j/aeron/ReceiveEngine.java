@@ -83,8 +83,7 @@ final class ReceiveEngine extends BridgeEngine implements ControlledFragmentHand
             state.add(BridgeState.REFUSED_OFFSET, 1);
             return Action.CONTINUE;
         }
-        int typeId = buffer.getInt(offset + BridgeFrame.TYPE_ID_OFFSET);
-        int payloadLength = buffer.getInt(offset + BridgeFrame.LENGTH_OFFSET);
+        int count = buffer.getInt(offset + BridgeFrame.COUNT_OFFSET);
         long frameEpoch = buffer.getLong(offset + BridgeFrame.EPOCH_OFFSET);
         long sequence = buffer.getLong(offset + BridgeFrame.SEQUENCE_OFFSET);
         if (frameEpoch != epoch) {
@@ -93,38 +92,76 @@ final class ReceiveEngine extends BridgeEngine implements ControlledFragmentHand
             lastSequence = 0;
             state.commitProgress(epoch, 0, 0);
         }
-        if (sequence <= lastSequence) {
-            state.add(BridgeState.DUPLICATES_OFFSET, 1);
-            return Action.CONTINUE;
-        }
-        if (sequence > lastSequence + 1) {
-            long gap = sequence - lastSequence - 1;
-            if (!writeLoss(gap, lastSequence + 1)) {
-                return pressure();
+        boolean wroteAny = false;
+        boolean repeat = true;
+        int at = offset + BridgeFrame.HEADER_LENGTH;
+        for (int i = 0; i < count; i++) {
+            int typeId = buffer.getInt(at);
+            int payloadLength = buffer.getInt(at + 4);
+            long taken = typeId == RingBridge.LOSS_TYPE_ID ? buffer.getLong(at + BridgeFrame.RECORD_HEADER_LENGTH) : 1;
+            long last = sequence + taken - 1;
+            // Entries already written (a repeat, or a frame aborted part-way and delivered again) are skipped.
+            if (last > lastSequence) {
+                repeat = false;
+                Action a = entry(typeId, buffer, at + BridgeFrame.RECORD_HEADER_LENGTH, payloadLength, sequence, last);
+                if (a != null) {
+                    return a;
+                }
+                wroteAny = true;
             }
-            state.add(BridgeState.LOST_OFFSET, gap);
-            lastSequence = sequence - 1;
-            state.commitProgress(epoch, lastSequence, 0);
+            sequence = last + 1;
+            at += (int) BridgeFrame.recordLength(payloadLength);
+        }
+        if (repeat) {
+            state.add(BridgeState.DUPLICATES_OFFSET, 1);
+        } else if (wroteAny) {
+            pressured = false;
+        }
+        return Action.CONTINUE;
+    }
+
+    /**
+     * Writes one entry whose sequences run from {@code first} to {@code last} (one record, or a
+     * loss entry), after announcing any gap before it. Returns null when done, or ABORT when the
+     * ring is full (the fragment is delivered again later; what was written is then skipped).
+     */
+    private Action entry(int typeId, DirectBuffer buffer, int payloadOffset, int payloadLength, long first, long last) {
+        long from = Math.max(first, lastSequence + 1);
+        if (from > lastSequence + 1 || (typeId == RingBridge.LOSS_TYPE_ID && from == lastSequence + 1)) {
+            // A gap before this entry, or a loss entry: one notice for every sequence up to the
+            // entry (loss entry included).
+            long gapEnd = typeId == RingBridge.LOSS_TYPE_ID ? last : first - 1;
+            if (gapEnd > lastSequence) {
+                long lost = gapEnd - lastSequence;
+                if (!writeLoss(lost, lastSequence + 1)) {
+                    return pressure();
+                }
+                state.add(BridgeState.LOST_OFFSET, lost);
+                lastSequence = gapEnd;
+                state.commitProgress(epoch, lastSequence, 0);
+            }
+            if (typeId == RingBridge.LOSS_TYPE_ID) {
+                return null;
+            }
         }
         if (payloadLength > ringMaxPayload || payloadLength > stagingBuffer.capacity()) {
             // Does not fit this ring: refused, and announced as one lost record.
-            if (!writeLoss(1, sequence)) {
+            if (!writeLoss(1, first)) {
                 return pressure();
             }
             state.add(BridgeState.REFUSED_OFFSET, 1);
             state.add(BridgeState.LOST_OFFSET, 1);
-            lastSequence = sequence;
+            lastSequence = first;
             state.commitProgress(epoch, lastSequence, 0);
-            return Action.CONTINUE;
+            return null;
         }
-        if (!write(typeId, buffer, offset + BridgeFrame.HEADER_LENGTH, payloadLength, sequence)) {
+        if (!write(typeId, buffer, payloadOffset, payloadLength, first)) {
             return pressure();
         }
-        pressured = false;
-        lastSequence = sequence;
+        lastSequence = first;
         state.add(BridgeState.RECORDS_OFFSET, 1);
         state.add(BridgeState.BYTES_OFFSET, payloadLength);
-        return Action.CONTINUE;
+        return null;
     }
 
     private boolean write(int typeId, DirectBuffer buffer, int offset, int length, long sequence) {

@@ -10,19 +10,23 @@ import org.shm4j.ring.RecordHandler;
 import org.shm4j.ring.RingConsumer;
 
 /**
- * The sending end: takes one record at a time from the local ring into a staging buffer (behind
- * its frame header), then offers it to the publication until the publication takes it. It takes
- * the next record only after that, so a publication that cannot keep up leaves records in the
- * ring, and the ring fills.
+ * The sending end: takes records from the local ring one at a time into a staging buffer, as a
+ * batch of up to about {@value #BATCH_TARGET} bytes (fewer when the ring has no more now), then
+ * offers the batch, as one frame, to the publication until it takes it. It takes more records
+ * only after that, so a publication that cannot keep up leaves records in the ring, and the ring
+ * fills.
  *
- * <p>Progress slot: {@code (sequence, ring position, staged)}. While a record is staged (taken
- * from the ring, not yet in the publication) the slot holds its sequence, the position it was
- * taken from, and 1; once published, 0. After a crash a restart reads it: a staged record whose
- * position is still the ring's head was never taken, so it is published again under the same
- * sequence; a staged record that left the ring may or may not have been published, so its
- * sequence is skipped: the receiver sees either the record or a gap of one, never a repeat.
+ * <p>Progress slot: {@code (last sequence, ring position, staged)}. While a batch is staged (its
+ * records taken from the ring, not yet in the publication) the slot holds the last sequence it
+ * uses (gaps to pass on included), the ring position before its first record, and how many
+ * sequences it uses; once published, staged is 0. After a crash a restart reads it: a staged
+ * batch whose position is still the ring's head never left the ring, so it is taken again under
+ * the same sequences; a staged batch that left the ring may or may not have been published, so
+ * its sequences are skipped: the receiver sees either its records or a gap, never a repeat.
  */
 final class SendEngine extends BridgeEngine implements RecordHandler {
+    /** Stop adding records to a batch once it holds this many bytes (one frame below a 1408-byte MTU). */
+    static final int BATCH_TARGET = 1024;
     private static final long LINGER_NANOS = 3_000_000_000L;
     private static final long QUIET_NANOS = 300_000_000L;
 
@@ -33,12 +37,15 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
     private final MemorySegment stagingSegment;
     private final int maxPayload;
     private final long epoch;
-    private final long ringIdentity;
     private long nextSequence;
     private long positionBefore;
-    /** Frame length of the staged record, 0 when none is staged. */
-    private int stagedLength;
-    private boolean tooLong;
+    /** Entries in the staged batch (records and loss entries), and the records among them. */
+    private int stagedCount;
+    private int stagedRecords;
+    /** Sequence numbers the staged batch uses: one per record, n per loss entry of n. */
+    private long stagedSequences;
+    /** Bytes staged, frame header included. */
+    private int stagedBytes = BridgeFrame.HEADER_LENGTH;
     private boolean pressured;
 
     private SendEngine(RingConsumer consumer, BroadcastReceiver receiver, int ringMaxPayload, long ringIdentity,
@@ -47,23 +54,25 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
         this.consumer = consumer;
         this.receiver = receiver;
         this.publication = publication;
-        this.ringIdentity = ringIdentity;
-        this.maxPayload = Math.min(ringMaxPayload, publication.maxMessageLength() - BridgeFrame.HEADER_LENGTH);
-        ByteBuffer direct = ByteBuffer.allocateDirect(BridgeFrame.HEADER_LENGTH + maxPayload);
+        int room = publication.maxMessageLength() - BridgeFrame.HEADER_LENGTH - BridgeFrame.RECORD_HEADER_LENGTH
+                - BATCH_TARGET - 8;
+        this.maxPayload = Math.min(ringMaxPayload, room);
+        ByteBuffer direct = ByteBuffer.allocateDirect(BridgeFrame.HEADER_LENGTH + BATCH_TARGET
+                + BridgeFrame.RECORD_HEADER_LENGTH + Math.max(maxPayload, 8) + 8);
         this.staging = new UnsafeBuffer(direct);
         this.stagingSegment = MemorySegment.ofBuffer(direct);
         this.epoch = state.epoch();
         long[] progress = new long[3];
         state.progress(progress);
-        long sequence = progress[0];
-        boolean staged = progress[2] != 0;
+        long last = progress[0];
+        long staged = progress[2];
         boolean sameRing = state.get(BridgeState.RING_IDENTITY_OFFSET) == ringIdentity;
-        if (staged && consumer != null && sameRing && consumer.position() == progress[1]) {
-            nextSequence = sequence; // never left the ring: publish it again under the same number
+        if (staged > 0 && consumer != null && sameRing && consumer.position() == progress[1]) {
+            nextSequence = last - staged + 1; // never left the ring: take it again under the same numbers
         } else {
-            nextSequence = sequence + 1;
-            if (staged) {
-                state.add(BridgeState.LOST_OFFSET, 1); // may have been published; the receiver sees a gap if not
+            nextSequence = last + 1;
+            if (staged > 0) {
+                state.add(BridgeState.LOST_OFFSET, staged); // may have been published; a gap if not
             }
         }
         state.put(BridgeState.RING_IDENTITY_OFFSET, ringIdentity);
@@ -83,7 +92,7 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
     int doWork() {
         boolean isConnected = publication.isConnected();
         connected(isConnected);
-        if (stagedLength > 0) {
+        if (stagedCount > 0) {
             return publishStaged();
         }
         if (!isConnected) {
@@ -94,34 +103,44 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
             return 0;
         }
         positionBefore = consumer != null ? consumer.position() : 0;
-        int taken = consumer != null ? consumer.poll(this, 1) : receiver.poll(this, 1);
-        if (taken == 0 || stagedLength == 0) {
-            return taken;
+        int taken = 0;
+        while (stagedBytes < BridgeFrame.HEADER_LENGTH + BATCH_TARGET) {
+            int n = consumer != null ? consumer.poll(this, 1) : receiver.poll(this, 1);
+            if (n == 0) {
+                break;
+            }
+            taken += n;
         }
-        publishStaged();
+        if (stagedCount > 0) {
+            publishStaged();
+        }
         return taken;
     }
 
-    /** Stages the record; kept small so that it inlines into the ring's poll loop. */
+    /** Adds the record to the staged batch; kept small so that it inlines into the ring's poll loop. */
     @Override
     public void onRecord(int typeId, MemorySegment payload) {
         long length = payload.byteSize();
-        long sequence = nextSequence;
         if (typeId == RingBridge.LOSS_TYPE_ID || length > maxPayload) {
-            passOnLoss(typeId, payload, sequence);
+            passOnLoss(typeId, payload);
             return;
         }
-        BridgeFrame.writeHeader(staging, typeId, (int) length, epoch, sequence);
-        MemorySegment.copy(payload, 0, stagingSegment, BridgeFrame.HEADER_LENGTH, length);
-        stagedLength = BridgeFrame.HEADER_LENGTH + (int) length;
-        state.commitProgress(sequence, positionBefore, 1);
+        int at = stagedBytes;
+        staging.putInt(at, typeId);
+        staging.putInt(at + 4, (int) length);
+        MemorySegment.copy(payload, 0, stagingSegment, at + BridgeFrame.RECORD_HEADER_LENGTH, length);
+        stagedBytes = at + (int) BridgeFrame.recordLength((int) length);
+        stagedCount++;
+        stagedRecords++;
+        stagedSequences++;
+        state.commitProgress(nextSequence + stagedSequences - 1, positionBefore, stagedSequences);
     }
 
     /**
-     * A loss notice from an upstream bridge becomes a gap of the same size; a record too long
-     * for a message becomes a gap of one (and is counted as refused).
+     * A loss notice from an upstream bridge becomes a loss entry of the same size; a record too
+     * long for a frame becomes a loss entry of one (and is counted as refused).
      */
-    private void passOnLoss(int typeId, MemorySegment payload, long sequence) {
+    private void passOnLoss(int typeId, MemorySegment payload) {
         long lost = 1;
         if (typeId == RingBridge.LOSS_TYPE_ID) {
             if (payload.byteSize() >= RingBridge.LOSS_NOTICE_BYTES) {
@@ -130,22 +149,34 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
         } else {
             state.add(BridgeState.REFUSED_OFFSET, 1);
         }
-        nextSequence = sequence + lost;
-        state.commitProgress(nextSequence - 1, positionBefore, 0);
+        gap(lost);
+    }
+
+    /** Stages a loss entry: {@code lost} sequence numbers that the receiver announces as lost. */
+    private void gap(long lost) {
+        int at = stagedBytes;
+        staging.putInt(at, RingBridge.LOSS_TYPE_ID);
+        staging.putInt(at + 4, 8);
+        staging.putLong(at + BridgeFrame.RECORD_HEADER_LENGTH, lost);
+        stagedBytes = at + BridgeFrame.RECORD_HEADER_LENGTH + 8;
+        stagedCount++;
+        stagedSequences += lost;
         state.add(BridgeState.LOST_OFFSET, lost);
+        state.commitProgress(nextSequence + stagedSequences - 1, positionBefore, stagedSequences);
     }
 
     private int publishStaged() {
-        long result = publication.offer(staging, 0, stagedLength);
+        BridgeFrame.writeHeader(staging, stagedCount, stagedBytes - BridgeFrame.HEADER_LENGTH, epoch, nextSequence);
+        long result = publication.offer(staging, 0, stagedBytes);
         if (result > 0) {
-            long sequence = nextSequence;
-            state.commitProgress(sequence, positionBefore, 0);
-            state.add(BridgeState.RECORDS_OFFSET, 1);
-            state.add(BridgeState.BYTES_OFFSET, stagedLength - BridgeFrame.HEADER_LENGTH);
-            nextSequence = sequence + 1;
-            stagedLength = 0;
+            state.add(BridgeState.RECORDS_OFFSET, stagedRecords);
+            state.add(BridgeState.BYTES_OFFSET, stagedPayloadBytes());
+            nextSequence += stagedSequences;
+            state.commitProgress(nextSequence - 1, positionBefore, 0);
+            int published = stagedCount;
+            clearStaged();
             pressured = false;
-            return 1;
+            return published;
         }
         if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED) {
             giveUp();
@@ -167,27 +198,47 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
     public void onLoss(long lostRecords) {
         // A broadcast receiver was lapped, or a consumer skipped a record its producer held too
         // long: the receiver sees the same number as a gap.
-        nextSequence += lostRecords;
-        state.add(BridgeState.LOST_OFFSET, lostRecords);
+        gap(lostRecords);
     }
 
-    /** The staged record is not sent: its sequence is used up, so the receiver sees a gap of one. */
+    /** The staged batch is not sent: its sequences are used up, so the receiver sees a gap. */
     private void giveUp() {
-        state.commitProgress(nextSequence, positionBefore, 0);
-        state.add(BridgeState.LOST_OFFSET, 1);
-        nextSequence++;
-        stagedLength = 0;
+        state.add(BridgeState.LOST_OFFSET, stagedRecords);
+        nextSequence += stagedSequences;
+        state.commitProgress(nextSequence - 1, positionBefore, 0);
+        clearStaged();
+    }
+
+    private void clearStaged() {
+        stagedCount = 0;
+        stagedRecords = 0;
+        stagedSequences = 0;
+        stagedBytes = BridgeFrame.HEADER_LENGTH;
+    }
+
+    /** Payload bytes of the staged records (walks the batch: once per frame, not per record). */
+    private long stagedPayloadBytes() {
+        long bytes = 0;
+        int at = BridgeFrame.HEADER_LENGTH;
+        for (int i = 0; i < stagedCount; i++) {
+            int length = staging.getInt(at + 4);
+            if (staging.getInt(at) != RingBridge.LOSS_TYPE_ID) {
+                bytes += length;
+            }
+            at += (int) BridgeFrame.recordLength(length);
+        }
+        return bytes;
     }
 
     @Override
     void onStop() {
         long deadline = System.nanoTime() + LINGER_NANOS;
-        while (stagedLength > 0 && publication.isConnected() && System.nanoTime() - deadline < 0) {
+        while (stagedCount > 0 && publication.isConnected() && System.nanoTime() - deadline < 0) {
             if (publishStaged() == 0) {
                 idle.idle(0);
             }
         }
-        if (stagedLength > 0) {
+        if (stagedCount > 0) {
             giveUp();
         }
         // Frames in the publication reach the receiver only while this process's driver sends

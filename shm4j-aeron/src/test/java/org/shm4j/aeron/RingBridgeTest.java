@@ -160,19 +160,39 @@ class RingBridgeTest {
             while (!pub.isConnected() && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
+            // Each frame below would carry one 8-byte record (type 1) if it were well formed.
+            int len = BridgeFrame.HEADER_LENGTH + BridgeFrame.RECORD_HEADER_LENGTH + 8;
             List<Runnable> frames = List.of(
-                    () -> buf.putInt(0, 0x12345678), // not our magic
+                    () -> { // not our magic
+                        good(buf, 1, 8);
+                        buf.putInt(0, 0x12345678);
+                    },
                     () -> { // other protocol version
-                        BridgeFrame.writeHeader(buf, 1, 8, 42, 1);
+                        good(buf, 1, 8);
                         buf.putShort(BridgeFrame.VERSION_OFFSET, (short) 2);
                     },
-                    () -> BridgeFrame.writeHeader(buf, 1, 100, 42, 1), // length larger than the message
-                    () -> BridgeFrame.writeHeader(buf, RingBridge.LOSS_TYPE_ID, 8, 42, 1), // reserved type
-                    () -> BridgeFrame.writeHeader(buf, -5, 8, 42, 1)); // negative type
+                    () -> { // body length larger than the message
+                        good(buf, 1, 8);
+                        buf.putInt(BridgeFrame.BODY_LENGTH_OFFSET, 100);
+                    },
+                    () -> good(buf, 1, 100), // record length beyond the message
+                    () -> good(buf, -5, 8), // negative type
+                    () -> { // a loss entry of 0 records
+                        good(buf, RingBridge.LOSS_TYPE_ID, 8);
+                        buf.putLong(BridgeFrame.HEADER_LENGTH + BridgeFrame.RECORD_HEADER_LENGTH, 0);
+                    },
+                    () -> { // two records claimed, one present
+                        good(buf, 1, 8);
+                        buf.putInt(BridgeFrame.COUNT_OFFSET, 2);
+                    },
+                    () -> { // sequence 0
+                        good(buf, 1, 8);
+                        buf.putLong(BridgeFrame.SEQUENCE_OFFSET, 0);
+                    });
             for (Runnable frame : frames) {
                 buf.setMemory(0, 256, (byte) 0);
                 frame.run();
-                while (pub.offer(buf, 0, BridgeFrame.HEADER_LENGTH + 8) < 0 && System.nanoTime() < deadline) {
+                while (pub.offer(buf, 0, len) < 0 && System.nanoTime() < deadline) {
                     Thread.sleep(1);
                 }
             }
@@ -181,9 +201,9 @@ class RingBridgeTest {
                 Thread.sleep(1); // shorter than a header
             }
             // Then one good frame.
-            BridgeFrame.writeHeader(buf, 3, 8, 42, 1);
-            buf.putLong(BridgeFrame.HEADER_LENGTH, 77);
-            while (pub.offer(buf, 0, BridgeFrame.HEADER_LENGTH + 8) < 0 && System.nanoTime() < deadline) {
+            good(buf, 3, 8);
+            buf.putLong(BridgeFrame.HEADER_LENGTH + BridgeFrame.RECORD_HEADER_LENGTH, 77);
+            while (pub.offer(buf, 0, len) < 0 && System.nanoTime() < deadline) {
                 Thread.sleep(1);
             }
             List<Long> got = new ArrayList<>();
@@ -194,7 +214,7 @@ class RingBridgeTest {
                 }, 10, Duration.ofMillis(10));
             }
             assertThat(got).containsExactly(77L);
-            assertThat(receiver.status().refusedFrames()).isEqualTo(6);
+            assertThat(receiver.status().refusedFrames()).isEqualTo(9);
             assertThat(consumer.poll((t, p) -> {}, 10)).isZero();
         }
     }
@@ -308,6 +328,13 @@ class RingBridgeTest {
             return Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.getName().startsWith("shm4j-bridge " + role)).findFirst().orElseThrow();
         }
+    }
+
+    /** A frame with one record of {@code typeId} whose header says {@code payloadLength} (8 really follow). */
+    private static void good(UnsafeBuffer buf, int typeId, int payloadLength) {
+        BridgeFrame.writeHeader(buf, 1, BridgeFrame.RECORD_HEADER_LENGTH + 8, 42, 1);
+        buf.putInt(BridgeFrame.HEADER_LENGTH, typeId);
+        buf.putInt(BridgeFrame.HEADER_LENGTH + 4, payloadLength);
     }
 
     static void awaitConnected(RingBridge bridge) throws InterruptedException {
