@@ -40,9 +40,10 @@ import org.shm4j.ring.SpscRing;
  * One end of a bridge that carries a ring's records to a ring on another host over Aeron.
  *
  * <p>The sending end ({@link #send}) becomes the consumer of a local SPSC or MPSC ring (or a
- * receiver of a broadcast ring) and publishes each record, type id and payload unchanged, behind
- * a 32-byte bridge header, on an Aeron publication. The receiving end ({@link #receive})
- * subscribes and writes each record into a local ring, where ordinary consumers read it.
+ * receiver of a broadcast ring) and publishes its records, type id and payload unchanged, in
+ * batches behind a 32-byte bridge header, on an Aeron publication. The receiving end
+ * ({@link #receive}) subscribes and writes each record into a local ring, where ordinary
+ * consumers read it.
  * Delivery rules (docs/bridge.md): while both ends run, every record arrives once, in order,
  * intact; a full remote ring holds the sender back until the local ring is full and local
  * producers see {@code offer} return {@code false}; when an end dies or restarts, the receiving
@@ -70,8 +71,8 @@ public final class RingBridge implements AutoCloseable {
      * The type id of a loss notice, which the receiving end writes into its ring before the next
      * record when records may have been lost. Its payload is three little-endian longs: how many
      * records may have been lost, the stream epoch, and the first missing sequence number. Local
-     * producers must not use this type id; a sending end turns a loss notice it reads into a gap
-     * of the same size, so notices travel on across several bridges. {@link #lossAware} turns
+     * producers must not use this type id; a sending end passes a loss notice it reads on as a
+     * loss of the same size, so notices travel on across several bridges. {@link #lossAware} turns
      * notices into {@link RecordHandler#onLoss} calls.
      */
     public static final int LOSS_TYPE_ID = Integer.MAX_VALUE;

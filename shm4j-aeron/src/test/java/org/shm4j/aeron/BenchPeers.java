@@ -18,7 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import org.HdrHistogram.Histogram;
-import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.shm4j.ring.RecordHandler;
 import org.shm4j.ring.RingConsumer;
@@ -36,12 +36,19 @@ final class BenchPeers {
 
     private BenchPeers() {}
 
-    /** An embedded driver in SHARED mode, the bridge's default, with a directory of its own. */
+    /**
+     * An embedded driver in SHARED mode, the bridge's default, with a directory of its own; with
+     * {@code -Dbench.yield=true} (the ping-pong peers) its thread yields instead of parking.
+     */
     static MediaDriver driver() {
         String dir = Path.of("/dev/shm", "shm4j-aeron-" + ProcessHandle.current().pid() + "-bench"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong())).toString();
-        return MediaDriver.launch(new MediaDriver.Context().aeronDirectoryName(dir).threadingMode(ThreadingMode.SHARED)
-                .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
+        MediaDriver.Context ctx = new MediaDriver.Context().aeronDirectoryName(dir).threadingMode(ThreadingMode.SHARED)
+                .dirDeleteOnStart(true).dirDeleteOnShutdown(true);
+        if (Boolean.getBoolean("bench.yield")) {
+            ctx.sharedIdleStrategy(new YieldingIdleStrategy());
+        }
+        return MediaDriver.launch(ctx);
     }
 
     static void deadline(long seconds) {
@@ -213,7 +220,7 @@ final class BenchPeers {
     static final class BridgePing {
         public static void main(String[] args) throws Exception {
             deadline(150);
-            BridgeOption spin = BridgeOption.idle(BusySpinIdleStrategy::new);
+            BridgeOption spin = BridgeOption.idle(YieldingIdleStrategy::new);
             try (MediaDriver driver = driver()) {
                 BridgeOption dir = BridgeOption.externalDriver(Path.of(driver.aeronDirectoryName()));
                 try (RingBridge _ = RingBridge.send(args[0], args[2], 2003, dir, spin);
@@ -230,10 +237,10 @@ final class BenchPeers {
                     pingLoop(Integer.parseInt(args[4]), Integer.parseInt(args[5]), t -> {
                         payload.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, t);
                         while (!producer.offer(1, payload)) {
-                            Thread.onSpinWait();
+                            Thread.yield();
                         }
                         while (consumer.poll(handler, 1) == 0) {
-                            Thread.onSpinWait();
+                            Thread.yield();
                         }
                         return got[0];
                     });
@@ -246,7 +253,7 @@ final class BenchPeers {
     static final class BridgePong {
         public static void main(String[] args) throws Exception {
             deadline(150);
-            BridgeOption spin = BridgeOption.idle(BusySpinIdleStrategy::new);
+            BridgeOption spin = BridgeOption.idle(YieldingIdleStrategy::new);
             try (MediaDriver driver = driver()) {
                 BridgeOption dir = BridgeOption.externalDriver(Path.of(driver.aeronDirectoryName()));
                 try (RingBridge _ = RingBridge.receive(args[0], args[2], 2003, dir, spin);
@@ -263,7 +270,7 @@ final class BenchPeers {
                     System.out.println("READY");
                     while (true) {
                         if (consumer.poll(echo, 16) == 0) {
-                            Thread.onSpinWait();
+                            Thread.yield();
                         }
                     }
                 }
@@ -289,10 +296,10 @@ final class BenchPeers {
                 pingLoop(Integer.parseInt(args[2]), Integer.parseInt(args[3]), t -> {
                     buf.putLong(0, t);
                     while (pub.offer(buf, 0, SIZE) < 0) {
-                        Thread.onSpinWait();
+                        Thread.yield();
                     }
                     while (sub.poll(handler, 1) == 0) {
-                        Thread.onSpinWait();
+                        Thread.yield();
                     }
                     return got[0];
                 });
@@ -316,7 +323,7 @@ final class BenchPeers {
                 System.out.println("READY");
                 while (true) {
                     if (sub.poll(echo, 16) == 0) {
-                        Thread.onSpinWait();
+                        Thread.yield();
                     }
                 }
             }
