@@ -91,7 +91,11 @@ public final class BridgeCommand implements Callable<Integer> {
             RingBridge bridge = start(options);
             CountDownLatch stopped = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
+                BridgeStatus last = bridge.status();
                 bridge.close();
+                out.printf("bridge %s stopped: records=%d, lost=%d, refused=%d%n", role(), last.records(),
+                        last.lostRecords(), last.refusedFrames());
+                out.flush();
                 stopped.countDown();
             }, "shm4j-bridge-stop");
             Runtime.getRuntime().addShutdownHook(hook);
