@@ -80,7 +80,8 @@ final class Peers {
     }
 
     /**
-     * {@code Consumer RING COUNT TIMEOUT_SECONDS}: reads until record COUNT-1 arrived. Every
+     * {@code Consumer RING COUNT TIMEOUT_SECONDS}: reads until record COUNT-1 arrived (COUNT 0:
+     * until nothing came for 3 s). Every
      * record's checksum must match, indices must rise, and every skipped index must be covered by
      * loss notices. Prints {@code THIRD} and {@code TWO-THIRDS} on the way and
      * {@code RESULT received=R lost=L} at the end; exit 0 if complete, 2 on a violation, 3 on timeout.
@@ -95,8 +96,14 @@ final class Peers {
                 System.out.println("READY");
                 boolean third = false;
                 boolean twoThirds = false;
-                while (check.last < count - 1 && System.nanoTime() < deadline) {
-                    c.poll(check, 256, Duration.ofMillis(20));
+                long idleSince = System.nanoTime();
+                while ((count == 0 || check.last < count - 1) && System.nanoTime() < deadline) {
+                    if (c.poll(check, 256, Duration.ofMillis(20)) > 0) {
+                        idleSince = System.nanoTime();
+                    } else if (count == 0 && check.received > 0
+                            && System.nanoTime() - idleSince > Duration.ofSeconds(3).toNanos()) {
+                        break; // COUNT 0: until nothing came for 3 s
+                    }
                     if (check.violation != null) {
                         System.out.println("VIOLATION " + check.violation);
                         System.out.println("RESULT received=" + check.received + " lost=" + check.lost);
@@ -119,7 +126,7 @@ final class Peers {
                 System.out.println("VIOLATION " + check.violation);
                 System.exit(2);
             }
-            System.exit(check.last == count - 1 ? 0 : 3);
+            System.exit(count == 0 || check.last == count - 1 ? 0 : 3);
         }
     }
 

@@ -267,13 +267,15 @@ class RingBridgeTest {
         // Ring b is read by a consumer JVM that checks every record.
         String a = ring("a", 1 << 16);
         String b = ring("b", 1 << 16);
-        try (ChildJvm consumer = ChildJvm.start(Peers.Consumer.class, b, "300000", "90");
+        try (ChildJvm consumer = ChildJvm.start(Peers.Consumer.class, b, "0", "120");
                 ChildJvm child = ChildJvm.start(AllocationProbe.class, Map.of(),
                         List.of("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:TieredStopAtLevel=4"),
                         a, b, channel())) {
-            child.assertExitCode(0, Duration.ofSeconds(100));
+            child.assertExitCode(0, Duration.ofSeconds(110));
             consumer.assertExitCode(0, Duration.ofSeconds(60));
-            assertThat(consumer.output()).contains("RESULT received=300000 lost=0");
+            Matcher sent = Pattern.compile("SENT (\\d+)").matcher(child.output());
+            assertThat(sent.find()).as(child.output()).isTrue();
+            assertThat(consumer.output()).contains("RESULT received=" + sent.group(1) + " lost=0");
             System.out.println(child.output());
             Matcher m = Pattern.compile("ALLOCATED send=(\\d+) receive=(\\d+)").matcher(child.output());
             assertThat(m.find()).as(child.output()).isTrue();
@@ -302,8 +304,9 @@ class RingBridgeTest {
                 long index = 0;
                 long send = 0;
                 long receive = 0;
-                // The first rounds warm up (JIT compilation, escape analysis); the last one counts.
-                for (int round = 0; round < 3; round++) {
+                // The first rounds warm up (JIT compilation, escape analysis, slower on a loaded
+                // machine): rounds go on until one allocates (almost) nothing, at most 8.
+                for (int round = 0; round < 8; round++) {
                     Thread.sleep(200); // the previous round has drained
                     long sendBefore = threads.getThreadAllocatedBytes(sendThread.threadId());
                     long receiveBefore = threads.getThreadAllocatedBytes(receiveThread.threadId());
@@ -315,8 +318,12 @@ class RingBridgeTest {
                     send = threads.getThreadAllocatedBytes(sendThread.threadId()) - sendBefore;
                     receive = threads.getThreadAllocatedBytes(receiveThread.threadId()) - receiveBefore;
                     System.out.println("round " + round + ": send=" + send + " receive=" + receive);
+                    if (round >= 2 && send < 20_000 && receive < 20_000) {
+                        break;
+                    }
                 }
                 System.out.println("ALLOCATED send=" + send + " receive=" + receive);
+                System.out.println("SENT " + index);
                 long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
                 while (receiver.status().records() < index && System.nanoTime() < deadline) {
                     Thread.sleep(10); // let the last records reach ring b before closing
