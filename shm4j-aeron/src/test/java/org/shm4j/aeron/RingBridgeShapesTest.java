@@ -1,0 +1,215 @@
+package org.shm4j.aeron;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.shm4j.SharedMemory;
+import org.shm4j.ring.BroadcastReceiver;
+import org.shm4j.ring.BroadcastRing;
+import org.shm4j.ring.MpscRing;
+import org.shm4j.ring.RecordHandler;
+import org.shm4j.ring.RingConsumer;
+import org.shm4j.ring.RingProducer;
+import org.shm4j.ring.RingType;
+import org.shm4j.ring.SpscRing;
+import org.shm4j.testkit.NoLeaks;
+import org.shm4j.testkit.TestNames;
+
+/** Ring shapes on either side (MPSC, broadcast), loss notices across bridges, records too large for the far ring. */
+@ExtendWith(NoLeaks.class)
+@Timeout(90)
+class RingBridgeShapesTest {
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final List<String> names = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+        for (String name : names) {
+            for (BridgeStatus b : BridgeStatus.forRing(name)) {
+                SharedMemory.remove(b.stateName());
+            }
+            SharedMemory.remove(name);
+        }
+    }
+
+    private static String channel() {
+        return "aeron:udp?endpoint=127.0.0.1:" + (20000 + ThreadLocalRandom.current().nextInt(20000))
+                + "|term-length=1m";
+    }
+
+    private String name(String label) {
+        String n = TestNames.unique(label);
+        names.add(n);
+        return n;
+    }
+
+    private <T extends AutoCloseable> T later(T c) {
+        toClose.add(c);
+        return c;
+    }
+
+    @Test
+    void mpscProducersKeepTheirOrderAcrossTheBridge() throws Exception {
+        String a = name("a");
+        String b = name("b");
+        String channel = channel();
+        MpscRing ringA = later(MpscRing.create(a, 1 << 16));
+        later(RingBridge.receive(b, channel, 20, BridgeOption.createRing(RingType.SPSC, 1 << 16)));
+        later(RingBridge.send(a, channel, 20));
+        int producers = 3;
+        int each = 5_000;
+        List<Thread> threads = new ArrayList<>();
+        for (int p = 0; p < producers; p++) {
+            int id = p;
+            RingProducer producer = later(ringA.producer());
+            Thread t = Thread.ofPlatform().start(() -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment buf = arena.allocate(16);
+                    for (int i = 0; i < each; i++) {
+                        buf.set(ValueLayout.JAVA_INT, 0, id);
+                        buf.set(ValueLayout.JAVA_INT, 4, i);
+                        if (!producer.offer(id, buf, Duration.ofSeconds(30))) {
+                            throw new AssertionError("ring full for 30 s");
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            threads.add(t);
+        }
+        SpscRing ringB = later(SpscRing.open(b));
+        RingConsumer consumer = later(ringB.consumer());
+        int[] next = new int[producers];
+        int[] received = {0};
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (received[0] < producers * each && System.nanoTime() < deadline) {
+            consumer.poll((type, payload) -> {
+                int id = payload.get(ValueLayout.JAVA_INT, 0);
+                int i = payload.get(ValueLayout.JAVA_INT, 4);
+                assertThat(type).isEqualTo(id);
+                assertThat(i).as("record of producer " + id).isEqualTo(next[id]);
+                next[id]++;
+                received[0]++;
+            }, 256, Duration.ofMillis(10));
+        }
+        for (Thread t : threads) {
+            t.join(Duration.ofSeconds(10));
+        }
+        assertThat(received[0]).isEqualTo(producers * each);
+    }
+
+    @Test
+    void aBroadcastRingOnTheFarSideFeedsSeveralReceivers() throws Exception {
+        String a = name("a");
+        String b = name("b");
+        String channel = channel();
+        SpscRing ringA = later(SpscRing.create(a, 1 << 16));
+        BroadcastRing ringB = later(BroadcastRing.create(b, 1 << 20));
+        BroadcastReceiver r1 = later(ringB.receiver());
+        BroadcastReceiver r2 = later(ringB.receiver());
+        later(RingBridge.receive(b, channel, 21));
+        later(RingBridge.send(a, channel, 21));
+        RingProducer producer = later(ringA.producer());
+        int total = 3_000;
+        RingBridgeTest.Checker c1 = new RingBridgeTest.Checker();
+        RingBridgeTest.Checker c2 = new RingBridgeTest.Checker();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(1024);
+            for (int i = 0; i < total; i++) {
+                assertThat(producer.offer(1, buf.asSlice(0, Records.fill(buf, i)), Duration.ofSeconds(10))).isTrue();
+            }
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while ((c1.received < total || c2.received < total) && System.nanoTime() < deadline) {
+            r1.poll(c1, 256);
+            r2.poll(c2, 256);
+            Thread.sleep(1);
+        }
+        assertThat(c1.received).isEqualTo(total);
+        assertThat(c2.received).isEqualTo(total);
+        assertThat(c1.losses + c2.losses).isZero();
+    }
+
+    @Test
+    void lossNoticesTravelOnAcrossABridgeAsLosses() throws Exception {
+        String a = name("a");
+        String b = name("b");
+        String channel = channel();
+        SpscRing ringA = later(SpscRing.create(a, 1 << 16));
+        later(RingBridge.receive(b, channel, 22, BridgeOption.createRing(RingType.SPSC, 1 << 16)));
+        later(RingBridge.send(a, channel, 22));
+        RingProducer producer = later(ringA.producer());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment record = arena.allocate(8);
+            MemorySegment notice = arena.allocate(RingBridge.LOSS_NOTICE_BYTES);
+            notice.set(RingBridge.LE_LONG, 0, 5); // as an upstream bridge writes it
+            record.set(ValueLayout.JAVA_LONG, 0, 100);
+            assertThat(producer.offer(1, record)).isTrue();
+            assertThat(producer.offer(RingBridge.LOSS_TYPE_ID, notice)).isTrue();
+            record.set(ValueLayout.JAVA_LONG, 0, 101);
+            assertThat(producer.offer(1, record)).isTrue();
+        }
+        SpscRing ringB = later(SpscRing.open(b));
+        RingConsumer consumer = later(ringB.consumer());
+        List<String> seen = new ArrayList<>();
+        RecordHandler handler = RingBridge.lossAware(new RecordHandler() {
+            @Override
+            public void onRecord(int typeId, MemorySegment payload) {
+                seen.add("record " + payload.get(ValueLayout.JAVA_LONG, 0));
+            }
+
+            @Override
+            public void onLoss(long lostRecords) {
+                seen.add("lost " + lostRecords);
+            }
+        });
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (seen.size() < 3 && System.nanoTime() < deadline) {
+            consumer.poll(handler, 16, Duration.ofMillis(10));
+        }
+        assertThat(seen).containsExactly("record 100", "lost 5", "record 101");
+    }
+
+    @Test
+    void aRecordTooLargeForTheFarRingIsRefusedAndAnnouncedAsLost() throws Exception {
+        String a = name("a");
+        String b = name("b");
+        String channel = channel();
+        SpscRing ringA = later(SpscRing.create(a, 1 << 16));
+        SpscRing ringB = later(SpscRing.create(b, 1 << 12));
+        RingBridge receiver = later(RingBridge.receive(b, channel, 23));
+        later(RingBridge.send(a, channel, 23));
+        RingProducer producer = later(ringA.producer());
+        int big = ringB.maxPayloadBytes() + 1;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(big);
+            assertThat(producer.offer(1, buf.asSlice(0, Records.fill(buf, 0)))).isTrue();
+            assertThat(producer.offer(1, buf.asSlice(0, Records.fill(buf, 1, big - Records.MIN)))).isTrue();
+            assertThat(producer.offer(1, buf.asSlice(0, Records.fill(buf, 2)))).isTrue();
+        }
+        RingConsumer consumer = later(ringB.consumer());
+        RingBridgeTest.Checker checker = new RingBridgeTest.Checker();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (checker.received < 2 && System.nanoTime() < deadline) {
+            consumer.poll(checker, 16, Duration.ofMillis(10));
+        }
+        assertThat(checker.received).isEqualTo(2);
+        assertThat(checker.losses).isEqualTo(1);
+        assertThat(receiver.status().refusedFrames()).isEqualTo(1);
+        assertThat(receiver.status().lostRecords()).isEqualTo(1);
+    }
+}
