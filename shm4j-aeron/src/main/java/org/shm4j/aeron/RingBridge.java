@@ -257,7 +257,12 @@ public final class RingBridge implements AutoCloseable {
         }
     }
 
-    /** A snapshot of this end's counters, as {@code shm4j bridge status} shows them. */
+    /**
+     * A snapshot of this end's counters, as {@code shm4j bridge status} shows them. After
+     * {@link #close()} read them with {@link BridgeStatus#read}.
+     *
+     * @throws IllegalStateException if this bridge is closed
+     */
     public BridgeStatus status() {
         return BridgeStatus.decode(state.name, state.segment).orElseThrow();
     }
