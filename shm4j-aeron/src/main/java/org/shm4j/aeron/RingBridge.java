@@ -6,6 +6,10 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.aeron.exceptions.AeronException;
+import io.aeron.exceptions.ClientTimeoutException;
+import io.aeron.exceptions.ConductorServiceTimeoutException;
+import io.aeron.exceptions.DriverTimeoutException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -93,9 +97,11 @@ public final class RingBridge implements AutoCloseable {
     private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicReference<Throwable> failure;
+    private final AtomicReference<Throwable> lastError;
 
     private RingBridge(String description, BridgeState state, AutoCloseable ring, MediaDriver driver, Aeron aeron,
-            String aeronDirectory, BridgeEngine engine, AtomicReference<Throwable> failure) {
+            String aeronDirectory, BridgeEngine engine, AtomicReference<Throwable> failure,
+            AtomicReference<Throwable> lastError) {
         this.description = description;
         this.state = state;
         this.ring = ring;
@@ -104,6 +110,7 @@ public final class RingBridge implements AutoCloseable {
         this.aeronDirectory = aeronDirectory;
         this.engine = engine;
         this.failure = failure;
+        this.lastError = lastError;
         this.thread = new Thread(this::run, "shm4j-bridge " + description);
         thread.setDaemon(true);
     }
@@ -219,8 +226,14 @@ public final class RingBridge implements AutoCloseable {
                 driver = MediaDriver.launch(ctx);
             }
             AtomicReference<Throwable> failure = new AtomicReference<>();
-            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir)
-                    .errorHandler(t -> failure.compareAndSet(null, t)));
+            AtomicReference<Throwable> lastError = new AtomicReference<>();
+            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir).errorHandler(t -> {
+                if (fatal(t)) {
+                    failure.compareAndSet(null, t);
+                } else {
+                    lastError.set(t); // e.g. a send error while the peer is unreachable: the bridge goes on
+                }
+            }));
             BridgeEngine engine;
             if (role == BridgeState.ROLE_SEND) {
                 Publication publication = aeron.addExclusivePublication(channel, streamId);
@@ -237,7 +250,8 @@ public final class RingBridge implements AutoCloseable {
                         : ReceiveEngine.ofRing(((MessageRing) ring).producer(), ((MessageRing) ring).maxPayloadBytes(),
                                 subscription, state, idle.get());
             }
-            RingBridge bridge = new RingBridge(description, state, ring, driver, aeron, dir, engine, failure);
+            RingBridge bridge = new RingBridge(description, state, ring, driver, aeron, dir, engine, failure,
+                    lastError);
             bridge.thread.start();
             return bridge;
         } catch (IOException | RuntimeException e) {
@@ -272,7 +286,10 @@ public final class RingBridge implements AutoCloseable {
         return state.get(BridgeState.CONNECTED_OFFSET) != 0;
     }
 
-    /** The error that stopped the bridge's thread (a corrupted ring, a driver that went away), if any. */
+    /**
+     * The error that stopped the bridge: a corrupted ring, a driver that went away or timed the
+     * client out, a fatal Aeron error. Empty while the bridge runs.
+     */
     public Optional<Throwable> failure() {
         Throwable t = failure.get();
         if (t == null && !thread.isAlive() && !closed.get() && engine.started()) {
@@ -298,6 +315,26 @@ public final class RingBridge implements AutoCloseable {
             }
         });
         return out;
+    }
+
+    /**
+     * The last error Aeron reported that did not stop the bridge (a channel endpoint error while
+     * a peer is unreachable, for example); the bridge keeps trying. Empty if there was none.
+     */
+    public Optional<Throwable> lastAeronError() {
+        return Optional.ofNullable(lastError.get());
+    }
+
+    /** Whether an error Aeron reports ends the bridge: the driver or the client is gone for good. */
+    static boolean fatal(Throwable t) {
+        if (t instanceof DriverTimeoutException || t instanceof ConductorServiceTimeoutException
+                || t instanceof ClientTimeoutException) {
+            return true;
+        }
+        if (t instanceof AeronException a) {
+            return a.category() == AeronException.Category.FATAL;
+        }
+        return !(t instanceof Exception); // an Error (out of memory, a linkage error) is fatal
     }
 
     /** The Aeron directory of the media driver in use. */

@@ -337,6 +337,18 @@ class RingBridgeTest {
         }
     }
 
+    @Test
+    void onlyFatalAeronErrorsStopTheBridge() {
+        assertThat(RingBridge.fatal(new io.aeron.exceptions.DriverTimeoutException("driver gone"))).isTrue();
+        assertThat(RingBridge.fatal(new io.aeron.exceptions.AeronException("x",
+                io.aeron.exceptions.AeronException.Category.FATAL))).isTrue();
+        assertThat(RingBridge.fatal(new io.aeron.exceptions.AeronException("send failed",
+                io.aeron.exceptions.AeronException.Category.ERROR))).isFalse();
+        assertThat(RingBridge.fatal(new io.aeron.exceptions.AeronException("late",
+                io.aeron.exceptions.AeronException.Category.WARN))).isFalse();
+        assertThat(RingBridge.fatal(new OutOfMemoryError())).isTrue();
+    }
+
     /** A frame with one record of {@code typeId} whose header says {@code payloadLength} (8 really follow). */
     private static void good(UnsafeBuffer buf, int typeId, int payloadLength) {
         BridgeFrame.writeHeader(buf, 1, BridgeFrame.RECORD_HEADER_LENGTH + 8, 42, 1);

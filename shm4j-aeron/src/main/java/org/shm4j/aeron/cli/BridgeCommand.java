@@ -105,12 +105,20 @@ public final class BridgeCommand implements Callable<Integer> {
             BridgeStatus last = bridge.status();
             long lastNanos = System.nanoTime();
             long sleepMillis = every.isZero() ? 200 : every.toMillis();
+            Throwable lastWarning = null;
             while (!stopped.await(sleepMillis, TimeUnit.MILLISECONDS)) {
                 if (bridge.failure().isPresent()) {
                     err.println("shm4j bridge: stopped: " + bridge.failure().get());
                     err.flush();
                     bridge.close();
                     return ERROR;
+                }
+                Throwable warning = bridge.lastAeronError().orElse(null);
+                if (warning != null && warning != lastWarning) {
+                    lastWarning = warning;
+                    err.println("shm4j bridge: aeron: " + warning.getClass().getSimpleName() + ": "
+                            + warning.getMessage() + " (going on)");
+                    err.flush();
                 }
                 if (!every.isZero()) {
                     BridgeStatus now = bridge.status();
