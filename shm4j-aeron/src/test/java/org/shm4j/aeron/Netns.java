@@ -27,7 +27,10 @@ final class Netns implements AutoCloseable {
     private final List<String> created = new ArrayList<>();
     private final Thread hook = new Thread(this::deleteAll, "netns-cleanup");
 
+    private final String suffix;
+
     private Netns(String suffix) {
+        this.suffix = suffix;
         this.a = "shm4j-" + suffix + "-a";
         this.b = "shm4j-" + suffix + "-b";
         this.c = "shm4j-" + suffix + "-c";
@@ -81,6 +84,12 @@ final class Netns implements AutoCloseable {
         ip("-n", a, "link", "set", inBridge, "up");
         ip("-n", ns, "addr", "add", address + "/24", "dev", inNs);
         ip("-n", ns, "link", "set", inNs, "up");
+    }
+
+    /** Takes the link of namespace {@code b} or {@code c} to the segment down or up: a network outage. */
+    void link(String ns, boolean up) throws IOException {
+        String dev = "v" + suffix + ns.charAt(ns.length() - 1) + "1";
+        ip("-n", ns, "link", "set", dev, up ? "up" : "down");
     }
 
     /** The command prefix that runs a program inside namespace {@code ns}. */

@@ -172,6 +172,35 @@ class RingBridgeNetnsTest {
     }
 
     @Test
+    void aNetworkOutageHealsByItself() throws Exception {
+        String a = spsc("a", 1 << 16);
+        String b = spsc("b", 1 << 16);
+        String channel = "aeron:udp?endpoint=" + Netns.B + ":40129|term-length=1m";
+        ChildJvm receiver = bridge(net.b, List.of(), "receive", b, channel);
+        bridge(net.a, List.of(), "send", a, channel);
+        int count = 30_000;
+        ChildJvm consumer = peer(Peers.Consumer.class, b, count, 120);
+        peer(Peers.Producer.class, a, count, 5, "stream");
+        consumer.awaitOutput("THIRD", Duration.ofSeconds(60));
+        net.link(net.b, false);
+        try {
+            // Longer than the image liveness and publication connection timeouts (3 s here):
+            // both ends see the other gone.
+            receiver.awaitOutput("receive waiting for peer", Duration.ofSeconds(20));
+        } finally {
+            net.link(net.b, true);
+        }
+        consumer.assertExitCode(0, Duration.ofSeconds(100));
+        Matcher m = Pattern.compile("RESULT received=(\\d+) lost=(\\d+)").matcher(consumer.output());
+        assertThat(m.find()).isTrue();
+        long received = Long.parseLong(m.group(1));
+        long lost = Long.parseLong(m.group(2));
+        assertThat(received + lost).isGreaterThanOrEqualTo(count);
+        assertThat(received).isGreaterThan(count / 2);
+        System.out.println("outage test: received=" + received + " lost=" + lost);
+    }
+
+    @Test
     void fullRemoteRingStopsTheLocalProducerAndLosesNothing() throws Exception {
         String a = spsc("a", 1 << 14);
         String b = spsc("b", 1 << 12);
