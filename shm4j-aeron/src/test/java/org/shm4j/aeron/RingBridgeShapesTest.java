@@ -185,6 +185,41 @@ class RingBridgeShapesTest {
     }
 
     @Test
+    void bothEndsCanUseARunningMediaDriver() throws Exception {
+        String a = name("a");
+        String b = name("b");
+        String channel = channel();
+        java.nio.file.Path dir = java.nio.file.Path.of("/dev/shm", "shm4j-aeron-" + ProcessHandle.current().pid()
+                + "-external" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        try (io.aeron.driver.MediaDriver _ = io.aeron.driver.MediaDriver.launch(new io.aeron.driver.MediaDriver.Context()
+                .aeronDirectoryName(dir.toString()).threadingMode(io.aeron.driver.ThreadingMode.SHARED)
+                .dirDeleteOnStart(true).dirDeleteOnShutdown(true))) {
+            SpscRing ringA = later(SpscRing.create(a, 1 << 16));
+            SpscRing ringB = later(SpscRing.create(b, 1 << 16));
+            RingProducer producer = later(ringA.producer());
+            RingConsumer consumer = later(ringB.consumer());
+            RingBridgeTest.Checker checker = new RingBridgeTest.Checker();
+            try (RingBridge receiver = RingBridge.receive(b, channel, 24, BridgeOption.externalDriver(dir));
+                    RingBridge sender = RingBridge.send(a, channel, 24, BridgeOption.externalDriver(dir));
+                    Arena arena = Arena.ofConfined()) {
+                assertThat(sender.aeronDirectory()).isEqualTo(dir.toString());
+                assertThat(receiver.aeronDirectory()).isEqualTo(dir.toString());
+                MemorySegment buf = arena.allocate(1024);
+                for (int i = 0; i < 1_000; i++) {
+                    assertThat(producer.offer(1, buf.asSlice(0, Records.fill(buf, i)), Duration.ofSeconds(10))).isTrue();
+                }
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (checker.received < 1_000 && System.nanoTime() < deadline) {
+                    consumer.poll(checker, 256, Duration.ofMillis(10));
+                }
+            }
+            assertThat(checker.received).isEqualTo(1_000);
+            assertThat(dir).as("an external driver's directory is not the bridge's to remove").exists();
+        }
+        assertThat(dir).doesNotExist();
+    }
+
+    @Test
     void aRecordTooLargeForTheFarRingIsRefusedAndAnnouncedAsLost() throws Exception {
         String a = name("a");
         String b = name("b");
