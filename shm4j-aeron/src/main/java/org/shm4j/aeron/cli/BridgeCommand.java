@@ -91,12 +91,17 @@ public final class BridgeCommand implements Callable<Integer> {
             RingBridge bridge = start(options);
             CountDownLatch stopped = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
-                BridgeStatus last = bridge.status();
-                bridge.close();
-                out.printf("bridge %s stopped: records=%d, lost=%d, refused=%d%n", role(), last.records(),
-                        last.lostRecords(), last.refusedFrames());
-                out.flush();
-                stopped.countDown();
+                try {
+                    BridgeStatus last = bridge.status();
+                    bridge.close();
+                    out.printf("bridge %s stopped: records=%d, lost=%d, refused=%d%n", role(), last.records(),
+                            last.lostRecords(), last.refusedFrames());
+                    out.flush();
+                } catch (IllegalStateException closedMeanwhile) {
+                    bridge.close();
+                } finally {
+                    stopped.countDown();
+                }
             }, "shm4j-bridge-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             out.printf("bridge %s started: ring=%s, channel=%s, stream=%d, pid=%d, aeronDir=%s%n", role(), ring,
@@ -110,6 +115,11 @@ public final class BridgeCommand implements Callable<Integer> {
                 if (bridge.failure().isPresent()) {
                     err.println("shm4j bridge: stopped: " + bridge.failure().get());
                     err.flush();
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // The hook closes it too; close() is idempotent.
+                    }
                     bridge.close();
                     return ERROR;
                 }
@@ -120,10 +130,19 @@ public final class BridgeCommand implements Callable<Integer> {
                             + warning.getMessage() + " (going on)");
                     err.flush();
                 }
-                if (!every.isZero()) {
-                    BridgeStatus now = bridge.status();
+                if (!every.isZero() && stopped.getCount() > 0) {
+                    BridgeStatus now;
+                    Map<String, Long> counters;
+                    try {
+                        now = bridge.status();
+                        counters = bridge.aeronCounters();
+                    } catch (RuntimeException e) {
+                        if (!stopped.await(1, TimeUnit.SECONDS)) {
+                            throw e; // not the stop hook closing it meanwhile
+                        }
+                        break;
+                    }
                     long nanos = System.nanoTime();
-                    Map<String, Long> counters = bridge.aeronCounters();
                     out.println(statusLine(last, now, nanos - lastNanos) + ", naks="
                             + counters.getOrDefault("NAKs sent", 0L) + ", retransmits="
                             + counters.getOrDefault("Retransmits sent", 0L));
