@@ -66,7 +66,7 @@ import org.shm4j.ring.SpscRing;
  * <p>Each end runs one thread. By default it starts an embedded media driver with a directory of
  * its own under {@code /dev/shm}, removed on close; {@link BridgeOption#externalDriver} uses a
  * running one. Each end keeps a state segment {@code <ring>.bridge.<send|receive>.<stream>} in
- * {@code /dev/shm} with its process, channel, counters and progress (see {@link BridgeStatus});
+ * {@code /dev/shm} with its process, channel, counters and progress (see {@link BridgeStats});
  * it is kept after close so that a restart continues the numbering.
  */
 public final class RingBridge implements AutoCloseable {
@@ -273,12 +273,12 @@ public final class RingBridge implements AutoCloseable {
 
     /**
      * A snapshot of this end's counters, as {@code shm4j bridge status} shows them. After
-     * {@link #close()} read them with {@link BridgeStatus#read}.
+     * {@link #close()} read them with {@link BridgeStats#read}.
      *
      * @throws IllegalStateException if this bridge is closed
      */
-    public BridgeStatus status() {
-        return BridgeStatus.decode(state.name, state.segment).orElseThrow();
+    public BridgeStats stats() {
+        return BridgeStats.decode(state.name, state.segment).orElseThrow();
     }
 
     /** Whether the end has an Aeron peer now: a connected publication, or a subscription with an image. */

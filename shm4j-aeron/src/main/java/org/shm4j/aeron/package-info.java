@@ -5,7 +5,7 @@
  * <h2>Threads</h2>
  * Each bridge end runs one thread, which alone touches the ring role it holds (the consumer of
  * the sending ring, a producer of the receiving ring), its Aeron publication or subscription, and
- * its state segment's progress slots. {@link org.shm4j.aeron.RingBridge#status()} and the CLI read
+ * its state segment's progress slots. {@link org.shm4j.aeron.RingBridge#stats()} and the CLI read
  * the state segment's counters from any thread or process: they are written with opaque stores,
  * one field at a time, so a snapshot may mix instants but never shows a torn field.
  *

@@ -52,7 +52,7 @@ class BridgeBenchmark {
         children.clear();
         for (String r : rings) {
             SharedMemory.remove(r);
-            for (BridgeStatus b : BridgeStatus.forRing(r)) {
+            for (BridgeStats b : BridgeStats.forRing(r)) {
                 SharedMemory.remove(b.stateName());
             }
         }

@@ -64,7 +64,7 @@ class BridgeCliTest {
         try {
             SpscRing.create(ring, 1 << 12).close();
             try (RingBridge bridge = RingBridge.receive(ring, channel, 77)) {
-                String state = bridge.status().stateName();
+                String state = bridge.stats().stateName();
                 assertThat(state).isEqualTo(ring + ".bridge.receive.77");
                 String info = shm4j("info", ring);
                 assertThat(info).contains("bridge:", "receive pid " + pid, "stream 77", "channel " + channel);
@@ -77,7 +77,7 @@ class BridgeCliTest {
             assertThat(bridgeCommand("status")).doesNotContain(ring);
             assertThat(bridgeCommand("status", "--all")).contains(ring, "stopped");
             assertThat(shm4j("info", ring)).contains("stopped");
-            assertThat(BridgeStatus.remove(ring, "receive", 77)).isTrue();
+            assertThat(BridgeStats.remove(ring, "receive", 77)).isTrue();
         } finally {
             SharedMemory.remove(ring);
             SharedMemory.remove(ring + ".bridge.receive.77");
@@ -100,7 +100,7 @@ class BridgeCliTest {
                 int code = child.waitFor(Duration.ofSeconds(30));
                 assertThat(code).as(child.output()).isIn(0, 143);
                 assertThat(Path.of(dir)).as("embedded driver directory removed").doesNotExist();
-                BridgeStatus status = BridgeStatus.read(ring + ".bridge.send.1001").orElseThrow();
+                BridgeStats status = BridgeStats.read(ring + ".bridge.send.1001").orElseThrow();
                 assertThat(status.pid()).as("ownership given up").isZero();
                 assertThat(status.alive()).isFalse();
             }

@@ -72,7 +72,7 @@ class RingBridgeNetnsTest {
         }
         for (String ring : rings) {
             SharedMemory.remove(ring);
-            for (BridgeStatus b : BridgeStatus.forRing(ring)) {
+            for (BridgeStats b : BridgeStats.forRing(ring)) {
                 SharedMemory.remove(b.stateName());
             }
         }
@@ -217,7 +217,7 @@ class RingBridgeNetnsTest {
         ChildJvm consumer = peer(Peers.Consumer.class, b, sent, 60);
         consumer.assertExitCode(0, Duration.ofSeconds(70));
         assertThat(consumer.output()).contains("RESULT received=" + sent + " lost=0");
-        assertThat(BridgeStatus.forRing(b).getFirst().backPressureEvents()).isPositive();
+        assertThat(BridgeStats.forRing(b).getFirst().backPressureEvents()).isPositive();
     }
 
     private String spsc(String label, long capacity) throws IOException {

@@ -38,7 +38,7 @@ class RingBridgeShapesTest {
             toClose.get(i).close();
         }
         for (String name : names) {
-            for (BridgeStatus b : BridgeStatus.forRing(name)) {
+            for (BridgeStats b : BridgeStats.forRing(name)) {
                 SharedMemory.remove(b.stateName());
             }
             SharedMemory.remove(name);
@@ -244,7 +244,7 @@ class RingBridgeShapesTest {
         }
         assertThat(checker.received).isEqualTo(2);
         assertThat(checker.losses).isEqualTo(1);
-        assertThat(receiver.status().refusedFrames()).isEqualTo(1);
-        assertThat(receiver.status().lostRecords()).isEqualTo(1);
+        assertThat(receiver.stats().refusedFrames()).isEqualTo(1);
+        assertThat(receiver.stats().lostRecords()).isEqualTo(1);
     }
 }

@@ -46,7 +46,7 @@ class RingBridgeTest {
         for (String name : toRemove) {
             SharedMemory.remove(name);
             for (String role : List.of("send", "receive")) {
-                for (BridgeStatus b : BridgeStatus.forRing(name)) {
+                for (BridgeStats b : BridgeStats.forRing(name)) {
                     SharedMemory.remove(b.stateName());
                 }
             }
@@ -99,11 +99,11 @@ class RingBridgeTest {
         }
         assertThat(checker.received).as("records received").isEqualTo(total);
         assertThat(checker.losses).isZero();
-        assertThat(sender.status().records()).isEqualTo(total);
-        assertThat(receiver.status().records()).isEqualTo(total);
-        assertThat(receiver.status().connected()).isTrue();
-        assertThat(receiver.status().lostRecords()).isZero();
-        assertThat(receiver.status().duplicateFrames()).isZero();
+        assertThat(sender.stats().records()).isEqualTo(total);
+        assertThat(receiver.stats().records()).isEqualTo(total);
+        assertThat(receiver.stats().connected()).isTrue();
+        assertThat(receiver.stats().lostRecords()).isZero();
+        assertThat(receiver.stats().duplicateFrames()).isZero();
     }
 
     @Test
@@ -134,7 +134,7 @@ class RingBridgeTest {
             }
         }
         assertThat(refusedInARow).as("local offer refused while the remote ring is full").isGreaterThanOrEqualTo(2000);
-        assertThat(receiver.status().backPressureEvents()).isPositive();
+        assertThat(receiver.stats().backPressureEvents()).isPositive();
         SpscRing ringB = closeLater(SpscRing.open(b));
         RingConsumer consumer = closeLater(ringB.consumer());
         Checker checker = new Checker();
@@ -214,7 +214,7 @@ class RingBridgeTest {
                 }, 10, Duration.ofMillis(10));
             }
             assertThat(got).containsExactly(77L);
-            assertThat(receiver.status().refusedFrames()).isEqualTo(9);
+            assertThat(receiver.stats().refusedFrames()).isEqualTo(9);
             assertThat(consumer.poll((t, p) -> {}, 10)).isZero();
         }
     }
@@ -243,7 +243,7 @@ class RingBridgeTest {
                         }
                         consumer.poll(checker, 64);
                     }
-                    assertThat(sender.status().pid()).isEqualTo(ProcessHandle.current().pid());
+                    assertThat(sender.stats().pid()).isEqualTo(ProcessHandle.current().pid());
                 }
             }
         }
@@ -325,7 +325,7 @@ class RingBridgeTest {
                 System.out.println("ALLOCATED send=" + send + " receive=" + receive);
                 System.out.println("SENT " + index);
                 long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-                while (receiver.status().records() < index && System.nanoTime() < deadline) {
+                while (receiver.stats().records() < index && System.nanoTime() < deadline) {
                     Thread.sleep(10); // let the last records reach ring b before closing
                 }
             }

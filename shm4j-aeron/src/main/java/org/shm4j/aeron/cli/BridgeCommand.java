@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.shm4j.aeron.BridgeOption;
-import org.shm4j.aeron.BridgeStatus;
+import org.shm4j.aeron.BridgeStats;
 import org.shm4j.aeron.RingBridge;
 import org.shm4j.ring.RingType;
 import picocli.CommandLine;
@@ -92,7 +92,7 @@ public final class BridgeCommand implements Callable<Integer> {
             CountDownLatch stopped = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 try {
-                    BridgeStatus last = bridge.status();
+                    BridgeStats last = bridge.stats();
                     bridge.close();
                     out.printf("bridge %s stopped: records=%d, lost=%d, refused=%d%n", role(), last.records(),
                             last.lostRecords(), last.refusedFrames());
@@ -107,7 +107,7 @@ public final class BridgeCommand implements Callable<Integer> {
             out.printf("bridge %s started: ring=%s, channel=%s, stream=%d, pid=%d, aeronDir=%s%n", role(), ring,
                     channel, stream, ProcessHandle.current().pid(), bridge.aeronDirectory());
             out.flush();
-            BridgeStatus last = bridge.status();
+            BridgeStats last = bridge.stats();
             long lastNanos = System.nanoTime();
             long sleepMillis = every.isZero() ? 200 : every.toMillis();
             Throwable lastWarning = null;
@@ -131,10 +131,10 @@ public final class BridgeCommand implements Callable<Integer> {
                     err.flush();
                 }
                 if (!every.isZero() && stopped.getCount() > 0) {
-                    BridgeStatus now;
+                    BridgeStats now;
                     Map<String, Long> counters;
                     try {
-                        now = bridge.status();
+                        now = bridge.stats();
                         counters = bridge.aeronCounters();
                     } catch (RuntimeException e) {
                         if (!stopped.await(1, TimeUnit.SECONDS)) {
@@ -195,7 +195,7 @@ public final class BridgeCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
-            List<BridgeStatus> bridges = BridgeStatus.list().stream().filter(b -> all || b.alive()).toList();
+            List<BridgeStats> bridges = BridgeStats.list().stream().filter(b -> all || b.alive()).toList();
             if (bridges.isEmpty()) {
                 out.println(all ? "no bridges" : "no running bridges (--all lists stopped ones too)");
                 out.flush();
@@ -204,7 +204,7 @@ public final class BridgeCommand implements Callable<Integer> {
             out.printf("%-8s %-24s %7s %8s %-9s %12s %8s %8s %8s  %s%n", "ROLE", "RING", "STREAM", "PID", "STATE",
                     "RECORDS", "LOST", "REFUSED", "BACKPR", "CHANNEL");
             long now = Instant.now().toEpochMilli();
-            for (BridgeStatus b : bridges) {
+            for (BridgeStats b : bridges) {
                 String state = !b.alive() ? "stopped" : b.connected() ? "connected" : "waiting";
                 out.printf("%-8s %-24s %7d %8d %-9s %12d %8d %8d %8d  %s%n", b.role(), printable(b.ringName()),
                         b.streamId(), b.pid(), state, b.records(), b.lostRecords(), b.refusedFrames(),
@@ -219,7 +219,7 @@ public final class BridgeCommand implements Callable<Integer> {
         }
     }
 
-    static String statusLine(BridgeStatus last, BridgeStatus now, long nanos) {
+    static String statusLine(BridgeStats last, BridgeStats now, long nanos) {
         double seconds = Math.max(1e-9, nanos / 1e9);
         return String.format(Locale.ROOT,
                 "%s %s: %,.0f records/s, %s/s, records=%d, back-pressure=%d, lost=%d, refused=%d, duplicates=%d",

@@ -20,7 +20,7 @@ import org.shm4j.SegmentName;
 import org.shm4j.SharedMemory;
 
 /**
- * A snapshot of one bridge end, read from its state segment in {@code /dev/shm}
+ * A snapshot of one bridge end's counters and process, read from its state segment in {@code /dev/shm}
  * ({@code <ring>.bridge.<send|receive>.<stream>}). Reading needs neither Aeron nor the bridge's
  * process, so the {@code shm4j} command shows bridges without loading Aeron.
  *
@@ -40,15 +40,15 @@ import org.shm4j.SharedMemory;
  * @param duplicateFrames frames dropped as repeats of records already written
  * @param heartbeatMillis when the end last updated its counters, epoch milliseconds
  */
-public record BridgeStatus(String stateName, String ringName, String role, int streamId, String channel, long pid,
+public record BridgeStats(String stateName, String ringName, String role, int streamId, String channel, long pid,
         boolean alive, boolean connected, long records, long bytes, long backPressureEvents, long lostRecords,
         long refusedFrames, long duplicateFrames, long heartbeatMillis) {
 
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     /** Every bridge state in {@code /dev/shm}, running or not, sorted by name; unreadable entries are skipped. */
-    public static List<BridgeStatus> list() throws IOException {
-        List<BridgeStatus> out = new ArrayList<>();
+    public static List<BridgeStats> list() throws IOException {
+        List<BridgeStats> out = new ArrayList<>();
         try (Stream<Path> entries = Files.list(SegmentName.SHM_DIRECTORY)) {
             for (Path p : (Iterable<Path>) entries.sorted(Comparator.naturalOrder())::iterator) {
                 String n = p.getFileName().toString();
@@ -61,12 +61,12 @@ public record BridgeStatus(String stateName, String ringName, String role, int s
     }
 
     /** The bridges (running or not) of one ring. */
-    public static List<BridgeStatus> forRing(String ringName) throws IOException {
+    public static List<BridgeStats> forRing(String ringName) throws IOException {
         return list().stream().filter(b -> b.ringName.equals(ringName)).toList();
     }
 
     /** Reads one state segment; empty if it is absent, not a bridge state, or being laid out. */
-    public static Optional<BridgeStatus> read(String stateName) {
+    public static Optional<BridgeStats> read(String stateName) {
         try (SharedMemory memory = SharedMemory.open(stateName, Access.READ_ONLY)) {
             if (memory.byteSize() < BYTE_SIZE) {
                 return Optional.empty();
@@ -79,7 +79,7 @@ public record BridgeStatus(String stateName, String ringName, String role, int s
         }
     }
 
-    static Optional<BridgeStatus> decode(String stateName, MemorySegment s) {
+    static Optional<BridgeStats> decode(String stateName, MemorySegment s) {
         // Pairs with the release store of the magic by the process that laid the segment out.
         if ((long) LONG.getAcquire(s, MAGIC_OFFSET) != MAGIC
                 || s.get(ValueLayout.JAVA_INT, LAYOUT_VERSION_OFFSET) != LAYOUT_VERSION) {
@@ -98,7 +98,7 @@ public record BridgeStatus(String stateName, String ringName, String role, int s
                 StandardCharsets.UTF_8);
         long pid = (long) LONG.getOpaque(s, OWNER_PID_OFFSET);
         boolean alive = ownerAlive(pid, s.get(ValueLayout.JAVA_LONG, OWNER_START_OFFSET));
-        return Optional.of(new BridgeStatus(stateName, ring, role == ROLE_SEND ? "send" : "receive",
+        return Optional.of(new BridgeStats(stateName, ring, role == ROLE_SEND ? "send" : "receive",
                 s.get(ValueLayout.JAVA_INT, STREAM_ID_OFFSET), channel, pid, alive,
                 alive && (long) LONG.getOpaque(s, CONNECTED_OFFSET) != 0, (long) LONG.getOpaque(s, RECORDS_OFFSET),
                 (long) LONG.getOpaque(s, BYTES_OFFSET), (long) LONG.getOpaque(s, BACK_PRESSURE_OFFSET),
@@ -115,7 +115,7 @@ public record BridgeStatus(String stateName, String ringName, String role, int s
      */
     public static boolean remove(String ringName, String role, int streamId) throws IOException {
         String name = BridgeState.stateName(ringName, role.equals("send") ? ROLE_SEND : ROLE_RECEIVE, streamId);
-        Optional<BridgeStatus> status = read(name);
+        Optional<BridgeStats> status = read(name);
         if (status.isPresent() && status.get().alive()) {
             throw new BridgeBusyException(Msg.format("bridge end is running", "state", name, "pid",
                     status.get().pid()));
