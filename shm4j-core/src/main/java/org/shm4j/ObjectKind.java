@@ -30,7 +30,9 @@ public enum ObjectKind {
     /** {@code org.shm4j.ring.MpscRing}. */
     MPSC_RING("mpsc-ring"),
     /** {@code org.shm4j.ring.BroadcastRing}. */
-    BROADCAST_RING("broadcast-ring");
+    BROADCAST_RING("broadcast-ring"),
+    /** {@code org.shm4j.map.SharedMap} (and its {@code LongKeyMap} and {@code StringMap} views). */
+    MAP("map");
 
     private final String label;
 

@@ -6,29 +6,31 @@ import static org.shm4j.map.MapLayout.I64;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
-import java.nio.file.FileAlreadyExistsException;
 import java.time.Duration;
-import java.util.Objects;
-import org.shm4j.Access;
+import java.util.Set;
 import org.shm4j.MappedView;
+import org.shm4j.ObjectKind;
 import org.shm4j.SegmentOption;
 import org.shm4j.SharedMemory;
 import org.shm4j.internal.Messages;
 import org.shm4j.internal.ProcessIdentity;
+import org.shm4j.internal.block.Blocks;
 
 /**
- * The life cycle of a map's header, and nothing else: placement checks, building a header and
- * publishing it last, waiting for a half-built one (with its creator's liveness checked), and
- * create / open / open-or-create under a name. It follows {@code org.shm4j.sync.SyncBlock} and
- * {@code org.shm4j.ring.RingRegion}, so it can move onto a shared block engine as one piece.
+ * What is map-specific in a map's header life cycle: its magic, its header fields and their
+ * validation. Placement, claiming memory, waiting for a half-built header (with its creator's
+ * liveness checked) and opening by name are the shared block engine's,
+ * {@link org.shm4j.internal.block.Blocks}; a map is its third client after rings and sync.
  *
- * <p>Publication: the builder claims the magic word (0 to {@link MapLayout#BUILDING}) when the
- * memory is a caller's, writes its creator identity with a release store (so an opener can tell a
- * dead creator from a slow one), then every header field and the body with plain stores, then the
- * magic with a release store. An opener's acquire load of the magic pairs with that store.
+ * <p>Publication: the builder claims the magic word (0 to {@link MapLayout#BUILDING}), writes its
+ * creator identity with a release store (so an opener can tell a dead creator from a slow one),
+ * then every header field and the body with plain stores, then the magic with a release store. An
+ * opener's acquire load of the magic pairs with that store.
  */
 final class MapBlock {
     static final VarHandle LONG = I64.varHandle();
+    static final Blocks.Magic MAGIC = new Blocks.Magic(MapLayout.MAGIC_OFFSET, true, MapLayout.MAGIC,
+            MapLayout.BUILDING);
 
     private MapBlock() {}
 
@@ -38,25 +40,11 @@ final class MapBlock {
     /** A map's memory and, for a named map, the view this process owns for it. */
     record Opened(MemorySegment block, MappedView view, Header header, boolean created, String where) {}
 
-    /** What to do with a name or a location. */
-    enum Mode { CREATE, OPEN, OPEN_OR_CREATE }
-
     /** Checks that {@code at} can hold a map and returns it, or the first {@code bytes} of it when known. */
     static MemorySegment place(MemorySegment at, long bytes) {
-        Objects.requireNonNull(at, "at");
-        if (!at.isNative() || at.isReadOnly()) {
-            throw new IllegalArgumentException(Messages.format("a map needs writable native (mapped) memory",
-                    "segment", at));
-        }
-        if (at.address() % MapLayout.ALIGNMENT != 0) {
-            throw new IllegalArgumentException(Messages.format("map misaligned", "address",
-                    "0x" + Long.toHexString(at.address()), "alignment", MapLayout.ALIGNMENT));
-        }
-        if (at.byteSize() < Math.max(bytes, MapLayout.HEADER_BYTES)) {
-            throw new IllegalArgumentException(Messages.format("segment too small for the map", "byteSize",
-                    at.byteSize(), "required", Math.max(bytes, MapLayout.HEADER_BYTES)));
-        }
-        return bytes > 0 ? at.asSlice(0, bytes) : at;
+        MemorySegment block = Blocks.place(at, Math.max(bytes, MapLayout.HEADER_BYTES), MapLayout.ALIGNMENT,
+                ObjectKind.MAP);
+        return bytes > 0 ? block : at;
     }
 
     /**
@@ -64,25 +52,17 @@ final class MapBlock {
      * there, or the memory is not zero.
      */
     static Header create(MemorySegment block, MapSpec.Geometry g, Body body, String where) throws IOException {
-        if (!LONG.compareAndSet(block, MapLayout.MAGIC_OFFSET, 0L, MapLayout.BUILDING)) {
-            long magic = (long) LONG.getAcquire(block, MapLayout.MAGIC_OFFSET);
-            if (magic == MapLayout.MAGIC || magic == MapLayout.BUILDING) {
-                throw new FileAlreadyExistsException(null, null, Messages.format(
-                        "a map already exists here", "location", where));
-            }
-            throw new MapFormatException(Messages.format("location is not zeroed, refusing to build a map over it",
-                    "location", where, "magic", hex(magic)));
-        }
-        return build(block, g, body, where);
+        Blocks.claimInPlace(block, MAGIC, "map", where, MapFormatException::new);
+        return build(block, g, body);
     }
 
     /** Builds the map if the magic is 0, else waits for and validates the existing one; one racer builds. */
     static Opened openOrCreate(MemorySegment block, MapSpec.Geometry g, Body body, Duration openTimeout, String where)
             throws IOException {
-        if (LONG.compareAndSet(block, MapLayout.MAGIC_OFFSET, 0L, MapLayout.BUILDING)) {
-            return new Opened(block, null, build(block, g, body, where), true, where);
+        if (MAGIC.claim(block)) {
+            return new Opened(block, null, build(block, g, body), true, where);
         }
-        return new Opened(block, null, await(block, block.byteSize(), false, openTimeout, where), false, where);
+        return new Opened(block, null, await(block, block.byteSize(), null, openTimeout, where), false, where);
     }
 
     /** The body of a map: what is written between the header fields and the magic. */
@@ -91,8 +71,7 @@ final class MapBlock {
         void build(MemorySegment block, Header header) throws IOException;
     }
 
-    private static Header build(MemorySegment block, MapSpec.Geometry g, Body body, String where)
-            throws IOException {
+    private static Header build(MemorySegment block, MapSpec.Geometry g, Body body) throws IOException {
         long me = ProcessIdentity.current().word();
         // Release: an opener that sees the magic still unpublished reads the creator to judge liveness.
         LONG.setRelease(block, MapLayout.CREATOR_OFFSET, me);
@@ -115,43 +94,30 @@ final class MapBlock {
         body.build(block, h);
         // Release: pairs with the acquire load of the magic in await() and readHeader(); whoever
         // sees the magic sees every header field and the whole body.
-        LONG.setRelease(block, MapLayout.MAGIC_OFFSET, MapLayout.MAGIC);
+        MAGIC.publish(block);
         return h;
     }
 
     /**
-     * Waits up to {@code timeout} for the header to be published, then validates it. Gives up at
-     * once when the creator that claimed the memory is dead. {@code zeroMeansBuilding}: a named
-     * object is visible by name before its creator writes anything, so magic 0 means "not yet".
+     * Waits up to {@code timeout} for the header to be published, then validates it; gives up at
+     * once when the creator that claimed the memory is dead ({@link Blocks#awaitPublished}).
+     *
+     * @param named the map's name when it is a named object: it is visible by name before its
+     *     creator writes anything, so magic 0 then means "not yet"; null for caller memory
      */
-    static Header await(MemorySegment block, long segmentBytes, boolean zeroMeansBuilding, Duration timeout,
-            String where) throws MapFormatException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (;;) {
+    static Header await(MemorySegment block, long segmentBytes, String named, Duration timeout, String where)
+            throws MapFormatException {
+        return Blocks.awaitPublished(() -> {
             // Acquire: pairs with the release store of the magic in build().
-            long magic = (long) LONG.getAcquire(block, MapLayout.MAGIC_OFFSET);
-            if (magic != MapLayout.BUILDING && (magic != 0 || !zeroMeansBuilding)) {
-                return readHeader(block, segmentBytes, where);
+            long magic = MAGIC.acquire(block);
+            if (magic == MapLayout.BUILDING || (magic == 0 && named != null)) {
+                return null;
             }
+            return readHeader(block, segmentBytes, where);
+        }, () -> {
             long creator = (long) LONG.getAcquire(block, MapLayout.CREATOR_OFFSET);
-            if (creator != 0 && !ProcessIdentity.ofWord(creator).isAlive()) {
-                throw new MapFormatException(Messages.format(
-                        "map was never finished: its creator died while building it; remove it and create again",
-                        "location", where, "creatorPid", ProcessIdentity.ofWord(creator).pid()));
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new MapFormatException(Messages.format("map is half-built: its creator did not finish in time",
-                        "location", where, "timeout", timeout, "creatorPid",
-                        creator == 0 ? "unknown" : ProcessIdentity.ofWord(creator).pid()));
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new MapFormatException(Messages.format("interrupted waiting for a half-built map",
-                        "location", where));
-            }
-        }
+            return creator == 0 ? null : ProcessIdentity.ofWord(creator);
+        }, where, named, timeout.toNanos(), MapFormatException::new);
     }
 
     /**
@@ -164,7 +130,7 @@ final class MapBlock {
             throw new MapFormatException(Messages.format("segment too small to hold a map", "location", where,
                     "byteSize", s.byteSize(), "required", MapLayout.HEADER_BYTES));
         }
-        long magic = (long) LONG.getAcquire(s, MapLayout.MAGIC_OFFSET);
+        long magic = MAGIC.acquire(s);
         if (magic == 0) {
             throw new MapFormatException(Messages.format("no map here (not initialized)", "location", where));
         }
@@ -204,44 +170,35 @@ final class MapBlock {
     }
 
     /**
-     * Creates, opens or open-or-creates a named map: one named object holding the map from offset 0.
-     * A map this call created is removed again if building it fails.
+     * Creates, opens or open-or-creates a named map: one named object of kind {@link ObjectKind#MAP}
+     * holding the map from offset 0 ({@link Blocks#openNamed}). A map this call created is removed
+     * again if building it fails.
      */
-    static Opened named(Mode mode, String name, MapSpec.Geometry g, Body body, SegmentOption[] segmentOptions,
+    static Opened named(Blocks.Mode mode, String name, MapSpec.Geometry g, Body body, SegmentOption[] segmentOptions,
             Duration openTimeout) throws IOException {
-        Objects.requireNonNull(name, "name");
-        SharedMemory shm = switch (mode) {
-            case CREATE -> SharedMemory.create(name, g.totalBytes(), segmentOptions);
-            case OPEN -> SharedMemory.open(name, Access.READ_WRITE, segmentOptions);
-            case OPEN_OR_CREATE -> SharedMemory.openOrCreate(name, g.totalBytes(), segmentOptions);
-        };
-        MappedView view = null;
-        boolean created = shm.created();
-        String where = name;
-        try (shm) {
-            where = shm.name().map(Object::toString).orElse(name);
-            if (shm.byteSize() < MapLayout.HEADER_BYTES) {
-                throw new MapFormatException(Messages.format("named object too small to hold a map", "name", where,
-                        "byteSize", shm.byteSize(), "required", MapLayout.HEADER_BYTES));
+        Blocks.Named named = Blocks.openNamed(mode, name, g == null ? 0 : g.totalBytes(), Set.of(ObjectKind.MAP),
+                segmentOptions);
+        MappedView view = named.view();
+        try {
+            if (named.byteSize() < MapLayout.HEADER_BYTES) {
+                throw new MapFormatException(Messages.format("named object too small to hold a map", "name", name,
+                        "byteSize", named.byteSize(), "required", MapLayout.HEADER_BYTES));
             }
-            view = shm.map(Access.READ_WRITE, 0, 0);
             MemorySegment block = view.segment();
             Header h;
-            if (created) {
-                if (!LONG.compareAndSet(block, MapLayout.MAGIC_OFFSET, 0L, MapLayout.BUILDING)) {
-                    throw new MapFormatException(Messages.format("new named object is not zeroed", "name", where));
-                }
-                h = build(block, g, body, where);
+            if (named.created()) {
+                Blocks.claimCreated(block, MAGIC, name, MapFormatException::new);
+                h = build(block, g, body);
             } else {
-                h = await(block, shm.byteSize(), true, openTimeout, where);
+                h = await(block, named.byteSize(), name, openTimeout, name);
             }
-            Opened opened = new Opened(block, view, h, created, where);
+            Opened opened = new Opened(block, view, h, named.created(), name);
             view = null;
             return opened;
         } catch (IOException | RuntimeException | Error e) {
-            if (created) {
+            if (named.created()) {
                 try {
-                    SharedMemory.remove(where);
+                    SharedMemory.remove(name);
                 } catch (IOException suppressed) {
                     e.addSuppressed(suppressed);
                 }

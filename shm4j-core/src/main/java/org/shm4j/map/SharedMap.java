@@ -23,6 +23,7 @@ import java.util.function.Consumer;
 import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.block.Blocks;
 import org.shm4j.sync.LockResult;
 import org.shm4j.sync.SharedMutex;
 import org.shm4j.sync.SyncException;
@@ -145,7 +146,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * @throws IllegalArgumentException if {@code spec} is too large for its stripes
      */
     public static SharedMap create(String name, MapSpec spec, MapOption... options) throws IOException {
-        return named(MapBlock.Mode.CREATE, name, Objects.requireNonNull(spec, "spec"), options);
+        return named(Blocks.Mode.CREATE, name, Objects.requireNonNull(spec, "spec"), options);
     }
 
     /**
@@ -157,7 +158,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      *     or is of another layout version
      */
     public static SharedMap open(String name, MapOption... options) throws IOException {
-        return named(MapBlock.Mode.OPEN, name, null, options);
+        return named(Blocks.Mode.OPEN, name, null, options);
     }
 
     /**
@@ -167,7 +168,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * @throws MapFormatException if an existing map was made with another spec, or is not a map
      */
     public static SharedMap openOrCreate(String name, MapSpec spec, MapOption... options) throws IOException {
-        return named(MapBlock.Mode.OPEN_OR_CREATE, name, Objects.requireNonNull(spec, "spec"), options);
+        return named(Blocks.Mode.OPEN_OR_CREATE, name, Objects.requireNonNull(spec, "spec"), options);
     }
 
     /**
@@ -196,7 +197,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         Settings o = Settings.of(options);
         MemorySegment block = MapBlock.place(at, 0);
         String where = describe(block);
-        MapBlock.Header h = MapBlock.await(block, block.byteSize(), false, o.openTimeout, where);
+        MapBlock.Header h = MapBlock.await(block, block.byteSize(), null, o.openTimeout, where);
         return new SharedMap(new MapBlock.Opened(block, null, h, false, where));
     }
 
@@ -216,7 +217,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         return new SharedMap(opened);
     }
 
-    private static SharedMap named(MapBlock.Mode mode, String name, MapSpec spec, MapOption... options)
+    private static SharedMap named(Blocks.Mode mode, String name, MapSpec spec, MapOption... options)
             throws IOException {
         Objects.requireNonNull(name, "name");
         Settings o = Settings.of(options);

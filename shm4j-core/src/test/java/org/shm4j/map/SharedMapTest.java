@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.shm4j.SharedMemory;
+import org.shm4j.WrongObjectKindException;
 import org.shm4j.testkit.ChildJvm;
 import org.shm4j.testkit.NoLeaks;
 import org.shm4j.testkit.TestNames;
@@ -215,7 +216,11 @@ class SharedMapTest {
         try (SharedMemory shm = SharedMemory.create(name, 4096);
              var view = shm.map()) {
             view.segment().set(ValueLayout.JAVA_LONG, 0, 0x1234L);
-            assertThatThrownBy(() -> SharedMap.open(name)).isInstanceOf(MapFormatException.class)
+            // A named object with foreign bytes is a segment: another kind, refused before its header is read.
+            assertThatThrownBy(() -> SharedMap.open(name)).isInstanceOf(WrongObjectKindException.class)
+                    .hasMessageContaining("found=segment").hasMessageContaining("expected=map");
+            // The same bytes in caller memory have no kind: the map's own header check says why.
+            assertThatThrownBy(() -> SharedMap.open(view.segment())).isInstanceOf(MapFormatException.class)
                     .hasMessageContaining("bad magic");
         } finally {
             SharedMemory.remove(name);

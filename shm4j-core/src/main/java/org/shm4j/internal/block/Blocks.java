@@ -2,6 +2,10 @@ package org.shm4j.internal.block;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.file.FileAlreadyExistsException;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Set;
@@ -18,9 +22,9 @@ import org.shm4j.internal.Messages;
 import org.shm4j.internal.ProcessIdentity;
 
 /**
- * The life cycle every block of shared state shares (a ring, a lock, an event, a semaphore): where
- * a block may be placed, how an opener waits for a header its creator is still writing, and how a
- * block is created or opened under a name. Each package keeps its own header bytes and its own
+ * The life cycle every block of shared state shares (a ring, a lock, an event, a semaphore, a
+ * map): where a block may be placed, how a builder claims caller-owned memory, how an opener waits
+ * for a header its creator is still writing, and how a block is created or opened under a name. Each package keeps its own header bytes and its own
  * validation; the steps around them live here once.
  *
  * <p>The publication protocol: a creator writes its identity first, then every header field and
@@ -63,6 +67,80 @@ public final class Blocks {
                     "0x" + Long.toHexString(at.address()), "alignment", alignment));
         }
         return at.asSlice(0, bytes);
+    }
+
+    // ---- claiming memory to build in ------------------------------------------------------------
+
+    /**
+     * A block's magic word: where it is, whether it is 4 or 8 bytes wide (little-endian, naturally
+     * aligned), the value that says the header is published and the value a builder stores while
+     * it writes the header. A builder claims the memory with one compare-and-set of the magic from
+     * 0 to {@code building}, so of many racing builders exactly one builds.
+     */
+    public record Magic(long offset, boolean wide, long published, long building) {
+        private static final VarHandle U32 =
+                ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+        private static final VarHandle U64 =
+                ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+
+        /** Claims zeroed memory for this caller to build in: true if the magic went from 0 to building. */
+        public boolean claim(MemorySegment block) {
+            return wide ? U64.compareAndSet(block, offset, 0L, building)
+                    : U32.compareAndSet(block, offset, 0, (int) building);
+        }
+
+        /** The magic with an acquire load (pairs with {@link #publish}). */
+        public long acquire(MemorySegment block) {
+            return wide ? (long) U64.getAcquire(block, offset) : (int) U32.getAcquire(block, offset);
+        }
+
+        /** Publishes the header: every store before this one is seen by whoever acquires the magic. */
+        public void publish(MemorySegment block) {
+            if (wide) {
+                U64.setRelease(block, offset, published);
+            } else {
+                U32.setRelease(block, offset, (int) published);
+            }
+        }
+
+        /** Whether {@code magic} says a block is there or being built. */
+        public boolean taken(long magic) {
+            return magic == published || magic == building;
+        }
+    }
+
+    /**
+     * Claims caller-owned memory to build a block in, or refuses: a block is already there (built
+     * or being built), or the memory is not zero.
+     *
+     * @param what the kind of block, for messages ("map", "synchronization object")
+     * @throws FileAlreadyExistsException if a block with this magic is there or being built
+     * @throws IOException (of the caller's type, from {@code error}) if the memory is not zero
+     */
+    public static <X extends IOException> void claimInPlace(MemorySegment block, Magic magic, String what,
+            String where, Function<String, ? extends X> error) throws IOException {
+        if (magic.claim(block)) {
+            return;
+        }
+        long found = magic.acquire(block);
+        if (magic.taken(found)) {
+            throw new FileAlreadyExistsException(null, null, Messages.format("a " + what + " already exists here",
+                    "location", where));
+        }
+        throw error.apply(Messages.format("location is not zeroed, refusing to build a " + what + " over it",
+                "location", where, "magic", "0x" + Long.toHexString(found)));
+    }
+
+    /**
+     * Claims the memory of a named object this process has just created (so it must be zero).
+     *
+     * @throws IOException (of the caller's type) if the new object is not zero
+     */
+    public static <X extends IOException> void claimCreated(MemorySegment block, Magic magic, String name,
+            Function<String, ? extends X> error) throws X {
+        if (!magic.claim(block)) {
+            throw error.apply(Messages.format("new named object is not zeroed", "name", name));
+        }
     }
 
     // ---- waiting for a header ------------------------------------------------------------------

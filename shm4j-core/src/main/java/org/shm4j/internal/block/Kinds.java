@@ -23,8 +23,8 @@ import org.shm4j.WrongObjectKindException;
  * that header (a ring: header plus capacity; a sync object: exactly its block), so a block placed
  * at offset 0 of a larger plain segment (the in-place factories) leaves that segment a segment.
  *
- * <p>A new kind plugs in with {@link #register}: the shared map, the bridge and the named file
- * mapping record each add one recogniser here instead of a copy of this logic.
+ * <p>A new kind plugs in with {@link #register} or a built-in recogniser here (the named file
+ * mapping record and the shared map have one each) instead of a copy of this logic.
  */
 public final class Kinds {
     /** How many leading bytes a recogniser sees (fewer when the object is smaller). */
@@ -74,6 +74,19 @@ public final class Kinds {
     public static final long FILE_MAPPING_PATH_BYTES_OFFSET = 16;
     public static final long FILE_MAPPING_HEADER_BYTES = org.shm4j.FileMappingRecord.HEADER_BYTES;
 
+    /**
+     * {@code "SHM4JMAP"} read as a little-endian u64 at offset 0: a shared map (its layout is owned
+     * by {@code org.shm4j.map.MapLayout}: a 128-byte header, then {@code stripes} stripes of
+     * {@code stripeBytes} each; the stripe count u32 at offset 24, the stripe size u64 at offset 56).
+     */
+    public static final long MAP_MAGIC = org.shm4j.map.MapLayout.MAGIC;
+    /** Stored in place of {@link #MAP_MAGIC} while a map is being built. */
+    public static final long MAP_BUILDING = org.shm4j.map.MapLayout.BUILDING;
+    public static final long MAP_STRIPES_OFFSET = org.shm4j.map.MapLayout.STRIPES_OFFSET;
+    public static final long MAP_STRIPE_BYTES_OFFSET = org.shm4j.map.MapLayout.STRIPE_BYTES_OFFSET;
+    public static final long MAP_HEADER_BYTES = org.shm4j.map.MapLayout.HEADER_BYTES;
+    public static final int MAP_MAX_STRIPES = org.shm4j.map.MapLayout.MAX_STRIPES;
+
     /*
      * The built-in recognisers, one per family. A new kind adds its recogniser here, or calls
      * register() from the class that owns its layout.
@@ -81,7 +94,8 @@ public final class Kinds {
     private static final List<Recogniser> RECOGNISERS = new CopyOnWriteArrayList<>(List.of(
             Kinds::ring,
             Kinds::sync,
-            Kinds::fileMapping));
+            Kinds::fileMapping,
+            Kinds::map));
 
     private Kinds() {}
 
@@ -126,6 +140,11 @@ public final class Kinds {
             case SPSC_RING, MPSC_RING, BROADCAST_RING -> head.get(U64, 0) == 0 && plausibleRingBytes(objectBytes);
             case MUTEX, READ_WRITE_LOCK -> syncUnpublished && objectBytes == SYNC_LOCK_BYTES;
             case EVENT, SEMAPHORE -> syncUnpublished && objectBytes == SYNC_COUNTER_BYTES;
+            case MAP -> {
+                long mapMagic = head.get(U64, 0);
+                yield (mapMagic == 0 || mapMagic == MAP_BUILDING) && objectBytes >= MAP_HEADER_BYTES
+                        && objectBytes % 8 == 0;
+            }
             case SEGMENT, FILE_MAPPING -> false;
         };
     }
@@ -182,6 +201,20 @@ public final class Kinds {
         }
         long pathBytes = Integer.toUnsignedLong(head.get(U32, FILE_MAPPING_PATH_BYTES_OFFSET));
         return objectBytes == FILE_MAPPING_HEADER_BYTES + pathBytes ? ObjectKind.FILE_MAPPING : null;
+    }
+
+    private static ObjectKind map(MemorySegment head, long objectBytes) {
+        if (head.byteSize() < MAP_STRIPE_BYTES_OFFSET + 8 || head.get(U64, 0) != MAP_MAGIC) {
+            return null;
+        }
+        long stripes = Integer.toUnsignedLong(head.get(U32, MAP_STRIPES_OFFSET));
+        long stripeBytes = head.get(U64, MAP_STRIPE_BYTES_OFFSET);
+        if (stripes < 1 || stripes > MAP_MAX_STRIPES || stripeBytes <= 0
+                || stripeBytes > (objectBytes - MAP_HEADER_BYTES) / stripes) {
+            return null;
+        }
+        // The size a named map of this header has: header plus its stripes, nothing more.
+        return objectBytes == MAP_HEADER_BYTES + stripes * stripeBytes ? ObjectKind.MAP : null;
     }
 
     private static ObjectKind sync(MemorySegment head, long objectBytes) {
