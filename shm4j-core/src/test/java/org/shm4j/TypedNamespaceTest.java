@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.shm4j.map.MapSpec;
+import org.shm4j.map.SharedMap;
 import org.shm4j.ring.BroadcastRing;
 import org.shm4j.ring.MpscRing;
 import org.shm4j.ring.SpscRing;
@@ -34,6 +36,7 @@ import org.shm4j.testkit.TestNames;
 @Timeout(60)
 class TypedNamespaceTest {
     private static final long RING_BYTES = 4096;
+    private static final MapSpec MAP_SPEC = MapSpec.of(16, 8, 8);
 
     /** Opens (or creates) a name as one kind; the handle is closed at once. */
     @FunctionalInterface
@@ -54,6 +57,7 @@ class TypedNamespaceTest {
         CREATE.put(ObjectKind.SPSC_RING, n -> SpscRing.create(n, RING_BYTES));
         CREATE.put(ObjectKind.MPSC_RING, n -> MpscRing.create(n, RING_BYTES));
         CREATE.put(ObjectKind.BROADCAST_RING, n -> BroadcastRing.create(n, RING_BYTES));
+        CREATE.put(ObjectKind.MAP, n -> SharedMap.create(n, MAP_SPEC));
 
         OPEN.put(ObjectKind.SEGMENT, n -> SharedMemory.open(n, Access.READ_WRITE));
         OPEN.put(ObjectKind.MUTEX, SharedMutex::open);
@@ -63,6 +67,7 @@ class TypedNamespaceTest {
         OPEN.put(ObjectKind.SPSC_RING, SpscRing::open);
         OPEN.put(ObjectKind.MPSC_RING, MpscRing::open);
         OPEN.put(ObjectKind.BROADCAST_RING, BroadcastRing::open);
+        OPEN.put(ObjectKind.MAP, SharedMap::open);
 
         OPEN_OR_CREATE.put(ObjectKind.SEGMENT, n -> SharedMemory.openOrCreate(n, 4096));
         OPEN_OR_CREATE.put(ObjectKind.MUTEX, SharedMutex::openOrCreate);
@@ -72,6 +77,7 @@ class TypedNamespaceTest {
         OPEN_OR_CREATE.put(ObjectKind.SPSC_RING, n -> SpscRing.openOrCreate(n, RING_BYTES));
         OPEN_OR_CREATE.put(ObjectKind.MPSC_RING, n -> MpscRing.openOrCreate(n, RING_BYTES));
         OPEN_OR_CREATE.put(ObjectKind.BROADCAST_RING, n -> BroadcastRing.openOrCreate(n, RING_BYTES));
+        OPEN_OR_CREATE.put(ObjectKind.MAP, n -> SharedMap.openOrCreate(n, MAP_SPEC));
     }
 
     @ParameterizedTest
@@ -84,6 +90,11 @@ class TypedNamespaceTest {
                 if (asked == held) {
                     OPEN.get(asked).open(name).close();
                     OPEN_OR_CREATE.get(asked).open(name).close();
+                    continue;
+                }
+                if (held == ObjectKind.SEGMENT && asked == ObjectKind.MAP) {
+                    // A zeroed 4096-byte segment has a size a map can have (128 + stripes * a multiple of
+                    // 64), so a map opener waits for its header: covered with other sizes below.
                     continue;
                 }
                 for (Opener opener : new Opener[] {OPEN.get(asked), OPEN_OR_CREATE.get(asked)}) {
@@ -170,8 +181,36 @@ class TypedNamespaceTest {
             assertThat(ObjectKind.recognise(head, 64)).isEqualTo(ObjectKind.SEGMENT);
             head.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) 9);
             assertThat(ObjectKind.recognise(head, 40)).isEqualTo(ObjectKind.SEGMENT);
+            // A map header: "SHM4JMAP", stripes u32 at 24, stripe bytes u64 at 56; a map is 128 + stripes * stripe bytes.
+            head.fill((byte) 0);
+            head.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0x50414D4A344D4853L);
+            head.set(ValueLayout.JAVA_INT_UNALIGNED, 24, 2);
+            head.set(ValueLayout.JAVA_LONG_UNALIGNED, 56, 1024);
+            assertThat(ObjectKind.recognise(head, 128 + 2 * 1024)).isEqualTo(ObjectKind.MAP);
+            assertThat(ObjectKind.recognise(head, 4096)).isEqualTo(ObjectKind.SEGMENT);
+            head.set(ValueLayout.JAVA_LONG_UNALIGNED, 56, Long.MAX_VALUE);
+            assertThat(ObjectKind.recognise(head, 128 + 2 * 1024)).isEqualTo(ObjectKind.SEGMENT);
+            head.set(ValueLayout.JAVA_LONG_UNALIGNED, 56, 1024);
+            head.set(ValueLayout.JAVA_INT_UNALIGNED, 24, 0);
+            assertThat(ObjectKind.recognise(head, 128)).isEqualTo(ObjectKind.SEGMENT);
             // Fewer bytes than a header: whatever they are, a segment.
             assertThat(ObjectKind.recognise(head.asSlice(0, 3), 3)).isEqualTo(ObjectKind.SEGMENT);
+        }
+    }
+
+    @Test
+    void aMapPlacedAtTheStartOfALargerSegmentLeavesItASegment() throws Exception {
+        String name = TestNames.unique("mapinplace");
+        try (SharedMemory shm = SharedMemory.create(name, SharedMap.requiredBytes(MAP_SPEC) + 4096);
+             MappedView view = shm.map(); SharedMap map = SharedMap.create(view.segment(), MAP_SPEC)) {
+            map.longKeys().put(1, MemorySegment.ofArray(new byte[] {7}));
+            try (SharedMemory again = SharedMemory.open(name, Access.READ_WRITE)) {
+                assertThat(again.byteSize()).isEqualTo(shm.byteSize());
+            }
+            assertThatThrownBy(() -> SharedMap.open(name)).isInstanceOfSatisfying(WrongObjectKindException.class,
+                    e -> assertThat(e.found()).isEqualTo(ObjectKind.SEGMENT));
+        } finally {
+            SharedMemory.remove(name);
         }
     }
 
@@ -189,6 +228,33 @@ class TypedNamespaceTest {
             assertThat(shm.byteSize()).isEqualTo(4096);
         } finally {
             SharedMemory.remove(name);
+        }
+    }
+
+    @Test
+    void aPlainSegmentOfNoMapSizeOrWithForeignBytesFailsAtOnceAsAMap() throws Exception {
+        String odd = TestNames.unique("plainodd");
+        String dirty = TestNames.unique("plaindirty");
+        try (SharedMemory a = SharedMemory.create(odd, 4100); SharedMemory b = SharedMemory.create(dirty, 4096);
+             MappedView view = b.map()) {
+            assertThat(a.byteSize()).isEqualTo(4100);
+            view.segment().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0x1234L);
+            for (String name : new String[] {odd, dirty}) {
+                for (Opener asked : new Opener[] {SharedMap::open, n -> SharedMap.openOrCreate(n, MAP_SPEC)}) {
+                    long begin = System.nanoTime();
+                    assertThatThrownBy(() -> asked.open(name).close())
+                            .isInstanceOfSatisfying(WrongObjectKindException.class, e -> {
+                                assertThat(e.name()).isEqualTo(name);
+                                assertThat(e.found()).isEqualTo(ObjectKind.SEGMENT);
+                                assertThat(e.expected()).containsExactly(ObjectKind.MAP);
+                            });
+                    assertThat(System.nanoTime() - begin).isLessThan(Duration.ofMillis(500).toNanos());
+                }
+            }
+            assertThat(view.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).isEqualTo(0x1234L);
+        } finally {
+            SharedMemory.remove(odd);
+            SharedMemory.remove(dirty);
         }
     }
 

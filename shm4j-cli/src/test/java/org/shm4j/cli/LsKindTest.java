@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.shm4j.SharedMemory;
+import org.shm4j.map.MapSpec;
+import org.shm4j.map.SharedMap;
 import org.shm4j.ring.BroadcastRing;
 import org.shm4j.ring.MpscRing;
 import org.shm4j.ring.SpscRing;
@@ -55,6 +57,8 @@ class LsKindTest {
             open.add(SharedMemory.mapFile(prefix + "-file", dir.resolve("file.bin"), 4096, org.shm4j.Access.READ_WRITE,
                     org.shm4j.SegmentOption.Disposition.OPEN_OR_CREATE));
             expected.put(prefix + "-file", "file-mapping");
+            open.add(SharedMap.create(prefix + "-map", MapSpec.of(16, 8, 8)));
+            expected.put(prefix + "-map", "map");
 
             Cli.Result ls = cli().run("ls", "--json", "--match", prefix + "-*");
             assertThat(ls.code()).as(ls.toString()).isZero();
@@ -69,6 +73,9 @@ class LsKindTest {
             Cli.Result onlyLocks = cli().run("ls", "--kind", "mutex,read-write-lock", "--match", prefix + "-*");
             assertThat(onlyLocks.out()).contains(prefix + "-mutex", prefix + "-rw").doesNotContain(prefix + "-sem");
             assertThat(cli().run("info", prefix + "-mpsc").out()).contains("kind:", "mpsc-ring");
+            assertThat(cli().run("info", prefix + "-map").out()).contains("kind:", "map");
+            Cli.Result onlyMaps = cli().run("ls", "--kind", "map", "--match", prefix + "-*");
+            assertThat(onlyMaps.out()).contains(prefix + "-map").doesNotContain(prefix + "-seg");
         } finally {
             for (AutoCloseable c : open) {
                 c.close();

@@ -86,6 +86,8 @@ public final class Kinds {
     public static final long MAP_STRIPE_BYTES_OFFSET = org.shm4j.map.MapLayout.STRIPE_BYTES_OFFSET;
     public static final long MAP_HEADER_BYTES = org.shm4j.map.MapLayout.HEADER_BYTES;
     public static final int MAP_MAX_STRIPES = org.shm4j.map.MapLayout.MAX_STRIPES;
+    /** The least a stripe can be: its header, and one 64-byte line each for its free stack, buckets and slots. */
+    public static final long MAP_STRIPE_MIN_BYTES = org.shm4j.map.MapLayout.STRIPE_HEADER_BYTES + 3 * 64;
 
     /*
      * The built-in recognisers, one per family. A new kind adds its recogniser here, or calls
@@ -142,8 +144,9 @@ public final class Kinds {
             case EVENT, SEMAPHORE -> syncUnpublished && objectBytes == SYNC_COUNTER_BYTES;
             case MAP -> {
                 long mapMagic = head.get(U64, 0);
-                yield (mapMagic == 0 || mapMagic == MAP_BUILDING) && objectBytes >= MAP_HEADER_BYTES
-                        && objectBytes % 8 == 0;
+                // A map is its header plus stripes of a multiple of 64 bytes (a stripe header of 128 at least).
+                yield (mapMagic == 0 || mapMagic == MAP_BUILDING) && objectBytes >= MAP_HEADER_BYTES + MAP_STRIPE_MIN_BYTES
+                        && (objectBytes - MAP_HEADER_BYTES) % 64 == 0;
             }
             case SEGMENT, FILE_MAPPING -> false;
         };
