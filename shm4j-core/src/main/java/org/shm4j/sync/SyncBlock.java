@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.nio.file.FileAlreadyExistsException;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.Set;
@@ -45,6 +44,9 @@ final class SyncBlock {
     /** A block and, for a named object, the view this process owns for it. */
     record Opened(MemorySegment block, MappedView view, boolean created, String description) {}
 
+    /** The magic word: claimed 0 to {@link SyncLayout#BUILDING} by a builder, published last. */
+    static final Blocks.Magic MAGIC = new Blocks.Magic(MAGIC_OFFSET, false, SyncLayout.MAGIC, SyncLayout.BUILDING);
+
     private SyncBlock() {}
 
     /** Checks that {@code at} can hold a block of {@code bytes} and returns exactly that slice. */
@@ -70,16 +72,7 @@ final class SyncBlock {
      */
     static void create(MemorySegment block, short type, Consumer<MemorySegment> initBody, String where)
             throws IOException {
-        if (!INT.compareAndSet(block, MAGIC_OFFSET, 0, SyncLayout.BUILDING)) {
-            int magic = (int) INT.getAcquire(block, MAGIC_OFFSET);
-            if (magic == SyncLayout.MAGIC || magic == SyncLayout.BUILDING) {
-                throw new FileAlreadyExistsException(null, null, Messages.format(
-                        "a synchronization object already exists here", "location", where, "type",
-                        SyncLayout.typeName(type)));
-            }
-            throw new SyncFormatException(Messages.format("location is not zeroed, refusing to build over it",
-                    "location", where, "magic", hex(magic)));
-        }
+        Blocks.claimInPlace(block, MAGIC, "synchronization object", where, SyncFormatException::new);
         build(block, type, initBody);
     }
 
@@ -91,7 +84,7 @@ final class SyncBlock {
         block.set(U64, PID_NAMESPACE_OFFSET, ProcessIdentity.currentPidNamespace());
         initBody.accept(block);
         // Release: every header and body store above is visible to whoever acquires the magic.
-        INT.setRelease(block, MAGIC_OFFSET, SyncLayout.MAGIC);
+        MAGIC.publish(block);
     }
 
     /**
@@ -152,7 +145,7 @@ final class SyncBlock {
     /** Builds the block if its magic is 0, else validates it; exactly one of many racing callers builds. */
     static boolean openOrCreate(MemorySegment block, short type, Consumer<MemorySegment> initBody, String where)
             throws SyncFormatException {
-        if (INT.compareAndSet(block, MAGIC_OFFSET, 0, SyncLayout.BUILDING)) {
+        if (MAGIC.claim(block)) {
             build(block, type, initBody);
             return true;
         }
@@ -180,9 +173,7 @@ final class SyncBlock {
             }
             MemorySegment block = view.segment().asSlice(0, bytes);
             if (named.created()) {
-                if (!INT.compareAndSet(block, MAGIC_OFFSET, 0, SyncLayout.BUILDING)) {
-                    throw new SyncFormatException(Messages.format("new named object is not zeroed", "name", name));
-                }
+                Blocks.claimCreated(block, MAGIC, name, SyncFormatException::new);
                 build(block, type, initBody);
             } else {
                 validate(block, type, name, name);
