@@ -77,7 +77,7 @@ public final class SharedMemory implements AutoCloseable {
      * @throws StaleFileMappingException if a named file mapping's file is no longer the file that was
      *     named (deleted, moved, replaced, a symbolic link in its place, another owner or mode)
      * @throws SharedMemoryException if a named file mapping's record is malformed
-     * @throws WrongObjectKindException if the name holds a ring, lock, event or semaphore (see
+     * @throws WrongObjectKindException if the name holds a ring, lock, event, semaphore or map (see
      *     {@link ObjectKind}) and {@link SegmentOption.Flag#ANY_KIND} was not passed
      */
     public static SharedMemory open(String name, Access access, SegmentOption... options) throws IOException {
@@ -89,7 +89,7 @@ public final class SharedMemory implements AutoCloseable {
 
     /**
      * Closes {@code shm} and throws {@link WrongObjectKindException} if it holds a typed object
-     * (a ring, a lock...) and {@link SegmentOption.Flag#ANY_KIND} was not passed.
+     * (a ring, a lock, a map...) and {@link SegmentOption.Flag#ANY_KIND} was not passed.
      */
     private static final ThreadLocal<MemorySegment> HEAD =
             ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate(Kinds.HEAD_BYTES, 8));
@@ -123,7 +123,7 @@ public final class SharedMemory implements AutoCloseable {
      * Options about creation (commit, mode, lifetime) apply only when this call creates. The handle
      * is {@link Access#READ_WRITE}; see {@link #openOrCreate(String, long, Access, SegmentOption...)}.
      *
-     * @throws WrongObjectKindException if the name holds a ring, lock, event or semaphore (see
+     * @throws WrongObjectKindException if the name holds a ring, lock, event, semaphore or map (see
      *     {@link ObjectKind}) and {@link SegmentOption.Flag#ANY_KIND} was not passed
      */
     public static SharedMemory openOrCreate(String name, long byteSize, SegmentOption... options) throws IOException {

@@ -154,8 +154,10 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * creator that is still building it.
      *
      * @throws java.nio.file.NoSuchFileException if there is no object of that name
-     * @throws MapFormatException if the object is not a map, was never finished (its creator died),
-     *     or is of another layout version
+     * @throws org.shm4j.WrongObjectKindException if the name holds another kind of object (a ring, a
+     *     lock, a plain segment)
+     * @throws MapFormatException if the map was never finished (its creator died), is still
+     *     half-built when the open timeout ends, or is of another layout version
      */
     public static SharedMap open(String name, MapOption... options) throws IOException {
         return named(Blocks.Mode.OPEN, name, null, options);
@@ -165,7 +167,8 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * Opens the named map or creates it; race-free, one of many racing processes creates it.
      * {@link #created()} tells which happened.
      *
-     * @throws MapFormatException if an existing map was made with another spec, or is not a map
+     * @throws org.shm4j.WrongObjectKindException if the name holds another kind of object
+     * @throws MapFormatException if an existing map was made with another spec
      */
     public static SharedMap openOrCreate(String name, MapSpec spec, MapOption... options) throws IOException {
         return named(Blocks.Mode.OPEN_OR_CREATE, name, Objects.requireNonNull(spec, "spec"), options);
