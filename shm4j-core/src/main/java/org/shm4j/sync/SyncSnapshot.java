@@ -12,8 +12,9 @@ import org.shm4j.internal.ProcessIdentity;
  * mapping it, taking it or disturbing it: type, state, holder and whether the holder still runs,
  * and whether anybody sleeps on it. Used by {@code shm4j ls}, {@code info} and {@code watch}.
  *
- * <p>The bytes are untrusted. Every field is checked against {@link SyncLayout}; a block with an
- * unknown type, version or state bits is described as corrupt, never acted on. A holder's PID is
+ * <p>The bytes are untrusted. Every field is checked against the layout (see the
+ * {@linkplain org.shm4j.sync package documentation}); a block with an unknown type, version or state
+ * bits is described as corrupt, never acted on. A holder's PID is
  * only looked up in {@code /proc}; nothing is ever signalled.
  *
  * @param type {@code mutex}, {@code read-write-lock}, {@code event} or {@code semaphore}
