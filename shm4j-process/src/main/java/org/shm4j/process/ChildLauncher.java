@@ -79,7 +79,7 @@ public final class ChildLauncher {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("empty command");
         }
-        return new ChildLauncher(null, List.copyOf(command), Path.of(command.getFirst()).getFileName().toString());
+        return new ChildLauncher(null, List.copyOf(command), command.getFirst());
     }
 
     /** The {@code java} of the running JVM. */
@@ -135,7 +135,7 @@ public final class ChildLauncher {
         return this;
     }
 
-    /** The name in messages about the child; the main class's simple name or the program's file name unless set. */
+    /** The name in messages about the child; the main class's simple name or the program unless set. */
     public ChildLauncher description(String text) {
         description = Objects.requireNonNull(text, "description");
         return this;
