@@ -38,7 +38,10 @@ public sealed interface SyncSnapshot {
     /** The PID of the process that created the block, as its header says. */
     long creatorPid();
 
-    /** A lock's holder: its PID from the state word, alive as {@code /proc} says (PID plus start time when recorded). */
+    /**
+     * A lock's holder: its PID from the state word, and whether it runs as {@code /proc} says (PID
+     * plus start time when the owner record names it).
+     */
     record Holder(long pid, boolean alive) {}
 
     /** The state of a mutex or of a read-write lock. */
@@ -46,7 +49,7 @@ public sealed interface SyncSnapshot {
         FREE,
         /** Held: a mutex by a thread, a read-write lock by a writer. */
         HELD,
-        /** Held by a thread that took it over from a holder that died, and not yet repaired ({@code markConsistent()}). */
+        /** Held by a thread that took it over from a holder that died, not yet repaired ({@code markConsistent()}). */
         HELD_OWNER_DIED,
         /** A read-write lock with read holds ({@link ReadWriteLock#readers()}) and no writer. */
         READ_LOCKED,
@@ -108,7 +111,10 @@ public sealed interface SyncSnapshot {
             return Optional.of(ObjectKind.EVENT);
         }
 
-        /** Whether the state word has bits the protocol never writes ({@link #signaled()} and {@link #waiters()} then mean nothing). */
+        /**
+         * Whether the state word has bits the protocol never writes ({@link #signaled()} and
+         * {@link #waiters()} then mean nothing).
+         */
         public boolean corruptState() {
             return (stateWord & ~(SyncLayout.SIGNALED | SyncLayout.EVENT_WAITERS)) != 0;
         }

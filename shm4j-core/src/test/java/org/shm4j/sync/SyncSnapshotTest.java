@@ -53,7 +53,8 @@ class SyncSnapshotTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mem = arena.allocate(SyncSnapshot.BYTES, 64);
             SharedMutex.create(mem);
-            mem.set(ValueLayout.JAVA_INT, SyncLayout.STATE_OFFSET, (int) dead | SyncLayout.OWNER_DIED | SyncLayout.WAITERS);
+            mem.set(ValueLayout.JAVA_INT, SyncLayout.STATE_OFFSET,
+                    (int) dead | SyncLayout.OWNER_DIED | SyncLayout.WAITERS);
             SyncSnapshot.Mutex m = (SyncSnapshot.Mutex) decode(mem);
             assertThat(m.state()).isEqualTo(SyncSnapshot.LockState.HELD_OWNER_DIED);
             assertThat(m.holder()).contains(new SyncSnapshot.Holder(dead, false));

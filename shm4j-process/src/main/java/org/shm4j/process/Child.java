@@ -64,11 +64,23 @@ public final class Child implements AutoCloseable {
     /**
      * Waits at most {@code timeout} for the child to exit.
      *
+     * @param timeout how long at most: zero checks once, a duration too long for a {@code long} of
+     *     nanoseconds has no limit
      * @return the exit code, or empty when the child still runs after {@code timeout}
+     * @throws IllegalArgumentException if {@code timeout} is negative
      * @throws InterruptedException if this thread is interrupted while waiting
      */
     public OptionalInt awaitExit(Duration timeout) throws InterruptedException {
-        if (!process.waitFor(Math.max(0, timeout.toMillis()), TimeUnit.MILLISECONDS)) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("negative timeout: timeout=" + timeout + ", child=" + this);
+        }
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException tooLong) {
+            nanos = Long.MAX_VALUE;
+        }
+        if (!process.waitFor(nanos, TimeUnit.NANOSECONDS)) {
             return OptionalInt.empty();
         }
         return OptionalInt.of(process.exitValue());

@@ -30,7 +30,10 @@ public final class ChildLauncher {
     public enum Stdio {
         /** Standard output into the child's log file (see {@link Child#output()}); input from {@code /dev/null}. */
         LOG,
-        /** Standard input and output are pipes to this process ({@link Process#getOutputStream()} and {@code getInputStream()}). */
+        /**
+         * Standard input and output are pipes to this process ({@link Process#getOutputStream()} and
+         * {@link Process#getInputStream()}).
+         */
         PIPE,
         /** This process's own standard input and output. */
         INHERIT
@@ -179,8 +182,10 @@ public final class ChildLauncher {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(environment);
         switch (stdio) {
-            case LOG -> builder.redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            case PIPE -> builder.redirectOutput(ProcessBuilder.Redirect.PIPE).redirectInput(ProcessBuilder.Redirect.PIPE);
+            case LOG -> builder.redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            case PIPE -> builder.redirectOutput(ProcessBuilder.Redirect.PIPE)
+                    .redirectInput(ProcessBuilder.Redirect.PIPE);
             case INHERIT -> builder.redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectInput(ProcessBuilder.Redirect.INHERIT);
         }

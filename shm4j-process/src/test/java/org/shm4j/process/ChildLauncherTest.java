@@ -111,6 +111,8 @@ class ChildLauncherTest {
         List<ProcessHandle> descendants = handle.descendants().toList();
         assertThat(descendants).isNotEmpty();
         assertThat(child.awaitExit(Duration.ofMillis(50))).isEmpty();
+        assertThat(child.awaitExit(Duration.ZERO)).isEmpty();
+        assertThatThrownBy(() -> child.awaitExit(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
         child.close();
         child.close();
         assertThat(child.isAlive()).isFalse();

@@ -81,7 +81,8 @@ public final class ChildJvm implements AutoCloseable {
 
     private static ChildJvm start(ChildLauncher launcher) {
         try {
-            return new ChildJvm(launcher.stdio(ChildLauncher.Stdio.LOG).errors(ChildLauncher.Errors.WITH_OUTPUT).start());
+            return new ChildJvm(
+                    launcher.stdio(ChildLauncher.Stdio.LOG).errors(ChildLauncher.Errors.WITH_OUTPUT).start());
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }
