@@ -2,7 +2,8 @@
  * shm4j_mutex.h - the shm4j robust mutex protocol (layout version 2) in C.
  *
  * A C process and a Java process (org.shm4j.sync.SharedMutex) contend for the same 64-byte
- * mutex block in a MAP_SHARED mapping. Layout (little-endian, see SyncLayout.java):
+ * mutex block in a MAP_SHARED mapping. Layout (little-endian; the org.shm4j.sync package
+ * documentation gives the read-write lock, event and semaphore blocks too):
  *
  *   0 u32 magic "SYNC" (0x434E5953)   4 u16 version (2)   6 u16 type (1 = mutex)
  *   8 u64 creatorPid   16 u64 creatorStartTicks   24 u64 pidNamespace
@@ -37,6 +38,8 @@
 #define SHM4J_MAGIC 0x434E5953u
 #define SHM4J_VERSION 2
 #define SHM4J_TYPE_MUTEX 1
+/* "BILD": the magic word while a creator builds the block in place; wait for SHM4J_MAGIC. */
+#define SHM4J_BUILDING 0x444C4942u
 #define SHM4J_PID_MASK 0x003FFFFFu
 #define SHM4J_NOT_RECOVERABLE 0x10000000u
 #define SHM4J_OWNER_DIED 0x20000000u

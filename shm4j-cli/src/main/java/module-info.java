@@ -8,6 +8,7 @@
  */
 module org.shm4j.cli {
     requires org.shm4j;
+    requires org.shm4j.process;
     requires info.picocli;
     requires com.fasterxml.jackson.core;
     requires me.tongfei.progressbar;

@@ -83,11 +83,23 @@ class LauncherIT {
         assertThat(demo.out()).contains("hello back from the peer", "both directions worked");
     }
 
+    @Test
+    void theCommandShipsItsRuntimeModulesAndNoTestLibraries() throws Exception {
+        List<String> jars;
+        try (Stream<Path> lib = Files.list(ROOT.resolve("shm4j-cli/target/lib"))) {
+            jars = lib.map(p -> p.getFileName().toString()).toList();
+        }
+        assertThat(jars).anyMatch(j -> j.startsWith("shm4j-core-")).anyMatch(j -> j.startsWith("shm4j-process-"))
+                .noneMatch(j -> j.startsWith("junit-") || j.startsWith("shm4j-testkit-") || j.startsWith("assertj-")
+                        || j.startsWith("opentest4j-"));
+    }
+
     /** A copy of the sources with no build at all: the launcher builds on first use, then runs. */
     @Test
     @Tag("stress")
     void freshCopyBuildsOnFirstUse(@TempDir Path copy) throws Exception {
-        for (String top : List.of("pom.xml", "mvnw", "shm4j", ".mvn", "bin", "shm4j-core", "shm4j-cli", "shm4j-testkit")) {
+        for (String top : List.of("pom.xml", "mvnw", "shm4j", ".mvn", "bin", "shm4j-core", "shm4j-cli", "shm4j-testkit",
+                "shm4j-process")) {
             copyTree(ROOT.resolve(top), copy.resolve(top));
         }
         Run first = launch(copy, Map.of(), "--version");

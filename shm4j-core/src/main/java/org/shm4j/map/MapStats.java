@@ -1,12 +1,15 @@
 package org.shm4j.map;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.IntFunction;
 import org.shm4j.internal.ProcessIdentity;
-import org.shm4j.sync.SyncLayout;
+import org.shm4j.sync.SyncSnapshot;
 
 /**
  * A snapshot of a map's counters, read without locks (for monitoring: {@code shm4j info}). Every
@@ -90,15 +93,14 @@ public record MapStats(long entries, long capacity, long requestedEntries, int m
             int tombstones = Math.clamp(sh.get(MapLayout.U32, MapLayout.STRIPE_TOMBSTONES_OFFSET), 0,
                     g.bucketsPerStripe());
             long writes = sh.get(MapLayout.U64, MapLayout.STRIPE_WRITES_OFFSET);
-            int state = sh.get(MapLayout.U32, SyncLayout.STATE_OFFSET);
-            int pid = state == SyncLayout.NOT_RECOVERABLE ? 0 : state & SyncLayout.PID_MASK;
-            boolean alive = false;
-            if (pid != 0) {
-                ProcessIdentity owner = ProcessIdentity.ofWord(sh.get(MapLayout.U64, SyncLayout.OWNER_IDENTITY_OFFSET));
-                alive = owner.pid() == pid ? owner.isAlive() : ProcessIdentity.isAlive(pid, 0);
-            }
+            // The stripe's lock is a SharedMutex block: its holder as the sync package reads it
+            // (the owner record's start time only when its token says the record is the holder's).
+            Optional<SyncSnapshot.Holder> holder = SyncSnapshot.decode(ByteBuffer.wrap(
+                    sh.asSlice(MapLayout.STRIPE_MUTEX_OFFSET, SyncSnapshot.BYTES).toArray(ValueLayout.JAVA_BYTE)))
+                    .flatMap(lock -> lock instanceof SyncSnapshot.Mutex m ? m.holder() : Optional.empty());
             stripes.add(new Stripe(s, size, g.entriesPerStripe(), tombstones, writes,
-                    pid == 0 ? OptionalLong.empty() : OptionalLong.of(pid), alive));
+                    holder.map(lockHolder -> OptionalLong.of(lockHolder.pid())).orElseGet(OptionalLong::empty),
+                    holder.map(SyncSnapshot.Holder::alive).orElse(false)));
             entries += size;
         }
         return new MapStats(entries, (long) g.stripes() * g.entriesPerStripe(), g.requestedEntries(),

@@ -19,7 +19,8 @@ import org.shm4j.internal.block.Blocks;
 
 /**
  * A mutex shared between processes, robust against holders that die: the Windows named mutex, or
- * a POSIX robust process-shared mutex, in 64 bytes of shared memory (layout in {@link SyncLayout}).
+ * a POSIX robust process-shared mutex, in 64 bytes of shared memory (layout in the
+ * {@linkplain org.shm4j.sync package documentation}).
  *
  * <p><b>Owner.</b> The owner is a Java thread (platform or virtual) in a process: the process is
  * identified by its PID and start time, the thread by its {@link Thread#threadId()}. A virtual

@@ -8,12 +8,13 @@ import java.nio.ByteOrder;
 import org.shm4j.internal.block.Kinds;
 
 /**
- * The on-memory layout of every synchronization object, version {@value #VERSION}. All fields are
+ * Every offset and bit of the synchronization blocks, version {@value #VERSION}. All fields are
  * fixed-width little-endian integers, naturally aligned; a block must start at an address that is a
- * multiple of {@value #ALIGNMENT} (64 is better: a block then owns its cache line). Another
- * language that follows this page and the protocol in the {@linkplain org.shm4j.sync package
- * documentation} interoperates; {@code interop/c/shm4j_mutex.h} is a C implementation
- * of the mutex.
+ * multiple of {@value #ALIGNMENT} (64 is better: a block then owns its cache line). Not API, as
+ * {@code RingLayout} is not: the published layout is the "Layout" section of the
+ * {@linkplain org.shm4j.sync package documentation} and the C header
+ * {@code interop/c/shm4j_mutex.h}, which repeat these numbers; {@code SyncLayoutTest} checks them
+ * against {@link #HEADER}, {@link #LOCK}, {@link #COUNTER} and the header's {@code #define}s.
  *
  * <p>Every block starts with the same 32-byte header. The magic is written last, with a release
  * store, so a block whose magic is not {@link #MAGIC} is not (yet) a synchronization object:
@@ -73,44 +74,44 @@ import org.shm4j.internal.block.Kinds;
  * auto-reset. Semaphore state: bits 0-30 the count, bit 31 {@link #SEMAPHORE_WAITERS}; param the
  * maximum count (1 to 2^31-1).
  */
-public final class SyncLayout {
+final class SyncLayout {
     /** {@code "SYNC"} read as a little-endian u32. */
-    public static final int MAGIC = Kinds.SYNC_MAGIC;
+    static final int MAGIC = Kinds.SYNC_MAGIC;
     /** Written in place of the magic while one process builds the block in place. */
-    public static final int BUILDING = Kinds.SYNC_BUILDING; // "BILD"
+    static final int BUILDING = Kinds.SYNC_BUILDING; // "BILD"
     /**
      * Version 2 replaced version 1's owner record ({@code ownerPid}, {@code ownerStartTicks},
      * {@code ownerToken}, with {@code ownerPid} as the validity mark) by an identity word and a token
      * that is the mark, so an uncontended lock and unlock touch the record twice, not five times.
      */
-    public static final short VERSION = 2;
-    public static final long ALIGNMENT = 8;
+    static final short VERSION = 2;
+    static final long ALIGNMENT = 8;
 
-    public static final short TYPE_MUTEX = 1;
-    public static final short TYPE_READ_WRITE_LOCK = 2;
-    public static final short TYPE_EVENT = 3;
-    public static final short TYPE_SEMAPHORE = 4;
+    static final short TYPE_MUTEX = 1;
+    static final short TYPE_READ_WRITE_LOCK = 2;
+    static final short TYPE_EVENT = 3;
+    static final short TYPE_SEMAPHORE = 4;
 
-    public static final int PID_MASK = 0x003F_FFFF;
-    public static final int NOT_RECOVERABLE = 0x1000_0000;
-    public static final int OWNER_DIED = 0x2000_0000;
-    public static final int WAITERS = 0x4000_0000;
-    public static final int WRITE_LOCKED = 0x8000_0000;
-    public static final int WRITER_WAITING = 0x0800_0000;
+    static final int PID_MASK = 0x003F_FFFF;
+    static final int NOT_RECOVERABLE = 0x1000_0000;
+    static final int OWNER_DIED = 0x2000_0000;
+    static final int WAITERS = 0x4000_0000;
+    static final int WRITE_LOCKED = 0x8000_0000;
+    static final int WRITER_WAITING = 0x0800_0000;
 
     /** Bit 63 of {@code ownerToken}: the holder took over from a dead owner and has not repaired. */
-    public static final long TOKEN_OWNER_DIED = 0x8000_0000_0000_0000L;
+    static final long TOKEN_OWNER_DIED = 0x8000_0000_0000_0000L;
 
-    public static final int SIGNALED = 1;
-    public static final int EVENT_WAITERS = 2;
-    public static final int SEMAPHORE_WAITERS = 0x8000_0000;
-    public static final int SEMAPHORE_COUNT_MASK = 0x7FFF_FFFF;
+    static final int SIGNALED = 1;
+    static final int EVENT_WAITERS = 2;
+    static final int SEMAPHORE_WAITERS = 0x8000_0000;
+    static final int SEMAPHORE_COUNT_MASK = 0x7FFF_FFFF;
 
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    public static final StructLayout HEADER = MemoryLayout.structLayout(
+    static final StructLayout HEADER = MemoryLayout.structLayout(
             U32.withName("magic"),
             U16.withName("version"),
             U16.withName("type"),
@@ -118,7 +119,7 @@ public final class SyncLayout {
             U64.withName("creatorStartTicks"),
             U64.withName("pidNamespace")).withName("header");
 
-    public static final StructLayout LOCK = MemoryLayout.structLayout(
+    static final StructLayout LOCK = MemoryLayout.structLayout(
             HEADER,
             U32.withName("state"),
             U32.withName("reserved"),
@@ -126,32 +127,32 @@ public final class SyncLayout {
             U64.withName("ownerToken"),
             U64.withName("reserved2")).withName("lock");
 
-    public static final StructLayout COUNTER = MemoryLayout.structLayout(
+    static final StructLayout COUNTER = MemoryLayout.structLayout(
             HEADER,
             U32.withName("state"),
             U32.withName("param")).withName("counter");
 
-    public static final long MAGIC_OFFSET = HEADER.byteOffset(PathElement.groupElement("magic"));
-    public static final long VERSION_OFFSET = HEADER.byteOffset(PathElement.groupElement("version"));
-    public static final long TYPE_OFFSET = HEADER.byteOffset(PathElement.groupElement("type"));
-    public static final long CREATOR_PID_OFFSET = HEADER.byteOffset(PathElement.groupElement("creatorPid"));
-    public static final long CREATOR_START_OFFSET = HEADER.byteOffset(PathElement.groupElement("creatorStartTicks"));
-    public static final long PID_NAMESPACE_OFFSET = HEADER.byteOffset(PathElement.groupElement("pidNamespace"));
-    public static final long HEADER_BYTES = HEADER.byteSize();
+    static final long MAGIC_OFFSET = HEADER.byteOffset(PathElement.groupElement("magic"));
+    static final long VERSION_OFFSET = HEADER.byteOffset(PathElement.groupElement("version"));
+    static final long TYPE_OFFSET = HEADER.byteOffset(PathElement.groupElement("type"));
+    static final long CREATOR_PID_OFFSET = HEADER.byteOffset(PathElement.groupElement("creatorPid"));
+    static final long CREATOR_START_OFFSET = HEADER.byteOffset(PathElement.groupElement("creatorStartTicks"));
+    static final long PID_NAMESPACE_OFFSET = HEADER.byteOffset(PathElement.groupElement("pidNamespace"));
+    static final long HEADER_BYTES = HEADER.byteSize();
 
-    public static final long STATE_OFFSET = LOCK.byteOffset(PathElement.groupElement("state"));
-    public static final long RESERVED_OFFSET = LOCK.byteOffset(PathElement.groupElement("reserved"));
-    public static final long OWNER_IDENTITY_OFFSET = LOCK.byteOffset(PathElement.groupElement("ownerIdentity"));
-    public static final long OWNER_TOKEN_OFFSET = LOCK.byteOffset(PathElement.groupElement("ownerToken"));
-    public static final long RESERVED2_OFFSET = LOCK.byteOffset(PathElement.groupElement("reserved2"));
-    public static final long PARAM_OFFSET = COUNTER.byteOffset(PathElement.groupElement("param"));
+    static final long STATE_OFFSET = LOCK.byteOffset(PathElement.groupElement("state"));
+    static final long RESERVED_OFFSET = LOCK.byteOffset(PathElement.groupElement("reserved"));
+    static final long OWNER_IDENTITY_OFFSET = LOCK.byteOffset(PathElement.groupElement("ownerIdentity"));
+    static final long OWNER_TOKEN_OFFSET = LOCK.byteOffset(PathElement.groupElement("ownerToken"));
+    static final long RESERVED2_OFFSET = LOCK.byteOffset(PathElement.groupElement("reserved2"));
+    static final long PARAM_OFFSET = COUNTER.byteOffset(PathElement.groupElement("param"));
 
     /** Bytes of a mutex or read-write lock block. */
-    public static final long LOCK_BYTES = LOCK.byteSize();
+    static final long LOCK_BYTES = LOCK.byteSize();
     /** Bytes of an event block. */
-    public static final long EVENT_BYTES = COUNTER.byteSize();
+    static final long EVENT_BYTES = COUNTER.byteSize();
     /** Bytes of a semaphore block. */
-    public static final long SEMAPHORE_BYTES = COUNTER.byteSize();
+    static final long SEMAPHORE_BYTES = COUNTER.byteSize();
 
     private SyncLayout() {}
 

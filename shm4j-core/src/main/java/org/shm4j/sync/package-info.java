@@ -5,7 +5,7 @@
  * {@link org.shm4j.sync.SyncWait#awaitAny} to wait for the first of several events and semaphores.
  *
  * <h2>Placement</h2>
- * Each object is a small block (see {@link org.shm4j.sync.SyncLayout} for the bytes). It lives
+ * Each object is a small block (the bytes are under "Layout" below). It lives
  * either inside any segment the caller maps, at an 8-byte-aligned offset
  * ({@code create / open / openOrCreate(MemorySegment)}), or alone in a small named object, like a
  * Windows named mutex or event ({@code create / open / openOrCreate(String name)}, with the same
@@ -35,6 +35,59 @@
  * never an exception. {@code holderPid()} names a lock's holder; {@code withLock} runs an action
  * under a lock with the dead-owner repair. Opening a name that holds another kind of object fails
  * at once with {@link org.shm4j.WrongObjectKindException}.
+ *
+ * <h2>Layout (version 2)</h2>
+ * Little-endian, fixed-width, naturally aligned, no ABI-dependent structs; a block starts at a
+ * multiple of 8 (64 is better: it then owns its cache line). {@code interop/c/shm4j_mutex.h}
+ * states the same numbers for the mutex. Every block starts with the same 32-byte header; the
+ * magic ({@code "SYNC"}, {@code 0x434E5953}) is stored last with release, and holds
+ * {@code BUILDING} ({@code "BILD"}, {@code 0x444C4942}) while a creator builds the block in place:
+ * <pre>
+ *  0               4       6       8                               16
+ *  +---------------+-------+-------+-------------------------------+
+ *  | magic u32     | ver   | type  | creatorPid u64                |
+ *  | "SYNC"        | u16=2 | u16   |                               |
+ *  +---------------+-------+-------+-------------------------------+
+ * 16                                                               32
+ *  +-------------------------------+-------------------------------+
+ *  | creatorStartTicks u64         | pidNamespace u64              |
+ *  +-------------------------------+-------------------------------+
+ * type: 1 mutex, 2 read-write lock, 3 event, 4 semaphore
+ *
+ * mutex and read-write lock, 64 bytes:
+ * 32               36              40                              48
+ *  +---------------+---------------+-------------------------------+
+ *  | state u32     | reserved u32  | ownerIdentity u64             |
+ *  | (futex word)  | (zero)        |                               |
+ *  +---------------+---------------+-------------------------------+
+ * 48                               56                              64
+ *  +-------------------------------+-------------------------------+
+ *  | ownerToken u64                | reserved2 u64 (zero)          |
+ *  +-------------------------------+-------------------------------+
+ *
+ * event and semaphore, 40 bytes:
+ * 32               36              40
+ *  +---------------+---------------+
+ *  | state u32     | param u32     |
+ *  +---------------+---------------+
+ * </pre>
+ * {@code creatorStartTicks} is field 22 of {@code /proc/<pid>/stat}; {@code pidNamespace} is the
+ * inode of {@code /proc/<pid>/ns/pid} (locks refuse a block made in another PID namespace).
+ * {@code ownerIdentity} is the holder's PID in bits 42-63 and the low 42 bits of its start ticks
+ * below; {@code ownerToken} is nonzero exactly while a holder that wrote the record holds the lock
+ * (bits 0-62 name the thread, bit 62 always set; bit 63 {@code TOKEN_OWNER_DIED} mirrors
+ * {@code OWNER_DIED} until {@code markConsistent()}).
+ * <ul>
+ * <li>Mutex state: bits 0-21 the holder's PID (0: free), bit 29 {@code OWNER_DIED}
+ *     ({@code 0x20000000}), bit 30 {@code WAITERS} ({@code 0x40000000}); {@code 0x10000000}
+ *     alone is {@code NOT_RECOVERABLE}. Any other pattern is corrupt.</li>
+ * <li>Read-write lock state: bit 31 {@code WRITE_LOCKED}; bits 0-21 the writer's PID when it is
+ *     set, else the number of read holds; bit 27 {@code WRITER_WAITING} (new readers stand back),
+ *     bits 29, 30 and {@code NOT_RECOVERABLE} as for the mutex.</li>
+ * <li>Event: state bit 0 {@code SIGNALED}, bit 1 waiters; param 0 manual-reset, 1 auto-reset.</li>
+ * <li>Semaphore: state bits 0-30 the count, bit 31 waiters; param the maximum count (1 to
+ *     2^31-1).</li>
+ * </ul>
  *
  * <h2>Memory-ordering protocol</h2>
  * All shared words are accessed through {@code VarHandle}s on the mapped segment; on x86-64 and
@@ -68,7 +121,7 @@
  *     is set and the identity's PID equals the PID in the state word; otherwise the holder is
  *     between its CAS and its record, and only the PID is checked. A token is unique to one thread
  *     of one process, so the holder's unlock reads the token alone: equal to its own, it holds the
- *     lock; equal to its own with {@link org.shm4j.sync.SyncLayout#TOKEN_OWNER_DIED}, it took over
+ *     lock; equal to its own with {@code TOKEN_OWNER_DIED} (bit 63), it took over
  *     from a dead holder and never repaired; anything else, it does not hold the lock. Checked by
  *     jcstress {@code OwnerRecordPublicationTest} and {@code OwnerTokenClearedTest}.</li>
  * <li><b>Death.</b> A waiter whose sleep slice ran out checks the holder in {@code /proc} (no

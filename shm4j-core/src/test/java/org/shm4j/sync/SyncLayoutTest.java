@@ -6,12 +6,21 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.shm4j.internal.ProcessIdentity;
 import org.shm4j.testkit.NoLeaks;
 
-/** The byte diagram in SyncLayout's javadoc and in interop/c/shm4j_mutex.h, checked. */
+/**
+ * The byte diagram in the package documentation and in {@code interop/c/shm4j_mutex.h} (the
+ * published layout; {@code SyncLayout} is not API), checked against the code.
+ */
 @ExtendWith(NoLeaks.class)
 class SyncLayoutTest {
     @Test
@@ -32,6 +41,28 @@ class SyncLayoutTest {
         assertThat(SyncLayout.LOCK_BYTES).isEqualTo(64).isEqualTo(SharedMutex.BYTES).isEqualTo(SharedReadWriteLock.BYTES);
         assertThat(SyncLayout.EVENT_BYTES).isEqualTo(40).isEqualTo(SharedEvent.BYTES);
         assertThat(SyncLayout.SEMAPHORE_BYTES).isEqualTo(40).isEqualTo(SharedSemaphore.BYTES);
+    }
+
+    @Test
+    void thePublishedCHeaderStatesTheSameNumbers() throws Exception {
+        Path header = Path.of("..", "interop", "c", "shm4j_mutex.h").toAbsolutePath().normalize();
+        Map<String, Long> defines = new HashMap<>();
+        Matcher m = Pattern.compile("(?m)^#define (SHM4J_\\w+) (0x[0-9A-Fa-f]+|\\d+)u?(?:ll|ull)?\\s*$")
+                .matcher(Files.readString(header));
+        while (m.find()) {
+            String value = m.group(2);
+            defines.put(m.group(1), value.startsWith("0x") ? Long.parseUnsignedLong(value.substring(2), 16)
+                    : Long.parseLong(value));
+        }
+        assertThat(defines).containsEntry("SHM4J_MAGIC", (long) SyncLayout.MAGIC)
+                .containsEntry("SHM4J_BUILDING", (long) SyncLayout.BUILDING)
+                .containsEntry("SHM4J_VERSION", (long) SyncLayout.VERSION)
+                .containsEntry("SHM4J_TYPE_MUTEX", (long) SyncLayout.TYPE_MUTEX)
+                .containsEntry("SHM4J_PID_MASK", (long) SyncLayout.PID_MASK)
+                .containsEntry("SHM4J_NOT_RECOVERABLE", (long) SyncLayout.NOT_RECOVERABLE)
+                .containsEntry("SHM4J_OWNER_DIED", (long) SyncLayout.OWNER_DIED)
+                .containsEntry("SHM4J_WAITERS", (long) SyncLayout.WAITERS)
+                .containsEntry("SHM4J_TOKEN_OWNER_DIED", SyncLayout.TOKEN_OWNER_DIED);
     }
 
     @Test

@@ -3,9 +3,8 @@ package org.shm4j.jcstress;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import org.shm4j.process.Child;
+import org.shm4j.process.ChildLauncher;
 
 /**
  * Runs jcstress (this jar's {@code org.openjdk.jcstress.Main}) in a child JVM with the given
@@ -17,16 +16,16 @@ public final class CheckedRun {
     private CheckedRun() {}
 
     public static void main(String[] args) throws Exception {
-        String jar = Path.of(CheckedRun.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", jar, "org.openjdk.jcstress.Main"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String lastResults = null;
         boolean failedNone = false;
         boolean errorNone = false;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        int rc;
+        // jcstress in a child JVM on this JVM's class path (the uber-jar), its output through one pipe;
+        // closing kills it if reading its output failed.
+        try (Child child = ChildLauncher.java(org.openjdk.jcstress.Main.class).arguments(args)
+                .stdio(ChildLauncher.Stdio.PIPE).errors(ChildLauncher.Errors.WITH_OUTPUT).start();
+                BufferedReader r = new BufferedReader(new InputStreamReader(child.process().getInputStream(),
+                        StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 System.out.println(line);
@@ -37,8 +36,9 @@ public final class CheckedRun {
                 failedNone |= t.equals("Failed tests: No matches.");
                 errorNone |= t.equals("Error tests: No matches.");
             }
+            // No bound: a full (-Pstress) run takes hours, and its output has ended, so it is exiting.
+            rc = child.process().waitFor();
         }
-        int rc = p.waitFor();
         // "(Results: 84 planned; 84 passed, 0 failed, 0 soft errs, 0 hard errs)"
         boolean allPassed = false;
         if (lastResults != null) {

@@ -2,20 +2,21 @@ package org.shm4j.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.OptionalInt;
+import org.shm4j.process.Child;
+import org.shm4j.process.ChildLauncher;
 
 /**
  * A child JVM for cross-process tests: the current {@code java}, the test class path,
- * {@code --enable-native-access}, a {@code main} class (usually a nested class of the test).
- * Its output (stdout and stderr together) goes to a file so a failing test can show it; every
- * wait is bounded; {@link #close()} kills the child if it is still running.
+ * {@code --enable-native-access}, a {@code main} class (usually a nested class of the test), and
+ * flags for a fast start ({@link #TEST_JVM_OPTIONS}). Test conveniences over
+ * {@link ChildLauncher}: its output (stdout and stderr together) goes to a file so a failing test
+ * can show it; every wait is bounded and fails the test with that output; {@link #close()} kills
+ * the child if it is still running.
  *
  * {@snippet :
  * try (ChildJvm child = ChildJvm.start(Reader.class, name)) {
@@ -25,14 +26,21 @@ import java.util.concurrent.TimeUnit;
  * }
  */
 public final class ChildJvm implements AutoCloseable {
+    /**
+     * Flags that make a short-lived test JVM start fast and stay small: C1 only, the serial
+     * collector, the class-data archive when there is one. Not for benchmark peers.
+     */
+    public static final List<String> TEST_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Xshare:auto");
+
+    private final Child child;
     private final Process process;
-    private final Path output;
     private final String description;
 
-    private ChildJvm(Process process, Path output, String description) {
-        this.process = process;
-        this.output = output;
-        this.description = description;
+    private ChildJvm(Child child) {
+        this.child = child;
+        this.process = child.process();
+        this.description = child.description();
     }
 
     /** Starts {@code mainClass.main(args)} in a new JVM. */
@@ -52,37 +60,31 @@ public final class ChildJvm implements AutoCloseable {
      */
     public static ChildJvm start(List<String> prefix, Class<?> mainClass, Map<String, String> environment,
             List<String> jvmOptions, String... args) {
-        List<String> command = new ArrayList<>(prefix);
-        command.addAll(javaCommand(mainClass, jvmOptions));
-        command.addAll(List.of(args));
-        return startCommand(command, environment, mainClass.getSimpleName());
+        return start(launcher(mainClass, jvmOptions).prefix(prefix).environment(environment).arguments(args));
     }
 
     /** The {@code java ... MainClass} command line for a child, without arguments. */
     public static List<String> javaCommand(Class<?> mainClass, List<String> jvmOptions) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--enable-native-access=ALL-UNNAMED");
-        command.add("-XX:+UseSerialGC");
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-Xshare:auto");
-        command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(mainClass.getName());
-        return command;
+        return launcher(mainClass, jvmOptions).command();
     }
 
     /** Starts any command with output captured the same way. */
     public static ChildJvm startCommand(List<String> command, Map<String, String> environment, String description) {
+        return start(ChildLauncher.command(command).environment(environment).description(description));
+    }
+
+    private static ChildLauncher launcher(Class<?> mainClass, List<String> jvmOptions) {
+        List<String> options = new ArrayList<>(TEST_JVM_OPTIONS);
+        options.addAll(jvmOptions);
+        return ChildLauncher.java(mainClass).jvmOptions(options);
+    }
+
+    private static ChildJvm start(ChildLauncher launcher) {
         try {
-            Path output = Files.createTempFile("shm4j-child-", ".log");
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-            builder.environment().putAll(environment);
-            return new ChildJvm(builder.start(), output, description);
+            return new ChildJvm(
+                    launcher.stdio(ChildLauncher.Stdio.LOG).errors(ChildLauncher.Errors.WITH_OUTPUT).start());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start child: " + command, e);
+            throw new UncheckedIOException(e.getMessage(), e);
         }
     }
 
@@ -96,11 +98,7 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Everything the child printed so far. */
     public String output() {
-        try {
-            return Files.readString(output, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "<cannot read child output: " + e + ">";
-        }
+        return child.output();
     }
 
     /** Waits until the child printed a line containing {@code text}; fails with its output on timeout or exit. */
@@ -122,11 +120,12 @@ public final class ChildJvm implements AutoCloseable {
     /** Waits for exit and returns the exit code; fails with the output if it takes longer than {@code timeout}. */
     public int waitFor(Duration timeout) {
         try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
+            OptionalInt code = child.awaitExit(timeout);
+            if (code.isEmpty()) {
+                child.kill();
                 throw new AssertionError(description + " still running after " + timeout + "; output:\n" + output());
             }
-            return process.exitValue();
+            return code.getAsInt();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted waiting for " + description, e);
@@ -142,26 +141,14 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
-    /** Kills the child with SIGKILL and waits for it to be gone. */
+    /** Kills the child (and anything it started) with SIGKILL and waits, bounded, for it to be gone. */
     public void kill() {
-        process.destroyForcibly();
-        try {
-            process.waitFor(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        child.kill();
     }
 
     @Override
     public void close() {
-        if (process.isAlive()) {
-            kill();
-        }
-        try {
-            Files.deleteIfExists(output);
-        } catch (IOException ignored) {
-            // A leftover log in the temp directory is harmless.
-        }
+        child.close();
     }
 
     private static void sleepMillis(long millis) {

@@ -1,21 +1,22 @@
 package org.shm4j.bench.harness;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
+import org.shm4j.process.Child;
+import org.shm4j.process.ChildLauncher;
 
 /**
- * A child process of the harness: a peer JVM, a driver JVM or a C program. Its output goes to a log
- * file (shown when a session fails), unless its standard streams are the transport; every wait is
- * bounded; {@link #close()} kills it and its descendants; a shutdown hook kills every child still
- * alive when this JVM exits.
+ * A child process of the harness: a peer JVM, a driver JVM or a C program, started by
+ * {@link ChildLauncher}. Its output goes to a log file (shown when a session fails), unless its
+ * standard streams are the transport; every wait is bounded; {@link #close()} kills it and its
+ * descendants; a shutdown hook kills every child still alive when this JVM exits.
  */
 public final class ChildProcess implements AutoCloseable {
     private static final Set<ChildProcess> LIVE = ConcurrentHashMap.newKeySet();
@@ -32,27 +33,24 @@ public final class ChildProcess implements AutoCloseable {
         PIPE
     }
 
+    private final Child child;
     private final Process process;
-    private final Path log;
-    private final String description;
 
-    private ChildProcess(Process process, Path log, String description) {
-        this.process = process;
-        this.log = log;
-        this.description = description;
+    private ChildProcess(Child child) {
+        this.child = child;
+        this.process = child.process();
     }
 
     /** Starts {@code command}, logging into a new file in {@code directory}. */
     public static ChildProcess start(List<String> command, Stdio stdio, Path directory, String description)
             throws IOException {
-        Files.createDirectories(directory);
-        Path log = Files.createTempFile(directory, "child-", ".log");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
+        ChildLauncher launcher = ChildLauncher.command(command).logDirectory(directory).description(description);
         if (stdio == Stdio.LOG) {
-            builder.redirectErrorStream(true).redirectOutput(log.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            launcher.stdio(ChildLauncher.Stdio.LOG).errors(ChildLauncher.Errors.WITH_OUTPUT);
+        } else {
+            launcher.stdio(ChildLauncher.Stdio.PIPE).errors(ChildLauncher.Errors.LOG);
         }
-        ChildProcess child = new ChildProcess(builder.start(), log, description);
+        ChildProcess child = new ChildProcess(launcher.start());
         LIVE.add(child);
         return child;
     }
@@ -63,35 +61,29 @@ public final class ChildProcess implements AutoCloseable {
      * later rounds start their peers faster (Chronicle loads thousands of classes).
      */
     public static List<String> javaCommand(Path classArchive, List<String> jvmOptions, List<String> arguments) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--enable-native-access=ALL-UNNAMED");
+        List<String> options = new ArrayList<>();
         // A small serial heap: the peer allocates almost nothing, and GC threads would compete for 2 cores.
-        command.add("-XX:+UseSerialGC");
-        command.add("-Xms64m");
-        command.add("-Xmx512m");
-        command.add("-Xshare:auto");
+        options.add("-XX:+UseSerialGC");
+        options.add("-Xms64m");
+        options.add("-Xmx512m");
+        options.add("-Xshare:auto");
         String classPath = System.getProperty("java.class.path");
         // Dynamic CDS archives only classes from jar files: with directories on the class path (a
         // build's target/classes) the dump fails, so then it is not asked for.
         boolean jarsOnly = java.util.Arrays.stream(classPath.split(java.io.File.pathSeparator))
                 .allMatch(e -> e.endsWith(".jar") && Files.isRegularFile(Path.of(e)));
         if (classArchive != null && jarsOnly) {
-            command.add("-XX:+AutoCreateSharedArchive");
-            command.add("-XX:SharedArchiveFile=" + classArchive);
-            command.add("-Xlog:cds=off,cds+dynamic=off");
+            options.add("-XX:+AutoCreateSharedArchive");
+            options.add("-XX:SharedArchiveFile=" + classArchive);
+            options.add("-Xlog:cds=off,cds+dynamic=off");
         }
-        command.addAll(jvmOptions);
+        options.addAll(jvmOptions);
         // Extra options for every child JVM, e.g. -Dshm4j.bench.childJvmOptions="-XX:+PrintCompilation".
         String extra = System.getProperty("shm4j.bench.childJvmOptions", "").strip();
         if (!extra.isEmpty()) {
-            command.addAll(List.of(extra.split("\\s+")));
+            options.addAll(List.of(extra.split("\\s+")));
         }
-        command.add("-cp");
-        command.add(classPath);
-        command.add(ChildMain.class.getName());
-        command.addAll(arguments);
-        return command;
+        return ChildLauncher.java(ChildMain.class).jvmOptions(options).arguments(arguments).command();
     }
 
     public Process process() {
@@ -104,12 +96,8 @@ public final class ChildProcess implements AutoCloseable {
 
     /** The last few kilobytes the child wrote to its log. */
     public String logTail() {
-        try {
-            String s = Files.readString(log, StandardCharsets.UTF_8);
-            return s.length() > 4000 ? "..." + s.substring(s.length() - 4000) : s;
-        } catch (IOException e) {
-            return "<cannot read child log: " + e + ">";
-        }
+        String s = child.output();
+        return s.length() > 4000 ? "..." + s.substring(s.length() - 4000) : s;
     }
 
     /**
@@ -119,45 +107,33 @@ public final class ChildProcess implements AutoCloseable {
      */
     public int waitFor(Duration timeout) throws SessionAbortedException {
         try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            OptionalInt code = child.awaitExit(timeout);
+            if (code.isEmpty()) {
                 kill();
-                throw new SessionAbortedException(Kv.format("child did not exit", "child", description,
+                throw new SessionAbortedException(Kv.format("child did not exit", "child", child.description(),
                         "timeoutMillis", timeout.toMillis()));
             }
-            return process.exitValue();
+            return code.getAsInt();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             kill();
-            throw new SessionAbortedException(Kv.format("interrupted waiting for child", "child", description));
+            throw new SessionAbortedException(Kv.format("interrupted waiting for child", "child", child.description()));
         }
     }
 
     /** Kills the child and everything it started with SIGKILL, and waits (bounded) for it to be gone. */
     public void kill() {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        try {
-            process.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        child.kill();
     }
 
     @Override
     public void close() {
-        if (process.isAlive()) {
-            kill();
-        }
+        child.close();
         LIVE.remove(this);
-        try {
-            Files.deleteIfExists(log);
-        } catch (IOException ignored) {
-            // A leftover log in the work directory is harmless.
-        }
     }
 
     @Override
     public String toString() {
-        return description + "(pid " + process.pid() + ")";
+        return child.toString();
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.shm4j.SharedMemory;
+import org.shm4j.process.Child;
 import org.shm4j.ring.MpscRing;
 import org.shm4j.ring.SpscRing;
 import picocli.CommandLine;
@@ -198,13 +199,13 @@ public final class RingBench {
         Peer.createFile(agronaFile, CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
         String[] args = {impl, ring, agronaFile, control, Long.toString(CAPACITY), Long.toString(PER_PHASE),
             Integer.toString(phases), many ? "mpsc" : "spsc"};
-        List<Process> processes = new ArrayList<>();
+        List<Child> processes = new ArrayList<>();
         try {
-            Process consumer = Peer.start(ThroughputPeers.InterleavedConsumer.class, true, args);
+            Child consumer = Peer.start(ThroughputPeers.InterleavedConsumer.class, true, args);
             processes.add(consumer);
             Lines consumerOut = new Lines(consumer);
             consumerOut.await("READY", 60);
-            Process producer = Peer.start(ThroughputPeers.InterleavedProducer.class, true, args);
+            Child producer = Peer.start(ThroughputPeers.InterleavedProducer.class, true, args);
             processes.add(producer);
             new Lines(producer);
             List<double[]> pairs = new ArrayList<>();
@@ -250,15 +251,15 @@ public final class RingBench {
         } else {
             SpscRing.create(name, CAPACITY).close();
         }
-        List<Process> processes = new ArrayList<>();
+        List<Child> processes = new ArrayList<>();
         try {
-            Process consumer = Peer.start(ThroughputPeers.Consumer.class, agrona, impl, name,
+            Child consumer = Peer.start(ThroughputPeers.Consumer.class, agrona, impl, name,
                     Long.toString(CAPACITY), Long.toString(total));
             processes.add(consumer);
             Lines consumerOut = new Lines(consumer);
             consumerOut.await("READY", 60);
             for (int i = 0; i < producers; i++) {
-                Process p = Peer.start(ThroughputPeers.Producer.class, agrona, impl, name, Long.toString(CAPACITY),
+                Child p = Peer.start(ThroughputPeers.Producer.class, agrona, impl, name, Long.toString(CAPACITY),
                         Long.toString(perProducer));
                 processes.add(p);
                 new Lines(p);
@@ -391,7 +392,7 @@ public final class RingBench {
             echoOut = b;
             echoIn = a;
         }
-        List<Process> processes = new ArrayList<>();
+        List<Child> processes = new ArrayList<>();
         try {
             List<String> echoArgs = new ArrayList<>(List.of(spec, echoOut, echoIn, Integer.toString(iterations)));
             List<String> pingerArgs = new ArrayList<>(List.of(spec, pingerOut, pingerIn, Integer.toString(iterations),
@@ -401,10 +402,10 @@ public final class RingBench {
                 echoArgs.add(rawName);
                 pingerArgs.add(rawName);
             }
-            Process echo = Peer.start(PingPongPeers.Echo.class, agrona, echoArgs.toArray(String[]::new));
+            Child echo = Peer.start(PingPongPeers.Echo.class, agrona, echoArgs.toArray(String[]::new));
             processes.add(echo);
             new Lines(echo).await("READY", 60);
-            Process pinger = Peer.start(PingPongPeers.Pinger.class, agrona, pingerArgs.toArray(String[]::new));
+            Child pinger = Peer.start(PingPongPeers.Pinger.class, agrona, pingerArgs.toArray(String[]::new));
             processes.add(pinger);
             Lines out = new Lines(pinger);
             if (vsRaw) {
@@ -428,7 +429,8 @@ public final class RingBench {
         private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         private final StringBuilder all = new StringBuilder();
 
-        Lines(Process p) {
+        Lines(Child child) {
+            Process p = child.process();
             Thread t = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
                     for (String line; (line = r.readLine()) != null; ) {

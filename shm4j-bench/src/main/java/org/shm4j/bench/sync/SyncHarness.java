@@ -19,6 +19,7 @@ import org.HdrHistogram.Histogram;
 import org.shm4j.Access;
 import org.shm4j.MappedView;
 import org.shm4j.SharedMemory;
+import org.shm4j.process.ChildLauncher;
 import org.shm4j.sync.EventReset;
 import org.shm4j.sync.SharedEvent;
 import org.shm4j.sync.SharedMutex;
@@ -122,11 +123,10 @@ public final class SyncHarness {
             SharedEvent ping = SharedEvent.create(m.asSlice(PING), EventReset.AUTO);
             SharedEvent pong = SharedEvent.create(m.asSlice(PONG), EventReset.AUTO);
             SharedMutex mutex = SharedMutex.create(m.asSlice(MUTEX));
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    SyncHarness.class.getName(), "child", mode, name));
-            Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            // The pipe mode talks over the child's stdin and stdout; its errors show on ours.
+            org.shm4j.process.Child peer = ChildLauncher.java(SyncHarness.class).arguments("child", mode, name)
+                    .stdio(ChildLauncher.Stdio.PIPE).errors(ChildLauncher.Errors.INHERIT).start();
+            Process child = peer.process();
             try {
                 switch (mode) {
                     case "spin" -> report(mode, spinParent(m), "raw shared-memory spin");
@@ -138,11 +138,11 @@ public final class SyncHarness {
                     case "fairness" -> fairness(m, mutex);
                     default -> throw new IllegalArgumentException("unknown mode: " + mode);
                 }
-                if (!child.waitFor(60, TimeUnit.SECONDS)) {
+                if (peer.awaitExit(Duration.ofSeconds(60)).isEmpty()) {
                     throw new IllegalStateException("child did not finish: mode=" + mode);
                 }
             } finally {
-                child.destroyForcibly();
+                peer.close();
                 SharedMemory.remove(name);
             }
         }

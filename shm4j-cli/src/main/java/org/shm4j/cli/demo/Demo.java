@@ -9,8 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.shm4j.process.Child;
+import org.shm4j.process.ChildLauncher;
 
 /**
  * {@code shm4j demo}, the parent's side: starts the peer JVM, runs each {@link DemoStep}'s parent
@@ -111,10 +112,9 @@ public final class Demo {
         long deadline = start + timeout.toNanos();
         out.println(bold.apply("shm4j demo") + ": two processes share memory through /dev/shm");
         out.println();
-        Path peerOutput = Files.createTempFile("shm4j-demo-peer-", ".log");
-        List<String> command = peerCommand();
-        Process peer = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(peerOutput.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Child child = peerLauncher().start();
+        Process peer = child.process();
+        Path peerOutput = child.log().orElseThrow();
         Session session = new Session(peer, peerOutput, deadline);
         try {
             session.say("started a peer process, pid " + peer.pid() + ": a second JVM running "
@@ -122,7 +122,7 @@ public final class Demo {
             for (DemoStep step : STEPS) {
                 step.parent(session);
             }
-            if (!peer.waitFor(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)) {
+            if (child.awaitExit(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()))).isEmpty()) {
                 throw new DemoFailure("the peer did not exit; its output:\n" + Files.readString(peerOutput));
             }
             session.showPeer();
@@ -135,8 +135,7 @@ public final class Demo {
             return 1;
         } finally {
             if (peer.isAlive()) {
-                peer.destroyForcibly();
-                peer.waitFor(10, TimeUnit.SECONDS);
+                child.kill();
             }
             for (int i = session.cleanups.size() - 1; i >= 0; i--) {
                 try {
@@ -145,7 +144,7 @@ public final class Demo {
                     err.println("shm4j: demo cleanup failed: " + e.getMessage());
                 }
             }
-            Files.deleteIfExists(peerOutput);
+            child.close();
         }
         out.println();
         out.printf("%s: both directions worked in %.1f s. Next: shm4j ls, shm4j create NAME --size 1M, "
@@ -154,31 +153,20 @@ public final class Demo {
         return 0;
     }
 
-    /** The same java, the same jars: module path when running as a module, class path otherwise. */
-    private static List<String> peerCommand() {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-XX:+UseSerialGC");
-        command.add("-Xshare:auto");
-        Module module = Demo.class.getModule();
-        String modulePath = System.getProperty("jdk.module.path");
-        if (module.isNamed() && modulePath != null) {
-            command.add("--enable-native-access=org.shm4j");
-            command.add("-p");
-            command.add(modulePath);
-            command.add("-m");
-            command.add(module.getName() + "/" + DemoPeer.class.getName());
-        } else {
-            command.add("--enable-native-access=ALL-UNNAMED");
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(DemoPeer.class.getName());
-        }
-        command.add(Long.toString(ProcessHandle.current().pid()));
+    /**
+     * The same java, the same jars (module path when running as a module, class path otherwise),
+     * output and errors into a log that {@link Session#showPeer()} reads.
+     */
+    private static ChildLauncher peerLauncher() {
+        List<String> args = new ArrayList<>();
+        args.add(Long.toString(ProcessHandle.current().pid()));
         for (DemoStep step : STEPS) {
-            command.add(step.id());
+            args.add(step.id());
         }
-        return command;
+        // A short-lived peer: C1 only and the serial collector start fastest.
+        return ChildLauncher.java(DemoPeer.class)
+                .jvmOptions(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"))
+                .arguments(args).stdio(ChildLauncher.Stdio.LOG).errors(ChildLauncher.Errors.WITH_OUTPUT)
+                .description("demo peer");
     }
 }

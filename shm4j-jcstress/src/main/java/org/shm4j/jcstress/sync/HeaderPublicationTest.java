@@ -13,7 +13,6 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
 import org.shm4j.sync.SharedMutex;
-import org.shm4j.sync.SyncLayout;
 
 /** Claim 1: an opener that acquires the magic sees the whole header the creator wrote before it. */
 @JCStressTest
@@ -38,16 +37,16 @@ public class HeaderPublicationTest {
 
     @Actor
     public void opener(III_Result r) {
-        int magic = (int) MAGIC.getAcquire(mem, SyncLayout.MAGIC_OFFSET);
-        if (magic == SyncLayout.BUILDING) {
+        int magic = (int) MAGIC.getAcquire(mem, SyncBytes.MAGIC_OFFSET);
+        if (magic == SyncBytes.BUILDING) {
             r.r1 = 2;
             return;
         }
-        if (magic != SyncLayout.MAGIC) {
+        if (magic != SyncBytes.MAGIC) {
             return; // not published: the header may be in any state, the opener must not look
         }
         r.r1 = 1;
-        r.r2 = mem.get(ValueLayout.JAVA_SHORT, SyncLayout.TYPE_OFFSET) == SyncLayout.TYPE_MUTEX ? 1 : 0;
-        r.r3 = mem.get(ValueLayout.JAVA_LONG, SyncLayout.CREATOR_PID_OFFSET) == ProcessHandle.current().pid() ? 1 : 0;
+        r.r2 = mem.get(ValueLayout.JAVA_SHORT, SyncBytes.TYPE_OFFSET) == SyncBytes.TYPE_MUTEX ? 1 : 0;
+        r.r3 = mem.get(ValueLayout.JAVA_LONG, SyncBytes.CREATOR_PID_OFFSET) == ProcessHandle.current().pid() ? 1 : 0;
     }
 }

@@ -13,7 +13,6 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 import org.shm4j.sync.SharedMutex;
-import org.shm4j.sync.SyncLayout;
 
 /** Claim 2 (acquire/release): two lockers' read-modify-writes under the mutex never interleave, and the word ends free. */
 @JCStressTest
@@ -45,6 +44,6 @@ public class MutexExclusionTest {
     @Arbiter
     public void arbiter(II_Result r) {
         r.r1 = (int) mem.get(ValueLayout.JAVA_LONG, 128);
-        r.r2 = mem.get(ValueLayout.JAVA_INT, SyncLayout.STATE_OFFSET);
+        r.r2 = mem.get(ValueLayout.JAVA_INT, SyncBytes.STATE_OFFSET);
     }
 }

@@ -14,7 +14,6 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 import org.shm4j.sync.SharedMutex;
-import org.shm4j.sync.SyncLayout;
 
 /**
  * Claim 4 (owner record): a liveness checker that sees a holder's token also sees that holder's
@@ -36,7 +35,7 @@ public class OwnerRecordPublicationTest {
 
     public OwnerRecordPublicationTest() {
         // What a holder that died after unlocking leaves: its identity, no token.
-        mem.set(ValueLayout.JAVA_LONG, SyncLayout.OWNER_IDENTITY_OFFSET, STALE_IDENTITY);
+        mem.set(ValueLayout.JAVA_LONG, SyncBytes.OWNER_IDENTITY_OFFSET, STALE_IDENTITY);
     }
 
     @Actor
@@ -46,8 +45,8 @@ public class OwnerRecordPublicationTest {
 
     @Actor
     public void checker(II_Result r) {
-        long token = (long) LONG.getAcquire(mem, SyncLayout.OWNER_TOKEN_OFFSET);
-        long identity = (long) LONG.getOpaque(mem, SyncLayout.OWNER_IDENTITY_OFFSET);
+        long token = (long) LONG.getAcquire(mem, SyncBytes.OWNER_TOKEN_OFFSET);
+        long identity = (long) LONG.getOpaque(mem, SyncBytes.OWNER_IDENTITY_OFFSET);
         r.r1 = token != 0 ? 1 : 0;
         r.r2 = identity != STALE_IDENTITY ? 1 : 0;
     }

@@ -14,7 +14,6 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 import org.shm4j.sync.SharedMutex;
-import org.shm4j.sync.SyncLayout;
 
 /**
  * Claim 4 (owner record): unlock clears the token before it releases the word, so whoever takes
@@ -44,11 +43,11 @@ public class OwnerTokenClearedTest {
     @Actor
     public void peer(II_Result r) {
         // Acquire through the CAS: pairs with the holder's releasing exchange.
-        if (INT.compareAndSet(mem, SyncLayout.STATE_OFFSET, 0, PEER_PID)) {
+        if (INT.compareAndSet(mem, SyncBytes.STATE_OFFSET, 0, PEER_PID)) {
             r.r1 = 1;
-            r.r2 = (long) LONG.getOpaque(mem, SyncLayout.OWNER_TOKEN_OFFSET) != 0 ? 1 : 0;
+            r.r2 = (long) LONG.getOpaque(mem, SyncBytes.OWNER_TOKEN_OFFSET) != 0 ? 1 : 0;
             // Let the holder in: it spins first, and a sleeping holder wakes within its 20 ms slice.
-            INT.getAndSet(mem, SyncLayout.STATE_OFFSET, 0);
+            INT.getAndSet(mem, SyncBytes.STATE_OFFSET, 0);
         }
     }
 }
