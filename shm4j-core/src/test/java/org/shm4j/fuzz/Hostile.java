@@ -39,6 +39,9 @@ final class Hostile {
         return t;
     });
 
+    /** The worker thread, for the stack trace of an input that runs too long. */
+    private static volatile Thread worker;
+
     private Hostile() {}
 
     interface Body {
@@ -52,14 +55,21 @@ final class Hostile {
     /** Runs one input's whole body on the worker thread, bounded in time. */
     static void bounded(Body body) {
         Future<?> result = WORKER.submit(() -> {
+            worker = Thread.currentThread();
             body.run();
             return null;
         });
         try {
             result.get(LIMIT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
+            AssertionError stuck = new AssertionError("target did not finish within " + LIMIT_SECONDS
+                    + " s: an unbounded loop? (the stack trace is where the worker was)");
+            Thread w = worker;
+            if (w != null) {
+                stuck.setStackTrace(w.getStackTrace());
+            }
             result.cancel(true);
-            throw new AssertionError("target did not finish within " + LIMIT_SECONDS + " s: an unbounded loop?");
+            throw stuck;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException r) {
