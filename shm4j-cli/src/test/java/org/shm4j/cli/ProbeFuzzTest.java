@@ -19,11 +19,14 @@ import java.util.List;
 import java.util.Optional;
 import org.shm4j.cli.demo.DemoSegmentProbe;
 import org.shm4j.cli.inspect.FileMappingProbe;
+import org.shm4j.cli.inspect.MapProbe;
 import org.shm4j.cli.inspect.RingProbe;
 import org.shm4j.cli.inspect.SyncProbe;
 import org.shm4j.cli.probe.Recognised;
 import org.shm4j.cli.probe.SegmentBytes;
 import org.shm4j.cli.probe.SegmentTypeProbe;
+import org.shm4j.map.MapSpec;
+import org.shm4j.map.SharedMap;
 import org.shm4j.ring.BroadcastRing;
 import org.shm4j.ring.MpscRing;
 import org.shm4j.ring.RingProducer;
@@ -37,13 +40,13 @@ import org.shm4j.sync.SharedSemaphore;
 /**
  * What {@code shm4j ls}, {@code info} and {@code watch} do with a file nobody vouches for: every
  * probe reads its first bytes and decides what it is. The file is a real ring, synchronization
- * block or named-file-mapping record (or nothing) whose bytes the fuzzer then overwrites and cuts short; each probe must return
+ * block, named-file-mapping record or shared map (or nothing) whose bytes the fuzzer then overwrites and cuts short; each probe must return
  * a description or nothing, never throw (the CLI swallows a probe's exception, which would hide the
  * bug), and {@link Probes#identify} over a real file must finish the same way.
  */
 class ProbeFuzzTest {
     private static final List<SegmentTypeProbe> PROBES = List.of(new RingProbe(), new SyncProbe(),
-            new DemoSegmentProbe(), new FileMappingProbe());
+            new DemoSegmentProbe(), new FileMappingProbe(), new MapProbe());
     private static final Probes LOADED = Probes.load();
     private static final byte[] RECORD = namedFileMappingRecord();
 
@@ -88,7 +91,7 @@ class ProbeFuzzTest {
 
     /** A ring or sync block built for real (or random bytes), overwritten in places, maybe cut short. */
     private static byte[] hostileContent(FuzzedDataProvider data) throws IOException {
-        int kind = data.consumeInt(0, 9);
+        int kind = data.consumeInt(0, 11);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment memory;
             switch (kind) {
@@ -126,6 +129,32 @@ class ProbeFuzzTest {
                     byte[] record = RECORD;
                     memory = arena.allocate(record.length + 8, 8);
                     MemorySegment.copy(record, 0, memory, JAVA_BYTE, 0, record.length);
+                }
+                case 8, 9 -> {
+                    // A shared map with entries, some stripes locked by a dead holder (a PID in the
+                    // lock word that no process has; the probe reports it dead either way).
+                    MapSpec spec = new MapSpec(data.consumeInt(1, 64), 8, data.consumeInt(0, 16),
+                            1 << data.consumeInt(0, 3));
+                    memory = arena.allocate(SharedMap.requiredBytes(spec), 64);
+                    try (SharedMap map = SharedMap.create(memory, spec)) {
+                        int entries = data.consumeInt(0, (int) Math.min(40, map.capacity()));
+                        for (int i = 0; i < entries; i++) {
+                            try {
+                                map.longKeys().put(i, memory.asSlice(0, Math.min(i, map.maxValueBytes())));
+                            } catch (org.shm4j.map.MapFullException full) {
+                                break;
+                            }
+                        }
+                        long stripeBytes = memory.get(JAVA_LONG_UNALIGNED, 0x38);
+                        for (int s = 0; s < map.stripes(); s++) {
+                            if (data.consumeBoolean()) {
+                                memory.set(JAVA_INT_UNALIGNED, 0x80 + s * stripeBytes + 0x20, 0x3F_FFF0);
+                            }
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException(e);
+                    }
                 }
                 default -> {
                     byte[] raw = data.consumeBytes(data.consumeInt(0, 256));

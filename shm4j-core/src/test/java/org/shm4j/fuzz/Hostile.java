@@ -14,11 +14,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.shm4j.SharedMemoryException;
+import org.shm4j.map.MapCorruptedException;
+import org.shm4j.map.MapFullException;
 import org.shm4j.ring.RingCorruptedException;
 
 /**
  * The property every fuzz target checks: reading bytes another process controls ends in a result or
- * in one of shm4j's typed exceptions (its own, or the {@code java.nio.file} ones it reuses, such as
+ * in one of shm4j's typed exceptions (its own, including the map's {@code MapCorruptedException} and
+ * {@code MapFullException}, or the {@code java.nio.file} ones it reuses, such as
  * {@code NoSuchFileException} for a reference-counted object whose last attacher is gone), whose
  * message has the {@code key=value} shape; never an
  * out-of-bounds access, another JDK exception, an {@code InternalError}, a crash, or an endless
@@ -36,6 +39,9 @@ final class Hostile {
         return t;
     });
 
+    /** The worker thread, for the stack trace of an input that runs too long. */
+    private static volatile Thread worker;
+
     private Hostile() {}
 
     interface Body {
@@ -49,14 +55,21 @@ final class Hostile {
     /** Runs one input's whole body on the worker thread, bounded in time. */
     static void bounded(Body body) {
         Future<?> result = WORKER.submit(() -> {
+            worker = Thread.currentThread();
             body.run();
             return null;
         });
         try {
             result.get(LIMIT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
+            AssertionError stuck = new AssertionError("target did not finish within " + LIMIT_SECONDS
+                    + " s: an unbounded loop? (the stack trace is where the worker was)");
+            Thread w = worker;
+            if (w != null) {
+                stuck.setStackTrace(w.getStackTrace());
+            }
             result.cancel(true);
-            throw new AssertionError("target did not finish within " + LIMIT_SECONDS + " s: an unbounded loop?");
+            throw stuck;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException r) {
@@ -79,7 +92,8 @@ final class Hostile {
     static <T> T typed(Step<T> step) throws InterruptedException {
         try {
             return step.run();
-        } catch (SharedMemoryException | FileSystemException | RingCorruptedException e) {
+        } catch (SharedMemoryException | FileSystemException | RingCorruptedException | MapCorruptedException
+                | MapFullException e) {
             if (e.getMessage() == null || !e.getMessage().contains("=")) {
                 throw new AssertionError("typed exception without key=value context: " + e, e);
             }
