@@ -19,7 +19,7 @@ import org.shm4j.internal.block.FutexWait;
  * The handler therefore never sees a torn record; its payload segment is valid only during the
  * call. Used by one thread at a time.
  */
-public final class BroadcastReceiver implements AutoCloseable {
+public final class BroadcastReceiver implements AutoCloseable, RingRole.Member {
     private static final int MAX_LAPS_PER_POLL = 64;
 
     private final RingRegion ring;
@@ -39,6 +39,8 @@ public final class BroadcastReceiver implements AutoCloseable {
     private long lostRecords;
     private long laps;
     private boolean closed;
+    /** Whether close() ran: the hold on the mapping is dropped once. */
+    private boolean left;
 
     private BroadcastReceiver(RingRegion ring, RingRole role, WaitStrategy wait) {
         this.ring = ring;
@@ -230,7 +232,7 @@ public final class BroadcastReceiver implements AutoCloseable {
         }
     }
 
-    private RingCorruptedException corrupted(String what, long c, long t, long word0, long word1) {
+    private RuntimeException corrupted(String what, long c, long t, long word0, long word1) {
         return role.corrupted(what, "position", c, "tail", t, "word0", "0x" + Long.toHexString(word0), "length",
                 (int) word1, "typeId", (int) (word1 >>> 32), "maxPayload", maxPayload);
     }
@@ -250,12 +252,18 @@ public final class BroadcastReceiver implements AutoCloseable {
         return laps;
     }
 
-    /** Stops using the receiver. Idempotent. */
+    /** Stops using the receiver and drops its hold on the ring's mapping. Idempotent. */
     @Override
-    public void close() {
-        if (!closed) {
+    public synchronized void close() {
+        if (!left) {
             closed = true;
+            left = true;
             role.leave(this);
         }
+    }
+
+    @Override
+    public synchronized void revoke() {
+        closed = true;
     }
 }

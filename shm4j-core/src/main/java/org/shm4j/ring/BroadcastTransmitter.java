@@ -14,7 +14,7 @@ import org.shm4j.internal.block.FutexWait;
  * overwritten. Used by one thread at a time; a process that dies holding the role is replaced by
  * the next one that asks for it, which continues the sequence numbers.
  */
-public final class BroadcastTransmitter implements AutoCloseable {
+public final class BroadcastTransmitter implements AutoCloseable, RingRole.Member {
     private final RingRegion ring;
     private final RingRole role;
     private final MemorySegment header;
@@ -27,6 +27,8 @@ public final class BroadcastTransmitter implements AutoCloseable {
     private long sequence;
     private long payloadBytes;
     private boolean closed;
+    /** Whether close() ran: the hold on the mapping is dropped once. */
+    private boolean left;
 
     private BroadcastTransmitter(RingRegion ring, RingRole role, long identity) {
         this.ring = ring;
@@ -136,13 +138,22 @@ public final class BroadcastTransmitter implements AutoCloseable {
         return maxPayload;
     }
 
-    /** Gives up the transmitter role. Idempotent. */
+    /** Gives up the transmitter role and its hold on the ring's mapping. Idempotent. */
     @Override
-    public void close() {
-        if (closed) {
+    public synchronized void close() {
+        if (left) {
             return;
         }
         closed = true;
+        left = true;
         role.leave(this);
+    }
+
+    @Override
+    public synchronized void revoke() {
+        if (!closed) {
+            closed = true;
+            role.release();
+        }
     }
 }

@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.Objects;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.block.Absolute;
 import org.shm4j.internal.block.FutexWait;
 
 /**
@@ -30,7 +31,7 @@ import org.shm4j.internal.block.FutexWait;
  * segment (and its commit) land on them. Choose the timeout well above the longest time a claim is
  * held (the default is 5 seconds).
  */
-public final class RingConsumer implements AutoCloseable {
+public final class RingConsumer implements AutoCloseable, RingRole.Member {
     /**
      * Empty polls between two checks for a blocked head (a power of two). The check loads the
      * producers' tail, whose cache line the producer writes per message: loading it often would
@@ -43,6 +44,10 @@ public final class RingConsumer implements AutoCloseable {
     private final RingRole role;
     private final MemorySegment header;
     private final MemorySegment data;
+    /** As in {@link RingProducer}: absolute addresses when the ring owns its mapping. */
+    private final boolean direct;
+    private final long headerBase;
+    private final long dataBase;
     private final long capacity;
     private final long mask;
     private final int maxPayload;
@@ -65,12 +70,17 @@ public final class RingConsumer implements AutoCloseable {
     private long stuckSince;
     private long stuckTail;
     private boolean closed;
+    /** Whether close() ran: the hold on the mapping is dropped once. */
+    private boolean left;
 
     private RingConsumer(RingRegion ring, RingRole role, WaitStrategy wait, Duration skipTimeout, long identity) {
         this.ring = ring;
         this.role = role;
         this.header = ring.header;
         this.data = ring.data;
+        this.direct = ring.dataAddress != 0;
+        this.headerBase = ring.headerAddress;
+        this.dataBase = ring.dataAddress;
         this.capacity = ring.capacity;
         this.mask = ring.mask;
         this.maxPayload = ring.maxPayload;
@@ -121,7 +131,7 @@ public final class RingConsumer implements AutoCloseable {
         // payload slices it hands over are not allocated (escape analysis).
         long h = head;
         // Pairs with the producer's release store of word0 (commit, claim, padding, abort).
-        long word0 = (long) LONG.getAcquire(data, h & mask);
+        long word0 = word0(h & mask);
         long state = word0 & STATE_MASK;
         if ((word0 & ~STATE_MASK) != h || state == 0 || state == CLAIMED) {
             // Not written yet (an older lap's header, or zero), or still claimed.
@@ -165,7 +175,18 @@ public final class RingConsumer implements AutoCloseable {
                     if (off + RECORD_HEADER_LENGTH > capacity) {
                         throw corrupted("record header crosses the end of the data region", h, word0, 0);
                     }
-                    long word1 = data.get(ValueLayout.JAVA_LONG, off + 8);
+                    long word1;
+                    if (direct) {
+                        word1 = (long) Absolute.LONG.getAcquire(Absolute.MEMORY, dataBase + off + 8);
+                        if (word0(off) != word0) {
+                            // The protocol never rewrites a published header below the head: the
+                            // ring was closed meanwhile and its memory detached (RingRegion.detach,
+                            // word1 may be its zeros: an IllegalStateException), or a hostile writer.
+                            throw corrupted("record header changed while read", h, word0, word1);
+                        }
+                    } else {
+                        word1 = data.get(ValueLayout.JAVA_LONG, off + 8);
+                    }
                     long next = h + checkedRecordLength(h, off, word0, word1);
                     if (state == COMMITTED) {
                         int length = (int) word1;
@@ -183,7 +204,7 @@ public final class RingConsumer implements AutoCloseable {
                     }
                 }
                 // Pairs with the producer's release store of word0 (commit, claim, padding, abort).
-                word0 = (long) LONG.getAcquire(data, h & mask);
+                word0 = word0(h & mask);
             }
         } finally {
             if (h != start) {
@@ -253,12 +274,32 @@ public final class RingConsumer implements AutoCloseable {
         payloadBytesRead += bytes;
         emptyPolls = 0;
         stuck = false;
-        LONG.setOpaque(header, MESSAGES_READ_OFFSET, messagesRead);
-        LONG.setOpaque(header, PAYLOAD_BYTES_READ_OFFSET, payloadBytesRead);
-        // Frees the space below h: pairs with the producers' acquire loads of head. Release orders
-        // this consumer's reads of those records before the store.
-        LONG.setRelease(header, HEAD_OFFSET, h);
+        if (direct) {
+            Absolute.LONG.setOpaque(Absolute.MEMORY, headerBase + MESSAGES_READ_OFFSET, messagesRead);
+            Absolute.LONG.setOpaque(Absolute.MEMORY, headerBase + PAYLOAD_BYTES_READ_OFFSET, payloadBytesRead);
+            // Frees the space below h: pairs with the producers' acquire loads of head. Release
+            // orders this consumer's reads of those records before the store.
+            Absolute.LONG.setRelease(Absolute.MEMORY, headerBase + HEAD_OFFSET, h);
+            if ((int) Absolute.INT.getOpaque(Absolute.MEMORY, headerBase + SPACE_WAITERS_OFFSET) == 0) {
+                return;
+            }
+        } else {
+            LONG.setOpaque(header, MESSAGES_READ_OFFSET, messagesRead);
+            LONG.setOpaque(header, PAYLOAD_BYTES_READ_OFFSET, payloadBytesRead);
+            // As above.
+            LONG.setRelease(header, HEAD_OFFSET, h);
+        }
         FutexWait.wakeIfWaiting(header, SPACE_SIGNAL_OFFSET, SPACE_WAITERS_OFFSET, ring.spaceSignal);
+    }
+
+    /**
+     * Acquire load of the word0 at {@code off}, an offset masked into the data region (8-byte
+     * aligned, as head always is: checked when the consumer starts, and every record length is a
+     * multiple of 8).
+     */
+    private long word0(long off) {
+        return direct ? (long) Absolute.LONG.getAcquire(Absolute.MEMORY, dataBase + off)
+                : (long) LONG.getAcquire(data, off);
     }
 
     private boolean readable() {
@@ -351,7 +392,7 @@ public final class RingConsumer implements AutoCloseable {
         return h;
     }
 
-    private RingCorruptedException corrupted(String what, long h, long word0, long word1) {
+    private RuntimeException corrupted(String what, long h, long word0, long word1) {
         return role.corrupted(what, "position", h, "word0", "0x" + Long.toHexString(word0), "length", (int) word1,
                 "typeId", (int) (word1 >>> 32), "maxPayload", maxPayload);
     }
@@ -371,13 +412,26 @@ public final class RingConsumer implements AutoCloseable {
         return skippedRecords;
     }
 
-    /** Gives up the consumer role; the next consumer starts at this consumer's position. Idempotent. */
+    /**
+     * Gives up the consumer role and this consumer's hold on the ring's mapping; the next consumer
+     * starts at this consumer's position. Idempotent.
+     */
     @Override
-    public void close() {
-        if (closed) {
+    public synchronized void close() {
+        if (left) {
             return;
         }
         closed = true;
+        left = true;
         role.leave(this);
+    }
+
+    /** Called by the ring handle's close: refuses later calls, gives the role back, keeps the hold. */
+    @Override
+    public synchronized void revoke() {
+        if (!closed) {
+            closed = true;
+            role.release();
+        }
     }
 }

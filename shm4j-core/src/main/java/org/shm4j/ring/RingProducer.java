@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.Objects;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.block.Absolute;
 import org.shm4j.internal.block.FutexWait;
 
 /**
@@ -23,7 +24,7 @@ import org.shm4j.internal.block.FutexWait;
  * <p>A producer holds the producer role of an SPSC ring, or one of 64 producer slots of an MPSC
  * ring, until {@link #close()}; a process that dies holding it is replaced by the next opener.
  */
-public final class RingProducer implements AutoCloseable {
+public final class RingProducer implements AutoCloseable, RingRole.Member {
     private static final long FULL = 1; // never a position: positions are multiples of 8
     private static final long STALE = 3;
 
@@ -31,6 +32,14 @@ public final class RingProducer implements AutoCloseable {
     private final RingRole role;
     private final MemorySegment header;
     private final MemorySegment data;
+    /**
+     * Whether the hot path reaches the ring by absolute address through {@link Absolute#MEMORY}
+     * (the ring owns its mapping, held by this producer until {@link #close()}), or through the
+     * scoped segments (a caller's segment). See the package documentation.
+     */
+    private final boolean direct;
+    private final long headerBase;
+    private final long dataBase;
     private final long capacity;
     private final long mask;
     private final int maxPayload;
@@ -51,12 +60,17 @@ public final class RingProducer implements AutoCloseable {
     private long payloadBytes;
     private int pendingLength;
     private boolean closed;
+    /** Whether close() ran: the hold on the mapping is dropped once. */
+    private boolean left;
 
     private RingProducer(RingRegion ring, RingRole role, WaitStrategy wait, long identityOffset, long identity) {
         this.ring = ring;
         this.role = role;
         this.header = ring.header;
         this.data = ring.data;
+        this.direct = ring.dataAddress != 0;
+        this.headerBase = ring.headerAddress;
+        this.dataBase = ring.dataAddress;
         this.capacity = ring.capacity;
         this.mask = ring.mask;
         this.maxPayload = ring.maxPayload;
@@ -140,10 +154,14 @@ public final class RingProducer implements AutoCloseable {
             return false;
         }
         long off = p & mask;
-        MemorySegment.copy(payload, 0, data, off + RECORD_HEADER_LENGTH, length);
-        data.set(ValueLayout.JAVA_LONG, off + 8, lengthAndType(length, typeId));
+        if (direct) {
+            MemorySegment.copy(payload, 0, Absolute.MEMORY, dataBase + off + RECORD_HEADER_LENGTH, length);
+        } else {
+            MemorySegment.copy(payload, 0, data, off + RECORD_HEADER_LENGTH, length);
+        }
+        setData(off + 8, lengthAndType(length, typeId));
         // Publishes the record (and its filler): pairs with the consumer's acquire load of word0.
-        LONG.setRelease(data, off, p | COMMITTED);
+        setDataRelease(off, p | COMMITTED);
         published(length);
         return true;
     }
@@ -186,10 +204,10 @@ public final class RingProducer implements AutoCloseable {
             return null;
         }
         long off = p & mask;
-        data.set(ValueLayout.JAVA_LONG, off + 8, lengthAndType(length, typeId));
+        setData(off + 8, lengthAndType(length, typeId));
         // The length (and the filler) is visible with the CLAIMED state, so a consumer can skip a
         // claim whose producer died: pairs with the consumer's acquire load of word0.
-        LONG.setRelease(data, off, p | CLAIMED);
+        setDataRelease(off, p | CLAIMED);
         claim.open(p, off, length, typeId);
         return claim;
     }
@@ -220,13 +238,13 @@ public final class RingProducer implements AutoCloseable {
             return;
         }
         // Pairs with the consumer's acquire load of word0: the payload is visible with COMMITTED.
-        LONG.setRelease(data, c.offset(), c.position() | COMMITTED);
+        setDataRelease(c.offset(), c.position() | COMMITTED);
         published(c.length());
     }
 
     void abort(RingClaim c) {
         if (stillClaimed(c)) {
-            LONG.setRelease(data, c.offset(), c.position() | ABORTED);
+            setDataRelease(c.offset(), c.position() | ABORTED);
         }
     }
 
@@ -238,7 +256,10 @@ public final class RingProducer implements AutoCloseable {
      * this check and the store needs a whole lap of records written meanwhile.
      */
     private boolean stillClaimed(RingClaim c) {
-        return (long) LONG.getOpaque(data, c.offset()) == (c.position() | CLAIMED);
+        long off = c.offset();
+        long word0 = direct ? (long) Absolute.LONG.getOpaque(Absolute.MEMORY, dataBase + off)
+                : (long) LONG.getOpaque(data, off);
+        return word0 == (c.position() | CLAIMED);
     }
 
     // ---- reservation -------------------------------------------------------------------------
@@ -258,11 +279,16 @@ public final class RingProducer implements AutoCloseable {
             tail = t + required;
             // The reservation is published before the record bytes, so a consumer that sees a
             // header-less record below tail knows a producer reserved it (gap detection).
-            LONG.setRelease(header, TAIL_OFFSET, t + required);
+            if (direct) {
+                Absolute.LONG.setRelease(Absolute.MEMORY, headerBase + TAIL_OFFSET, t + required);
+            } else {
+                LONG.setRelease(header, TAIL_OFFSET, t + required);
+            }
             return place(t, off, toEnd, recordLength, filler);
         }
         while (true) {
-            long t = (long) LONG.getVolatile(header, TAIL_OFFSET);
+            long t = direct ? (long) Absolute.LONG.getVolatile(Absolute.MEMORY, headerBase + TAIL_OFFSET)
+                    : (long) LONG.getVolatile(header, TAIL_OFFSET);
             if ((t & (RECORD_ALIGNMENT - 1)) != 0) {
                 // Read from shared memory: every producer advances it by whole records.
                 throw corrupted("tail is not on a record boundary", t, headCache);
@@ -282,7 +308,8 @@ public final class RingProducer implements AutoCloseable {
                 continue;
             }
             // Producers race for [t, t + required): the CAS winner owns it.
-            if (LONG.compareAndSet(header, TAIL_OFFSET, t, t + required)) {
+            if (direct ? Absolute.LONG.compareAndSet(Absolute.MEMORY, headerBase + TAIL_OFFSET, t, t + required)
+                    : LONG.compareAndSet(header, TAIL_OFFSET, t, t + required)) {
                 return place(t, off, toEnd, recordLength, filler);
             }
         }
@@ -300,7 +327,7 @@ public final class RingProducer implements AutoCloseable {
         }
         writeFiller(t + toEnd, 0, recordLength, filler);
         // Pairs with the consumer's acquire load of word0.
-        LONG.setRelease(data, off, t | PADDING);
+        setDataRelease(off, t | PADDING);
         return t + toEnd;
     }
 
@@ -344,9 +371,8 @@ public final class RingProducer implements AutoCloseable {
      */
     private void writeFiller(long p, long off, long recordLength, long filler) {
         if (filler != 0) {
-            data.set(ValueLayout.JAVA_LONG, off + recordLength + 8,
-                    lengthAndType((int) (filler - RECORD_HEADER_LENGTH), 0));
-            data.set(ValueLayout.JAVA_LONG, off + recordLength, (p + recordLength) | ABORTED);
+            setData(off + recordLength + 8, lengthAndType((int) (filler - RECORD_HEADER_LENGTH), 0));
+            setData(off + recordLength, (p + recordLength) | ABORTED);
         }
     }
 
@@ -356,7 +382,8 @@ public final class RingProducer implements AutoCloseable {
             return 0;
         }
         // Pairs with the consumer's release store of head: its reads below head are done.
-        long h = (long) LONG.getAcquire(header, HEAD_OFFSET);
+        long h = direct ? (long) Absolute.LONG.getAcquire(Absolute.MEMORY, headerBase + HEAD_OFFSET)
+                : (long) LONG.getAcquire(header, HEAD_OFFSET);
         long used = t - h;
         if (used < 0 && multi) {
             headCache = h;
@@ -378,7 +405,7 @@ public final class RingProducer implements AutoCloseable {
         }
     }
 
-    private RingCorruptedException corrupted(String what, long t, long h) {
+    private RuntimeException corrupted(String what, long t, long h) {
         return role.corrupted(what, "tail", t, "head", h, "capacity", capacity);
     }
 
@@ -423,9 +450,38 @@ public final class RingProducer implements AutoCloseable {
     private void published(int length) {
         messages++;
         payloadBytes += length;
-        LONG.setOpaque(header, messagesOffset, messages);
-        LONG.setOpaque(header, bytesOffset, payloadBytes);
+        if (direct) {
+            Absolute.LONG.setOpaque(Absolute.MEMORY, headerBase + messagesOffset, messages);
+            Absolute.LONG.setOpaque(Absolute.MEMORY, headerBase + bytesOffset, payloadBytes);
+            if ((int) Absolute.INT.getOpaque(Absolute.MEMORY, headerBase + DATA_WAITERS_OFFSET) == 0) {
+                return;
+            }
+        } else {
+            LONG.setOpaque(header, messagesOffset, messages);
+            LONG.setOpaque(header, bytesOffset, payloadBytes);
+        }
         FutexWait.wakeIfWaiting(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal);
+    }
+
+    /**
+     * A plain store into the data region at {@code off}, which the caller has masked into the
+     * region and checked leaves room for 8 bytes.
+     */
+    private void setData(long off, long value) {
+        if (direct) {
+            Absolute.MEMORY.set(ValueLayout.JAVA_LONG, dataBase + off, value);
+        } else {
+            data.set(ValueLayout.JAVA_LONG, off, value);
+        }
+    }
+
+    /** A release store into the data region, as {@link #setData}. */
+    private void setDataRelease(long off, long value) {
+        if (direct) {
+            Absolute.LONG.setRelease(Absolute.MEMORY, dataBase + off, value);
+        } else {
+            LONG.setRelease(data, off, value);
+        }
     }
 
     /** Records this producer wrote. */
@@ -443,17 +499,36 @@ public final class RingProducer implements AutoCloseable {
      * MPSC ring adds its counters to the ring's totals of departed producers.
      */
     @Override
-    public void close() {
-        if (closed) {
+    public synchronized void close() {
+        if (left) {
             return;
         }
-        if (claim.isActive() && ring.isOpen()) {
-            claim.abort();
+        if (!closed) {
+            if (claim.isActive() && ring.isOpen()) {
+                claim.abort();
+            }
+            closed = true;
+            if (multi) {
+                retire(header, identityOffset);
+            }
         }
-        closed = true;
-        if (multi) {
-            retire(header, identityOffset);
-        }
+        left = true;
         role.leave(this);
+    }
+
+    /**
+     * Called by the ring handle's close: every later call throws {@link IllegalStateException} and
+     * the role or slot is given back, but this producer keeps its hold on the mapping until its own
+     * {@link #close()}, since its thread may be inside a call.
+     */
+    @Override
+    public synchronized void revoke() {
+        if (!closed) {
+            closed = true;
+            if (multi) {
+                retire(header, identityOffset);
+            }
+            role.release();
+        }
     }
 }

@@ -9,10 +9,10 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
@@ -22,6 +22,7 @@ import org.shm4j.internal.Messages;
 import org.shm4j.internal.ProcessIdentity;
 import org.shm4j.internal.block.Blocks;
 import org.shm4j.internal.block.FutexWait;
+import org.shm4j.internal.os.LinuxOs;
 
 /**
  * The memory of one ring (header and data region) as seen by this process, and the handles made
@@ -49,8 +50,23 @@ final class RingRegion implements AutoCloseable {
     /** Whether this handle's producers start records on cache lines ({@link RingOption#alignRecordsToCacheLines()}). */
     final boolean alignRecords;
     private final MappedView view;
-    private final Set<AutoCloseable> handles = ConcurrentHashMap.newKeySet();
+    /** Open peers; also the lock for {@link #holds}. */
+    private final Set<RingRole.Member> handles = new HashSet<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Holds on the mapping: one for this handle until {@link #close()}, one per peer from its
+     * registration to its own close. The last one dropped unmaps (when this region owns a view).
+     */
+    private int holds = 1;
+    /**
+     * The address of the data region when peers may reach it by absolute address
+     * ({@link org.shm4j.internal.block.Absolute}): only when this region owns its mapping, so no
+     * one else can unmap it under a peer. 0 for a caller's segment, whose arena the caller may
+     * close at any time: peers then keep the scoped, checked segment.
+     */
+    final long dataAddress;
+    /** As {@link #dataAddress} for the header. */
+    final long headerAddress;
 
     private RingRegion(String name, Header h, MemorySegment segment, MappedView view, boolean created,
             boolean alignRecords) {
@@ -67,6 +83,8 @@ final class RingRegion implements AutoCloseable {
         this.dataSignal = header.asSlice(DATA_SIGNAL_OFFSET, 4);
         this.spaceSignal = header.asSlice(SPACE_SIGNAL_OFFSET, 4);
         this.view = view;
+        this.headerAddress = view != null ? header.address() : 0;
+        this.dataAddress = view != null ? data.address() : 0;
     }
 
     /** Validated header fields. */
@@ -409,15 +427,53 @@ final class RingRegion implements AutoCloseable {
         LONG.compareAndSet(header, offset, identity, 0L);
     }
 
-    void register(AutoCloseable handle) {
-        if (closed.get()) {
-            throw new IllegalStateException(Messages.format("ring is closed", "name", name));
+    /** Registers a peer, which then holds the mapping until {@link #unregister}. */
+    void register(RingRole.Member handle) {
+        synchronized (handles) {
+            if (holds == 0 || closed.get()) {
+                throw new IllegalStateException(Messages.format("ring is closed", "name", name));
+            }
+            holds++;
+            handles.add(handle);
         }
-        handles.add(handle);
     }
 
-    void unregister(AutoCloseable handle) {
-        handles.remove(handle);
+    /** Unregisters a peer and drops its hold; the last hold unmaps. */
+    void unregister(RingRole.Member handle) {
+        synchronized (handles) {
+            if (handles.remove(handle)) {
+                drop();
+            }
+        }
+    }
+
+    /** Drops one hold; the last unmaps. Called with the lock on {@link #handles}. */
+    private void drop() {
+        if (--holds == 0 && view != null) {
+            view.close();
+        }
+    }
+
+    /**
+     * Detaches the shared memory from this process at once while keeping the address range: the
+     * range is replaced, in one {@code mmap(MAP_FIXED)}, by private anonymous pages. A peer whose
+     * thread is inside a call (it reached the check of its closed flag before the ring was closed)
+     * then reads zeros and writes into private memory, never the ring and never an unmapped page;
+     * its next call throws {@link IllegalStateException}. The range itself is unmapped when the
+     * last peer is closed ({@link #drop()}, through the view).
+     */
+    private void detach() {
+        MemorySegment s = view.segment();
+        long page = 4096;
+        long start = s.address() & -page;
+        long end = (s.address() + s.byteSize() + page - 1) & -page;
+        try {
+            LinuxOs.mmap(start, end - start, LinuxOs.PROT_READ | LinuxOs.PROT_WRITE,
+                    LinuxOs.MAP_PRIVATE | LinuxOs.MAP_ANONYMOUS | LinuxOs.MAP_FIXED | LinuxOs.MAP_NORESERVE, -1, 0,
+                    name);
+        } catch (IOException e) {
+            // The shared mapping stays until the last peer closes: still never unmapped under a peer.
+        }
     }
 
     boolean isOpen() {
@@ -428,19 +484,28 @@ final class RingRegion implements AutoCloseable {
         return RingStats.snapshot(header, type, capacity);
     }
 
-    /** Closes every producer and consumer made from this region, then unmaps it if it owns the mapping. */
+    /**
+     * Revokes every producer and consumer made from this region (later calls on them throw
+     * {@link IllegalStateException}, roles are given back) and unmaps the ring if this handle mapped
+     * it. Peers reach the mapping by absolute address, so it must never be unmapped under a peer
+     * whose thread is inside a call: when peers are still open, the shared memory is detached at
+     * once ({@link #detach()}) and the address range is unmapped when the last of them is closed.
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            for (AutoCloseable h : List.copyOf(handles)) {
-                try {
-                    h.close();
-                } catch (Exception ignored) {
-                    // Handles release their role with a CAS and cannot fail; nothing to report.
-                }
+            List<RingRole.Member> open;
+            synchronized (handles) {
+                open = List.copyOf(handles);
             }
-            if (view != null) {
-                view.close();
+            for (RingRole.Member h : open) {
+                h.revoke();
+            }
+            synchronized (handles) {
+                if (holds > 1 && view != null) {
+                    detach();
+                }
+                drop();
             }
         }
     }

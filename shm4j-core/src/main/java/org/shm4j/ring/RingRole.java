@@ -42,10 +42,26 @@ final class RingRole {
     }
 
     /**
-     * Makes the peer and registers it with the ring handle, so closing the ring closes it; gives the
-     * role back if either step fails.
+     * A peer as the ring handle sees it. The peer holds the ring's mapping from {@code join} until
+     * its own {@link #close()}; closing the ring handle first only {@linkplain #revoke() revokes} it
+     * (every later call throws {@link IllegalStateException}, the role is given back) and leaves the
+     * mapping in place, since the peer's thread may be inside a call that reaches the memory by
+     * absolute address ({@link org.shm4j.internal.block.Absolute}).
      */
-    <T extends AutoCloseable> T join(Function<RingRole, T> peer) {
+    interface Member extends AutoCloseable {
+        /** Refuses every later call and gives the role back; the mapping stays until {@link #close()}. */
+        void revoke();
+
+        /** Closes the peer; never throws a checked exception. */
+        @Override
+        void close();
+    }
+
+    /**
+     * Makes the peer and registers it with the ring handle (the peer then holds the mapping, and
+     * closing the ring revokes it); gives the role back if either step fails.
+     */
+    <T extends Member> T join(Function<RingRole, T> peer) {
         try {
             T p = peer.apply(this);
             ring.register(p);
@@ -56,13 +72,17 @@ final class RingRole {
         }
     }
 
-    /** Leaves the ring: unregisters {@code peer} and gives the role back. Call once. */
-    void leave(AutoCloseable peer) {
-        ring.unregister(peer);
+    /**
+     * Leaves the ring: gives the role back, unregisters {@code peer} and drops its hold on the
+     * mapping (the last hold unmaps it). Call once, from the peer's {@code close()}.
+     */
+    void leave(Member peer) {
         release();
+        ring.unregister(peer);
     }
 
-    private void release() {
+    /** Gives the role back without leaving: the peer keeps its hold on the mapping. */
+    void release() {
         if (offset != NONE) {
             ring.releaseRole(offset, identity);
         }
@@ -73,8 +93,16 @@ final class RingRole {
         return new IllegalStateException(Messages.format(role + " is closed", "name", ring.name));
     }
 
-    /** The error for a header or record value the protocol never writes: what, the ring, then {@code keyValues}. */
-    RingCorruptedException corrupted(String what, Object... keyValues) {
+    /**
+     * The error for a header or record value the protocol never writes: what, the ring, then
+     * {@code keyValues}; an {@link IllegalStateException} instead once the ring is closed.
+     */
+    RuntimeException corrupted(String what, Object... keyValues) {
+        if (!ring.isOpen()) {
+            // The ring was closed while this call ran: the values it read may be the zeros of a
+            // detached mapping (RingRegion.detach), not a corruption of the ring.
+            return closed();
+        }
         Object[] all = new Object[keyValues.length + 4];
         all[0] = "name";
         all[1] = ring.name;

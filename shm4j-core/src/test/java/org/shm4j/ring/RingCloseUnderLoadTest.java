@@ -1,0 +1,130 @@
+package org.shm4j.ring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.shm4j.SharedMemory;
+import org.shm4j.testkit.NoLeaks;
+import org.shm4j.testkit.TestNames;
+
+/**
+ * Producers and consumers reach a named ring by absolute address (the package documentation's
+ * constant-segment rule), so the ring's mapping must never be unmapped under a peer whose thread
+ * is inside a call. Closing the ring handle while other threads offer, claim and poll at full
+ * speed must end those threads with {@link IllegalStateException} only: never a crash (a SIGSEGV
+ * would kill this JVM), never a corruption report.
+ */
+@ExtendWith(NoLeaks.class)
+@Timeout(120)
+class RingCloseUnderLoadTest {
+    private static final int ROUNDS = 150;
+
+    @ParameterizedTest
+    @EnumSource(value = RingType.class, names = {"SPSC", "MPSC"})
+    void closingTheRingWhileOtherThreadsUseItsPeersEndsThemWithIllegalStateException(RingType type)
+            throws Exception {
+        for (int round = 0; round < ROUNDS; round++) {
+            String name = TestNames.unique("closeload");
+            try {
+                MessageRing ring = type == RingType.SPSC ? SpscRing.create(name, 1 << 16)
+                        : MpscRing.create(name, 1 << 16);
+                RingProducer producer = ring.producer(WaitStrategy.busySpin());
+                RingConsumer consumer = ring.consumer(WaitStrategy.busySpin(), Duration.ofSeconds(30));
+                AtomicReference<Throwable> producerEnd = new AtomicReference<>();
+                AtomicReference<Throwable> consumerEnd = new AtomicReference<>();
+                Thread p = Thread.ofPlatform().start(() -> producerEnd.set(produce(producer)));
+                Thread c = Thread.ofPlatform().start(() -> consumerEnd.set(consume(consumer)));
+                Thread.sleep(Duration.ofNanos(ThreadLocalRandom.current().nextInt(2_000_000)));
+                ring.close();
+                p.join(30_000);
+                c.join(30_000);
+                assertThat(p.isAlive() || c.isAlive()).as("round %d: peers stopped", round).isFalse();
+                assertThat(producerEnd.get()).as("round %d: producer", round)
+                        .isExactlyInstanceOf(IllegalStateException.class);
+                assertThat(consumerEnd.get()).as("round %d: consumer", round)
+                        .isExactlyInstanceOf(IllegalStateException.class);
+                // The peers still hold the address range, but the shared memory is already detached.
+                assertThat(mapped(name)).as("round %d: mapped after the ring closed", round).isFalse();
+                producer.close();
+                consumer.close();
+            } finally {
+                SharedMemory.remove(name);
+            }
+        }
+    }
+
+    @Test
+    void aPeerKeepsWorkingMemoryUntilClosedAndTheLastCloseUnmaps() throws Exception {
+        String name = TestNames.unique("holds");
+        try (Arena arena = Arena.ofConfined()) {
+            SpscRing ring = SpscRing.create(name, 4096);
+            RingProducer producer = ring.producer();
+            RingConsumer consumer = ring.consumer();
+            assertThat(producer.offer(1, arena.allocate(8))).isTrue();
+            consumer.close();
+            assertThat(mapped(name)).isTrue();
+            ring.close();
+            assertThat(mapped(name)).isFalse();
+            assertThatThrownBy(() -> producer.offer(1, arena.allocate(8))).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> producer.tryClaim(1, 8)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(ring::producer).isInstanceOf(IllegalStateException.class);
+            producer.close();
+            producer.close();
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
+    /** Offers and claims until a call throws; returns what it threw. */
+    private static Throwable produce(RingProducer producer) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment payload = arena.allocate(64, 8);
+            for (long i = 0; ; i++) {
+                payload.set(ValueLayout.JAVA_LONG, 0, i);
+                if ((i & 1) == 0) {
+                    producer.offer(1, payload);
+                } else {
+                    RingClaim claim = producer.tryClaim(2, 64);
+                    if (claim != null) {
+                        claim.segment().set(ValueLayout.JAVA_LONG, 56, i);
+                        claim.commit();
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            return t;
+        }
+    }
+
+    /** Polls, reading every payload, until a call throws; returns what it threw. */
+    private static Throwable consume(RingConsumer consumer) {
+        long[] sum = new long[1];
+        RecordHandler handler = (typeId, payload) -> sum[0] += payload.get(ValueLayout.JAVA_LONG, 0)
+                + payload.get(ValueLayout.JAVA_LONG, payload.byteSize() - 8);
+        try {
+            while (true) {
+                consumer.poll(handler, (int) (sum[0] & 3) + 1);
+            }
+        } catch (Throwable t) {
+            return t;
+        }
+    }
+
+    /** Whether this process still maps the shared memory of {@code name}. */
+    private static boolean mapped(String name) throws Exception {
+        return Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch(l -> l.contains("/" + name));
+    }
+}
