@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
+import org.shm4j.bench.AgronaFlags;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -32,8 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-        "-Dagrona.disable.bounds.checks=true"})
+@Fork(value = 1, jvmArgsAppend = {AgronaFlags.EXPORTS, AgronaFlags.BOUNDS_CHECKS_OFF})
 public class AgronaOpsBenchmark {
     @Param({"SPSC", "MPSC"})
     public String type;
@@ -79,6 +79,15 @@ public class AgronaOpsBenchmark {
         ring.buffer().putLong(index, sum.total);
         ring.commit(index);
         ring.read(sum, 16);
+        return sum.total;
+    }
+
+    /** One record written, then read with a limit of one: the common one-record-per-call use. */
+    @Benchmark
+    public long writeThenReadOne() {
+        payload.putLong(0, sum.total);
+        ring.write(1, (DirectBuffer) payload, 0, 64);
+        ring.read(sum, 1);
         return sum.total;
     }
 

@@ -24,9 +24,7 @@ final class Peer {
         List<String> options = new ArrayList<>(List.of("-Xms256m", "-Xmx256m", "-XX:+UseParallelGC"));
         if (agrona) {
             // Agrona 2.x uses jdk.internal.misc.Unsafe; shm4j needs no such flag.
-            options.add("--add-exports");
-            options.add("java.base/jdk.internal.misc=ALL-UNNAMED");
-            options.add("-Dagrona.disable.bounds.checks=true");
+            options.addAll(org.shm4j.bench.AgronaFlags.jvmOptions());
         }
         return ChildLauncher.java(main).jvmOptions(options).arguments(args).stdio(ChildLauncher.Stdio.PIPE)
                 .errors(ChildLauncher.Errors.WITH_OUTPUT).start();

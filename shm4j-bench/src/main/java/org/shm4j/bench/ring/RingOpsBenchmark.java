@@ -44,11 +44,21 @@ public class RingOpsBenchmark {
     @Param({"SPSC", "MPSC"})
     public String type;
 
+    /**
+     * {@code named}: a ring this process maps by name, which the hot path reaches by absolute
+     * address (the constant global segment). {@code segment}: the same ring formatted in a
+     * caller's segment ({@code create(segment)}), which keeps the scoped, checked segment because
+     * the caller may close its arena at any time: the code shape before the change, in the same run.
+     */
+    @Param({"named", "segment"})
+    public String memory;
+
     private String name;
     private MessageRing ring;
     private RingProducer producer;
     private RingConsumer consumer;
     private Arena arena;
+    private Arena ringArena;
     private MemorySegment payload;
     private final Sum sum = new Sum();
 
@@ -66,17 +76,28 @@ public class RingOpsBenchmark {
     public void setUp() throws Exception {
         name = "shm4j-jmh-" + ProcessHandle.current().pid();
         SharedMemory.remove(name);
-        ring = type.equals("SPSC") ? SpscRing.create(name, 1 << 20) : MpscRing.create(name, 1 << 20);
+        arena = Arena.ofConfined();
+        if (memory.equals("named")) {
+            ring = type.equals("SPSC") ? SpscRing.create(name, 1 << 20) : MpscRing.create(name, 1 << 20);
+        } else {
+            ringArena = Arena.ofShared();
+            MemorySegment at = ringArena.allocate(SpscRing.requiredBytes(1 << 20), 4096);
+            ring = type.equals("SPSC") ? SpscRing.create(at, 1 << 20) : MpscRing.create(at, 1 << 20);
+        }
         producer = ring.producer(WaitStrategy.busySpin());
         consumer = ring.consumer(WaitStrategy.busySpin(), Duration.ofSeconds(30));
-        arena = Arena.ofConfined();
         payload = arena.allocate(64, 8);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
+        producer.close();
+        consumer.close();
         ring.close();
         arena.close();
+        if (ringArena != null) {
+            ringArena.close();
+        }
         SharedMemory.remove(name);
     }
 
@@ -94,6 +115,15 @@ public class RingOpsBenchmark {
         claim.segment().set(ValueLayout.JAVA_LONG, 0, sum.total);
         claim.commit();
         consumer.poll(sum, 16);
+        return sum.total;
+    }
+
+    /** One record offered, then polled with a limit of one: the common one-record-per-call use. */
+    @Benchmark
+    public long offerThenPollOne() {
+        payload.set(ValueLayout.JAVA_LONG, 0, sum.total);
+        producer.offer(1, payload);
+        consumer.poll(sum, 1);
         return sum.total;
     }
 

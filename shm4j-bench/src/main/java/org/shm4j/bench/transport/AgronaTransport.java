@@ -29,7 +29,7 @@ import org.shm4j.bench.harness.Kv;
  * under {@code /dev/shm} mapped by Agrona's {@link IoUtil}, as Aeron does; both sides spin. Agrona 2
  * reads {@code jdk.internal.misc.Unsafe}, so both JVMs that run it get
  * {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED} (and only they do: the harness side
- * runs in a driver JVM).
+ * runs in a driver JVM), with Agrona's bounds checks off as in every harness ({@link org.shm4j.bench.AgronaFlags}).
  */
 public final class AgronaTransport extends JvmTransport {
     private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -53,7 +53,8 @@ public final class AgronaTransport extends JvmTransport {
 
     @Override
     public List<String> jvmOptions() {
-        return List.of("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED");
+        // The same flags as in every other harness: the export, and Agrona's bounds checks off.
+        return org.shm4j.bench.AgronaFlags.jvmOptions();
     }
 
     @Override
