@@ -10,7 +10,9 @@ import java.util.EnumSet;
  * the consumer; see the package documentation for the layout and the memory-ordering protocol.
  *
  * <p>A ring handle is thread-safe; the producers and consumers made from it are each used by one
- * thread at a time. Closing the ring closes them and unmaps the ring if the handle mapped it.
+ * thread at a time. Closing the ring revokes them (later calls throw {@link IllegalStateException})
+ * and unmaps the ring if the handle mapped it, once its peers are closed too: until then a peer
+ * holds an address range with the shared memory detached (see the package documentation).
  */
 public sealed interface MessageRing extends Ring permits RegionRing {
 
@@ -63,7 +65,11 @@ public sealed interface MessageRing extends Ring permits RegionRing {
      */
     RingConsumer consumer(WaitStrategy wait, Duration skipTimeout) throws RingBusyException;
 
-    /** Closes this handle's producers and consumers and unmaps the ring if this handle mapped it. Idempotent. */
+    /**
+     * Revokes this handle's producers and consumers and unmaps the ring if this handle mapped it
+     * (when a peer is still open: detaches the shared memory now, unmaps when the peer is closed).
+     * Idempotent.
+     */
     @Override
     void close();
 }

@@ -30,6 +30,38 @@
  * next process that asks (liveness comes from {@code /proc}, PID plus start time; no PID read from
  * a ring is ever signalled).
  *
+ * <h2>Closing, and how the hot paths reach shared memory</h2>
+ * A producer or consumer of a ring this process mapped by name reaches the ring by absolute
+ * address, {@code base + offset}, through one {@code static final} segment of the global scope that
+ * covers the address space ({@code org.shm4j.internal.block.Absolute}). C2 folds that segment as a
+ * constant, so the JDK's per-access liveness and bounds checks drop out; through a segment held in a
+ * field they stay on every access (measured: docs/ring.md). Rings in a caller's segment
+ * ({@code create(segment)}, {@code open(segment)}) keep the scoped, checked segment, because the
+ * caller may close its arena at any time. The rules every such hot path follows (later ones too):
+ * <ol>
+ * <li><b>The peer holds the mapping.</b> A producer or consumer holds its ring's mapping from
+ * creation to its own {@code close()}; the mapping is unmapped by the last of the ring handle and
+ * its peers to close. Closing the ring handle revokes its peers (every later call throws
+ * {@link java.lang.IllegalStateException}, roles are given back) and, if a peer is still open, detaches the
+ * shared memory at once by mapping private anonymous pages over the same addresses
+ * ({@code mmap(MAP_FIXED)}): a thread still inside a call then reads zeros and writes private
+ * memory, never an unmapped page and never the ring; the address range goes when the peer is
+ * closed. A record being delivered at that moment may read as zeros; its header never does (the
+ * consumer re-checks word0 after reading word1, and a changed header becomes the
+ * {@code IllegalStateException}). Close peers: one left open keeps an address range (no shared
+ * memory) until it is closed.</li>
+ * <li><b>The ring validates every value read from shared memory</b> before it becomes an address:
+ * offsets are positions masked into the data region, record lengths are checked against the
+ * largest payload and the region's end, head and tail against each other and the capacity. These
+ * checks stand in for the JDK's bounds checks; hostile memory is a
+ * {@link org.shm4j.ring.RingCorruptedException}, never an access outside the mapping.</li>
+ * <li><b>A closed flag is checked on each call</b> (a plain field read): use after
+ * {@code close()} is an {@code IllegalStateException}.</li>
+ * <li><b>What user code touches stays checked:</b> the handler's record slice and the claim's
+ * segment are scoped slices of the ring's mapping, with the JDK's checks; escape analysis removes
+ * the slice objects when the calls inline.</li>
+ * </ol>
+ *
  * <h2>Layout (version 1)</h2>
  * Little-endian, naturally aligned, no ABI-dependent structs. {@code interop/c/shm4j_ring.h} and
  * {@code interop/python/shm4j_ring.py} state the same numbers.
