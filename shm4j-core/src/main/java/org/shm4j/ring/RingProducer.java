@@ -264,34 +264,9 @@ public final class RingProducer implements AutoCloseable, RingRole.Member {
 
     // ---- reservation -------------------------------------------------------------------------
 
-    /**
-     * Reserves room for a record: its position, or FULL. Writes a padding record when it wraps.
-     *
-     * <p>Kept small so that it inlines into {@code offer} and {@code tryClaim} (C2 does not inline a
-     * hot method over 325 bytecodes, and the whole reservation is larger): the common SPSC case, a
-     * record that fits before the end of the region in space the cached head already shows free,
-     * is here; wrapping, filler, a head reload and the MPSC race are in {@link #reserveSlow}.
-     */
+    /** Reserves room for a record: its position, or FULL. Writes a padding record when it wraps. */
     private long reserve(int payloadLength) {
         long recordLength = recordLength(payloadLength);
-        if (!multi && !alignRecords) {
-            long t = tail;
-            if (recordLength <= capacity - (t & mask) && t + recordLength - headCache <= capacity) {
-                tail = t + recordLength;
-                // As in reserveSlow: the reservation is published before the record bytes.
-                if (direct) {
-                    Absolute.LONG.setRelease(Absolute.MEMORY, headerBase + TAIL_OFFSET, t + recordLength);
-                } else {
-                    LONG.setRelease(header, TAIL_OFFSET, t + recordLength);
-                }
-                return t;
-            }
-        }
-        return reserveSlow(recordLength);
-    }
-
-    /** The whole reservation of a record of {@code recordLength} bytes; see {@link #reserve}. */
-    private long reserveSlow(long recordLength) {
         if (!multi) {
             long t = tail;
             long off = t & mask;
