@@ -287,20 +287,7 @@ public final class SharedMutex extends SyncHandle {
             Repair<? extends X> repair) throws X, InterruptedException, SyncException {
         java.util.Objects.requireNonNull(action, "action");
         java.util.Objects.requireNonNull(repair, "repair");
-        Optional<LockResult> result = tryLock(timeout);
-        if (result.isEmpty()) {
-            return false;
-        }
-        try {
-            if (result.get().ownerDied()) {
-                repair.repair();
-                markConsistent();
-            }
-            action.run();
-            return true;
-        } finally {
-            unlock();
-        }
+        return runLocked(tryLock(timeout), action, repair, this::markConsistent, this::unlock);
     }
 
     /**

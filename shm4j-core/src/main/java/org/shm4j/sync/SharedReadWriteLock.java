@@ -331,20 +331,7 @@ public final class SharedReadWriteLock extends SyncHandle {
             Repair<? extends X> repair) throws X, InterruptedException, SyncException {
         java.util.Objects.requireNonNull(action, "action");
         java.util.Objects.requireNonNull(repair, "repair");
-        Optional<LockResult> result = tryLockWrite(timeout);
-        if (result.isEmpty()) {
-            return false;
-        }
-        try {
-            if (result.get().ownerDied()) {
-                repair.repair();
-                markConsistent();
-            }
-            action.run();
-            return true;
-        } finally {
-            unlockWrite();
-        }
+        return runLocked(tryLockWrite(timeout), action, repair, this::markConsistent, this::unlockWrite);
     }
 
     /**

@@ -95,4 +95,27 @@ abstract sealed class SyncHandle implements AutoCloseable
             view.close();
         }
     }
+
+    /**
+     * The body of {@code withLock} and {@code withWriteLock}: given the outcome of a timed exclusive
+     * lock, repairs and marks consistent after a dead holder, runs the action, and unlocks whatever
+     * happens. A repair that throws leaves the lock unmarked, so unlocking makes it not recoverable.
+     */
+    static <X extends Exception> boolean runLocked(java.util.Optional<LockResult> locked,
+            LockedAction<? extends X> action, Repair<? extends X> repair, Runnable markConsistent,
+            Runnable unlock) throws X {
+        if (locked.isEmpty()) {
+            return false;
+        }
+        try {
+            if (locked.get().ownerDied()) {
+                repair.repair();
+                markConsistent.run();
+            }
+            action.run();
+            return true;
+        } finally {
+            unlock.run();
+        }
+    }
 }
