@@ -10,6 +10,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.block.Absolute;
 import org.shm4j.internal.block.FutexWait;
 
 /**
@@ -26,6 +27,14 @@ public final class BroadcastReceiver implements AutoCloseable, RingRole.Member {
     private final RingRole role;
     private final MemorySegment header;
     private final MemorySegment data;
+    /**
+     * Whether {@link #poll} reaches the ring by absolute address through {@link Absolute#MEMORY}
+     * (the ring owns its mapping, held by this receiver until {@link #close()}), or through the
+     * scoped segments (a caller's segment). See the package documentation.
+     */
+    private final boolean direct;
+    private final long headerBase;
+    private final long dataBase;
     private final long capacity;
     private final long mask;
     private final int maxPayload;
@@ -47,13 +56,16 @@ public final class BroadcastReceiver implements AutoCloseable, RingRole.Member {
         this.role = role;
         this.header = ring.header;
         this.data = ring.data;
+        this.direct = ring.dataAddress != 0;
+        this.headerBase = ring.headerAddress;
+        this.dataBase = ring.dataAddress;
         this.capacity = ring.capacity;
         this.mask = ring.mask;
         this.maxPayload = ring.maxPayload;
         this.wait = wait;
         this.scratch = Arena.ofAuto().allocate(Math.min(maxPayload, 4096) + 8L, 8);
         // Pairs with the transmitter's release store of tail.
-        long t = (long) LONG.getAcquire(header, TAIL_OFFSET);
+        long t = tail();
         if (t == ring.startPosition) {
             // Nothing transmitted yet: the first record will be number 0, so losses count from it.
             this.cursor = t;
@@ -95,7 +107,7 @@ public final class BroadcastReceiver implements AutoCloseable, RingRole.Member {
         // The common empty case stays in this small method; the batch is a separate method, so its
         // handler call is hot there and inlines, and the payload slices are not allocated.
         // Pairs with the transmitter's release store of tail: records below it are complete.
-        long t = (long) LONG.getAcquire(header, TAIL_OFFSET);
+        long t = tail();
         if (t == cursor) {
             return 0;
         }
@@ -110,7 +122,7 @@ public final class BroadcastReceiver implements AutoCloseable, RingRole.Member {
         for (boolean first = true; count < limit; first = false) {
             if (!first) {
                 // Pairs with the transmitter's release store of tail: records below it are complete.
-                t = (long) LONG.getAcquire(header, TAIL_OFFSET);
+                t = tail();
             }
             long c = cursor;
             long available = t - c;
@@ -128,11 +140,11 @@ public final class BroadcastReceiver implements AutoCloseable, RingRole.Member {
                 continue;
             }
             long off = c & mask;
-            long word0 = data.get(ValueLayout.JAVA_LONG, off);
+            long word0 = getData(off);
             // A padding record may be the last 8 bytes alone: read the rest only if it is there.
             boolean fullHeader = off + BROADCAST_RECORD_HEADER_LENGTH <= capacity;
-            long word1 = fullHeader ? data.get(ValueLayout.JAVA_LONG, off + 8) : 0;
-            long sequence = fullHeader ? data.get(ValueLayout.JAVA_LONG, off + BROADCAST_SEQUENCE) : 0;
+            long word1 = fullHeader ? getData(off + 8) : 0;
+            long sequence = fullHeader ? getData(off + BROADCAST_SEQUENCE) : 0;
             boolean tagged = (word0 & ~STATE_MASK) == c;
             long state = word0 & STATE_MASK;
             int length = (int) word1;
@@ -143,12 +155,24 @@ public final class BroadcastReceiver implements AutoCloseable, RingRole.Member {
                     && off + recordLength <= capacity && recordLength <= available;
             if (record) {
                 ensureScratch(length);
-                MemorySegment.copy(data, off + BROADCAST_RECORD_HEADER_LENGTH, scratch, 0, length);
+                if (direct) {
+                    MemorySegment.copy(Absolute.MEMORY, dataBase + off + BROADCAST_RECORD_HEADER_LENGTH, scratch, 0,
+                            length);
+                } else {
+                    MemorySegment.copy(data, off + BROADCAST_RECORD_HEADER_LENGTH, scratch, 0, length);
+                }
             }
             // The copy and the header reads above happen before this read of tailIntent; pairs
             // with the transmitter's tailIntent store and storeStoreFence before it overwrites.
             VarHandle.loadLoadFence();
-            long intent = (long) LONG.getOpaque(header, TAIL_INTENT_OFFSET);
+            long intent = direct ? (long) Absolute.LONG.getOpaque(Absolute.MEMORY, headerBase + TAIL_INTENT_OFFSET)
+                    : (long) LONG.getOpaque(header, TAIL_INTENT_OFFSET);
+            if (!ring.isOpen()) {
+                // Closing the ring sets its flag before it detaches the memory (RingRegion.close),
+                // and the fence above keeps the copy before this read: a copy made while the flag
+                // still read open came from the ring itself, never from detached zeros.
+                throw role.closed();
+            }
             if (intent - c > capacity) {
                 if (++lapsNow > MAX_LAPS_PER_POLL) {
                     break;
@@ -211,8 +235,9 @@ public final class BroadcastReceiver implements AutoCloseable, RingRole.Member {
     private void lap() {
         laps++;
         // Pairs with the transmitter's release store of latestPosition: the record there is whole.
-        long latest = (long) LONG.getAcquire(header, LATEST_POSITION_OFFSET);
-        long t = (long) LONG.getAcquire(header, TAIL_OFFSET);
+        long latest = direct ? (long) Absolute.LONG.getAcquire(Absolute.MEMORY, headerBase + LATEST_POSITION_OFFSET)
+                : (long) LONG.getAcquire(header, LATEST_POSITION_OFFSET);
+        long t = tail();
         if ((latest & (RECORD_ALIGNMENT - 1)) != 0) {
             throw corrupted("misaligned latest position", cursor, t, latest, 0);
         }
@@ -222,7 +247,22 @@ public final class BroadcastReceiver implements AutoCloseable, RingRole.Member {
     }
 
     private boolean readable() {
-        return (long) LONG.getAcquire(header, TAIL_OFFSET) != cursor;
+        return tail() != cursor;
+    }
+
+    /** Acquire load of the tail: pairs with the transmitter's release store of it. */
+    private long tail() {
+        return direct ? (long) Absolute.LONG.getAcquire(Absolute.MEMORY, headerBase + TAIL_OFFSET)
+                : (long) LONG.getAcquire(header, TAIL_OFFSET);
+    }
+
+    /**
+     * A plain load from the data region at {@code off}, which the caller has masked into the
+     * region and checked leaves room for 8 bytes.
+     */
+    private long getData(long off) {
+        return direct ? Absolute.MEMORY.get(ValueLayout.JAVA_LONG, dataBase + off)
+                : data.get(ValueLayout.JAVA_LONG, off);
     }
 
     private void ensureScratch(int length) {

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.block.Absolute;
 import org.shm4j.internal.block.FutexWait;
 
 /**
@@ -19,6 +20,14 @@ public final class BroadcastTransmitter implements AutoCloseable, RingRole.Membe
     private final RingRole role;
     private final MemorySegment header;
     private final MemorySegment data;
+    /**
+     * Whether {@link #transmit} reaches the ring by absolute address through {@link Absolute#MEMORY}
+     * (the ring owns its mapping, held by this transmitter until {@link #close()}), or through the
+     * scoped segments (a caller's segment). See the package documentation.
+     */
+    private final boolean direct;
+    private final long headerBase;
+    private final long dataBase;
     private final long capacity;
     private final long mask;
     private final int maxPayload;
@@ -35,6 +44,9 @@ public final class BroadcastTransmitter implements AutoCloseable, RingRole.Membe
         this.role = role;
         this.header = ring.header;
         this.data = ring.data;
+        this.direct = ring.dataAddress != 0;
+        this.headerBase = ring.headerAddress;
+        this.dataBase = ring.dataAddress;
         this.capacity = ring.capacity;
         this.mask = ring.mask;
         this.maxPayload = ring.maxPayload;
@@ -105,28 +117,65 @@ public final class BroadcastTransmitter implements AutoCloseable, RingRole.Membe
         // Announces which bytes are about to be overwritten before any of them is: receivers read
         // tailIntent after copying a record (after a loadLoadFence) and discard the copy if it moved
         // past their record's position plus the capacity. The fence keeps the stores below after it.
-        LONG.setOpaque(header, TAIL_INTENT_OFFSET, end);
+        setHeaderOpaque(TAIL_INTENT_OFFSET, end);
         VarHandle.storeStoreFence();
         long p = t;
         if (recordLength > toEnd) {
-            data.set(ValueLayout.JAVA_LONG, off, t | PADDING);
+            setData(off, t | PADDING);
             p = t + toEnd;
             off = 0;
         }
-        data.set(ValueLayout.JAVA_LONG, off + 8, lengthAndType((int) length, typeId));
-        data.set(ValueLayout.JAVA_LONG, off + BROADCAST_SEQUENCE, sequence);
-        MemorySegment.copy(payload, 0, data, off + BROADCAST_RECORD_HEADER_LENGTH, length);
-        data.set(ValueLayout.JAVA_LONG, off, p | COMMITTED);
+        setData(off + 8, lengthAndType((int) length, typeId));
+        setData(off + BROADCAST_SEQUENCE, sequence);
+        if (direct) {
+            MemorySegment.copy(payload, 0, Absolute.MEMORY, dataBase + off + BROADCAST_RECORD_HEADER_LENGTH, length);
+        } else {
+            MemorySegment.copy(payload, 0, data, off + BROADCAST_RECORD_HEADER_LENGTH, length);
+        }
+        setData(off, p | COMMITTED);
         sequence++;
         payloadBytes += length;
-        LONG.setOpaque(header, MESSAGES_WRITTEN_OFFSET, sequence);
-        LONG.setOpaque(header, PAYLOAD_BYTES_WRITTEN_OFFSET, payloadBytes);
+        setHeaderOpaque(MESSAGES_WRITTEN_OFFSET, sequence);
+        setHeaderOpaque(PAYLOAD_BYTES_WRITTEN_OFFSET, payloadBytes);
         // Where a lapped receiver resumes: pairs with its acquire load of latestPosition.
-        LONG.setRelease(header, LATEST_POSITION_OFFSET, p);
+        setHeaderRelease(LATEST_POSITION_OFFSET, p);
         tail = end;
         // Publishes the record: pairs with the receivers' acquire load of tail.
-        LONG.setRelease(header, TAIL_OFFSET, end);
+        setHeaderRelease(TAIL_OFFSET, end);
+        if (direct && (int) Absolute.INT.getOpaque(Absolute.MEMORY, headerBase + DATA_WAITERS_OFFSET) == 0) {
+            return; // no receiver sleeps: the common case, without a scoped access
+        }
         FutexWait.wakeIfWaiting(header, DATA_SIGNAL_OFFSET, DATA_WAITERS_OFFSET, ring.dataSignal);
+    }
+
+    /**
+     * A plain store into the data region at {@code off}, which the caller has masked into the
+     * region and checked leaves room for 8 bytes (the record fits before the end: transmit).
+     */
+    private void setData(long off, long value) {
+        if (direct) {
+            Absolute.MEMORY.set(ValueLayout.JAVA_LONG, dataBase + off, value);
+        } else {
+            data.set(ValueLayout.JAVA_LONG, off, value);
+        }
+    }
+
+    /** An opaque store of a header field at a constant offset of {@link RingLayout}. */
+    private void setHeaderOpaque(long offset, long value) {
+        if (direct) {
+            Absolute.LONG.setOpaque(Absolute.MEMORY, headerBase + offset, value);
+        } else {
+            LONG.setOpaque(header, offset, value);
+        }
+    }
+
+    /** A release store of a header field, as {@link #setHeaderOpaque}. */
+    private void setHeaderRelease(long offset, long value) {
+        if (direct) {
+            Absolute.LONG.setRelease(Absolute.MEMORY, headerBase + offset, value);
+        } else {
+            LONG.setRelease(header, offset, value);
+        }
     }
 
     /** Records transmitted on this ring (by this transmitter and those before it). */

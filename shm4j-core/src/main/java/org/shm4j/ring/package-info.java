@@ -31,7 +31,7 @@
  * a ring is ever signalled).
  *
  * <h2>Closing, and how the hot paths reach shared memory</h2>
- * A producer or consumer of a ring this process mapped by name reaches the ring by absolute
+ * A producer, consumer, transmitter or receiver of a ring this process mapped by name reaches the ring by absolute
  * address, {@code base + offset}, through one {@code static final} segment of the global scope that
  * covers the address space ({@code org.shm4j.internal.block.Absolute}). C2 folds that segment as a
  * constant, so the JDK's per-access liveness and bounds checks drop out; through a segment held in a
@@ -39,7 +39,7 @@
  * ({@code create(segment)}, {@code open(segment)}) keep the scoped, checked segment, because the
  * caller may close its arena at any time. The rules every such hot path follows (later ones too):
  * <ol>
- * <li><b>The peer holds the mapping.</b> A producer or consumer holds its ring's mapping from
+ * <li><b>The peer holds the mapping.</b> A producer, consumer, transmitter or receiver holds its ring's mapping from
  * creation to its own {@code close()}; the mapping is unmapped by the last of the ring handle and
  * its peers to close. Closing the ring handle revokes its peers (every later call throws
  * {@link java.lang.IllegalStateException}, roles are given back) and, if a peer is still open, detaches the
@@ -48,7 +48,9 @@
  * memory, never an unmapped page and never the ring; the address range goes when the peer is
  * closed. A record being delivered at that moment may read as zeros; its header never does (the
  * consumer re-checks word0 after reading word1, and a changed header becomes the
- * {@code IllegalStateException}). Close peers: one left open keeps an address range (no shared
+ * {@code IllegalStateException}). A broadcast receiver, which copies before it delivers, reads the
+ * ring's closed flag after the copy (behind the fence that orders the copy before its tailIntent
+ * check) and delivers nothing from a copy that may hold detached zeros. Close peers: one left open keeps an address range (no shared
  * memory) until it is closed.</li>
  * <li><b>The ring validates every value read from shared memory</b> before it becomes an address:
  * offsets are positions masked into the data region, record lengths are checked against the

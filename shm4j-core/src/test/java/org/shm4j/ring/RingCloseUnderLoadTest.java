@@ -66,6 +66,49 @@ class RingCloseUnderLoadTest {
         }
     }
 
+    /**
+     * The broadcast receiver copies each record and checks the copy afterwards; a copy taken while
+     * the ring was being closed may hold the zeros of the detached memory, and must then be
+     * discarded, never delivered. Every transmitted payload repeats one value in all its longs, so
+     * a delivered mix of a value and zeros is caught.
+     */
+    @Test
+    void closingABroadcastRingUnderLoadEndsItsPeersWithoutATornRecord() throws Exception {
+        for (int round = 0; round < ROUNDS; round++) {
+            String name = TestNames.unique("closebcast");
+            try {
+                BroadcastRing ring = BroadcastRing.create(name, 1 << 14);
+                BroadcastTransmitter transmitter = ring.transmitter();
+                BroadcastReceiver first = ring.receiver(WaitStrategy.busySpin());
+                BroadcastReceiver second = ring.receiver(WaitStrategy.busySpin());
+                AtomicReference<Throwable> transmitterEnd = new AtomicReference<>();
+                AtomicReference<Throwable> firstEnd = new AtomicReference<>();
+                AtomicReference<Throwable> secondEnd = new AtomicReference<>();
+                Thread t = Thread.ofPlatform().start(() -> transmitterEnd.set(transmit(transmitter)));
+                Thread r1 = Thread.ofPlatform().start(() -> firstEnd.set(receive(first)));
+                Thread r2 = Thread.ofPlatform().start(() -> secondEnd.set(receive(second)));
+                Thread.sleep(Duration.ofNanos(ThreadLocalRandom.current().nextInt(2_000_000)));
+                ring.close();
+                t.join(30_000);
+                r1.join(30_000);
+                r2.join(30_000);
+                assertThat(t.isAlive() || r1.isAlive() || r2.isAlive()).as("round %d: peers stopped", round).isFalse();
+                assertThat(transmitterEnd.get()).as("round %d: transmitter", round)
+                        .isExactlyInstanceOf(IllegalStateException.class);
+                assertThat(firstEnd.get()).as("round %d: first receiver", round)
+                        .isExactlyInstanceOf(IllegalStateException.class);
+                assertThat(secondEnd.get()).as("round %d: second receiver", round)
+                        .isExactlyInstanceOf(IllegalStateException.class);
+                assertThat(mapped(name)).as("round %d: mapped after the ring closed", round).isFalse();
+                transmitter.close();
+                first.close();
+                second.close();
+            } finally {
+                SharedMemory.remove(name);
+            }
+        }
+    }
+
     @Test
     void aPeerKeepsWorkingMemoryUntilClosedAndTheLastCloseUnmaps() throws Exception {
         String name = TestNames.unique("holds");
@@ -117,6 +160,44 @@ class RingCloseUnderLoadTest {
         try {
             while (true) {
                 consumer.poll(handler, (int) (sum[0] & 3) + 1);
+            }
+        } catch (Throwable t) {
+            return t;
+        }
+    }
+
+    /** Transmits payloads of eight equal longs (1, 2, 3, ...) until a call throws; returns what it threw. */
+    private static Throwable transmit(BroadcastTransmitter transmitter) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment payload = arena.allocate(64, 8);
+            for (long i = 1; ; i++) {
+                for (int at = 0; at < 64; at += 8) {
+                    payload.set(ValueLayout.JAVA_LONG, at, i);
+                }
+                transmitter.transmit(1, payload);
+            }
+        } catch (Throwable t) {
+            return t;
+        }
+    }
+
+    /**
+     * Receives until a call throws; returns what it threw, or an {@link AssertionError} for a
+     * delivered payload whose longs differ (a torn copy).
+     */
+    private static Throwable receive(BroadcastReceiver receiver) {
+        RecordHandler handler = (typeId, payload) -> {
+            long first = payload.get(ValueLayout.JAVA_LONG, 0);
+            for (int at = 8; at < payload.byteSize(); at += 8) {
+                long v = payload.get(ValueLayout.JAVA_LONG, at);
+                if (v != first || first == 0) {
+                    throw new AssertionError("torn record delivered: long 0=" + first + ", long at " + at + "=" + v);
+                }
+            }
+        };
+        try {
+            while (true) {
+                receiver.poll(handler, 4);
             }
         } catch (Throwable t) {
             return t;
