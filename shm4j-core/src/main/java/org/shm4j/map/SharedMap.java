@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
+import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,10 +21,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.block.Absolute;
 import org.shm4j.internal.block.Blocks;
 import org.shm4j.sync.LockResult;
 import org.shm4j.sync.SharedMutex;
@@ -67,6 +71,8 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     private static final Duration DEFAULT_OPEN_TIMEOUT = Duration.ofSeconds(2);
     /** How long a lock-free read keeps retrying a slot that keeps changing before it calls the map corrupt. */
     private static final long READ_RETRY_NANOS = 1_000_000_000L;
+    /** Attempts a read makes on a slot that stays mid-write between two checks of the stripe ({@link #oddSlot}). */
+    private static final int ODD_SPINS = 128;
 
     private static final int PUT = 0;
     private static final int PUT_IF_ABSENT = 1;
@@ -75,6 +81,13 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     private static final int REMOVE = 4;
     private static final int COMPUTE = 5;
 
+    private static final int NO = 0;
+    private static final int YES = 1;
+    private static final int TIMED_OUT = 2;
+    private static final Optional<Boolean> TIMED_OUT_RESULT = Optional.empty();
+    private static final Optional<Boolean> YES_RESULT = Optional.of(Boolean.TRUE);
+    private static final Optional<Boolean> NO_RESULT = Optional.of(Boolean.FALSE);
+
     /**
      * Crash-test hook: called with the name of each point of the write protocol. Tests set it in a
      * child process to stop there and be killed; null otherwise.
@@ -82,7 +95,6 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     static Consumer<String> testHook;
 
     private final MemorySegment map;
-    private final MappedView view;
     private final String where;
     private final boolean created;
     private final long seed;
@@ -102,12 +114,25 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     private final long valueOffset;
     private final long requestedEntries;
     private final SharedMutex[] mutexes;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Whether the hot paths reach the map by absolute address through {@link Absolute#MEMORY}: a
+     * named map, whose mapping this handle owns and never unmaps under a thread inside a call
+     * ({@link #close()}). A map in a caller's segment keeps the scoped segment: the caller may close
+     * its arena at any time.
+     */
+    private final boolean direct;
+    /** The map's address when {@link #direct}, else 0: every offset below is added to it. */
+    private final long address;
+    private volatile boolean closed;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    /** Writes (and checks) in flight: each keeps the shared memory mapped until it ends. */
+    private final AtomicInteger writers = new AtomicInteger();
+    /** Detaches, then unmaps, a named map's mapping; null for a map in a caller's segment. */
+    private final Release release;
 
     private SharedMap(MapBlock.Opened o) throws IOException {
         MapSpec.Geometry g = o.header().geometry();
         this.map = o.block().asSlice(0, g.totalBytes());
-        this.view = o.view();
         this.where = o.where();
         this.created = o.created();
         this.seed = o.header().hashSeed();
@@ -129,6 +154,50 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         this.mutexes = new SharedMutex[stripes];
         for (int s = 0; s < stripes; s++) {
             mutexes[s] = SharedMutex.open(map.asSlice(stripeBase(s) + MapLayout.STRIPE_MUTEX_OFFSET, SharedMutex.BYTES));
+        }
+        // The map format is little-endian; Absolute's accessors use the native order.
+        this.direct = o.view() != null && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+        this.address = direct ? map.address() : 0;
+        this.release = o.view() == null ? null : new Release(o.view(), where);
+        if (release != null) {
+            CLEANER.register(this, release);
+        }
+    }
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /**
+     * The end of a named map's mapping, in two steps. {@link #detach()} runs once the handle is
+     * closed and no write is in flight: the shared memory is replaced at once by private pages over
+     * the same addresses ({@link Absolute#detach}), so the shared object is no longer mapped, and a
+     * reader still inside a call reads zeros (and reports the map closed), never an unmapped page.
+     * The address range itself is unmapped ({@link #run()}, the cleaner's action) once the handle is
+     * unreachable, which proves that no thread is inside one of its calls. A handle that was never
+     * closed is never unmapped by the cleaner.
+     */
+    private static final class Release implements Runnable {
+        private final MappedView view;
+        private final String where;
+        private final AtomicBoolean detached = new AtomicBoolean();
+
+        Release(MappedView view, String where) {
+            this.view = view;
+            this.where = where;
+        }
+
+        void detach() {
+            if (detached.compareAndSet(false, true)) {
+                // If the kernel refuses, the shared memory stays mapped until run(): still never
+                // unmapped under a reader.
+                Absolute.detach(view.segment(), where);
+            }
+        }
+
+        @Override
+        public void run() {
+            if (detached.get()) {
+                view.close();
+            }
         }
     }
 
@@ -295,8 +364,13 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     public long get(MemorySegment key, MemorySegment into) {
         long klen = checkKey(key);
         Objects.requireNonNull(into, "into");
+        if (klen == 8) {
+            // The key read once: it feeds the hash and the key compare (hash() of 8 bytes is hashLong()).
+            long k = key.get(MapLayout.U64, 0);
+            return getLong8(k, MapLayout.hashLong(k, seed), into);
+        }
         checkOpen();
-        return get(key, klen, 0, MapLayout.hash(key, 0, klen, seed), into);
+        return getSlow(key, klen, 0, MapLayout.hash(key, 0, klen, seed), into);
     }
 
     /** {@link #get(MemorySegment, MemorySegment)} of the 8-byte little-endian key {@code longKey}, for {@link LongKeyMap}. */
@@ -306,12 +380,51 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                     "maxKeyBytes", maxKey));
         }
         Objects.requireNonNull(into, "into");
-        checkOpen();
-        return get(null, 8, longKey, MapLayout.hashLong(longKey, seed), into);
+        return getLong8(longKey, MapLayout.hashLong(longKey, seed), into);
     }
 
-    /** The lookup of {@code key} ({@code klen} bytes), or of {@code longKey} when {@code key} is null. */
-    private long get(MemorySegment key, long klen, long longKey, long h, MemorySegment into) {
+    /**
+     * The common case of an 8-byte key, small enough to inline into the caller: the key's home
+     * bucket names its slot and no writer races the read. Everything else (a probe past the home
+     * bucket, a miss, a slot mid-write, a value longer than {@code into}, bytes out of range) goes to
+     * {@link #getSlow}, which decides. Every offset is validated before it becomes an address: the
+     * bucket index is masked, the slot index is checked against the stripe's slots, the value length
+     * against the map's maximum and {@code into}.
+     */
+    private long getLong8(long k, long h, MemorySegment into) {
+        if (closed) {
+            throw closedError();
+        }
+        int tag = (int) (h >>> 32);
+        long base = stripesOffset + (tag & stripeMask) * stripeBytes;
+        long at = base + bucketsOffset + 8L * ((int) h & bucketMask);
+        // Acquire: pairs with the release store that published the bucket (publish()).
+        long w = loadAcquire(at);
+        long slot = (w & 0xFFFF_FFFFL) - 1; // EMPTY gives -1 and TOMBSTONE 2^32 - 2: both out of range
+        if ((int) (w >>> 32) == tag && slot >= 0 && slot < slots) {
+            long so = base + slotsOffset + slot * slotBytes;
+            // Acquire: pairs with the release store that ended the slot's last write (writeSlot()).
+            long v1 = loadAcquire(so);
+            // Key and value length in one load (little-endian: key length in the low half).
+            long lengths = load(so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
+            long vl = lengths >>> 32;
+            if ((v1 & 1) == 0 && (int) lengths == 8 && vl <= maxValue && vl <= into.byteSize()
+                    && load(so + MapLayout.SLOT_KEY_OFFSET) == k) {
+                copyOut(so + valueOffset, into, vl);
+                if (!changed(at, w, so, v1)) {
+                    // A detached (closed) map reads as zeros, and zeros never pass the checks above.
+                    return vl;
+                }
+            }
+        }
+        return getSlow(null, 8, k, h, into);
+    }
+
+    /**
+     * The lookup of {@code key} ({@code klen} bytes), or of {@code longKey} when {@code key} is null:
+     * the whole probe, with retries when a writer races the read.
+     */
+    private long getSlow(MemorySegment key, long klen, long longKey, long h, MemorySegment into) {
         int stripe = (int) (h >>> 32) & stripeMask;
         long base = stripeBase(stripe);
         int tag = (int) (h >>> 32);
@@ -324,21 +437,21 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                     int b = (home + i) & bucketMask;
                     // Acquire: pairs with the release store that published the bucket (publish()).
                     long at = base + bucketsOffset + 8L * b;
-                    long w = (long) LONG.getAcquire(map, at);
+                    long w = loadAcquire(at);
                     if (w == EMPTY) {
-                        return -1;
+                        return absent();
                     }
                     if (w == TOMBSTONE || (int) (w >>> 32) != tag) {
                         continue;
                     }
                     long so = slotAt(base, w, stripe, b);
                     // Acquire: pairs with the release store that ended the slot's last write (writeSlot()).
-                    long v1 = (long) LONG.getAcquire(map, so);
+                    long v1 = loadAcquire(so);
                     if ((v1 & 1) != 0) {
+                        oddSlot(attempt, stripe, b, at, w, so, v1);
                         break retry;
                     }
-                    // Key and value length in one load (little-endian: key length in the low half).
-                    long lengths = map.get(I64, so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
+                    long lengths = load(so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
                     int kl = (int) lengths;
                     int vl = (int) (lengths >>> 32);
                     if (kl < 1 || kl > maxKey || vl < 0 || vl > maxValue) {
@@ -347,10 +460,10 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                         }
                         throw badSlot(stripe, b, so, kl, vl);
                     }
-                    boolean match = key == null ? kl == 8 && map.get(I64, so + MapLayout.SLOT_KEY_OFFSET) == longKey
+                    boolean match = key == null ? kl == 8 && load(so + MapLayout.SLOT_KEY_OFFSET) == longKey
                             : sameKey(so, kl, key, klen);
                     if (match && vl <= into.byteSize()) {
-                        MemorySegment.copy(map, so + valueOffset, into, 0, vl);
+                        copyOut(so + valueOffset, into, vl);
                     }
                     if (changed(at, w, so, v1)) {
                         break retry;
@@ -363,9 +476,46 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                         return vl;
                     }
                 }
-                return -1;
+                return absent();
             }
             started = backOff(attempt, started, stripe);
+        }
+    }
+
+    /** -1 for a key found absent, unless the map was closed meanwhile (its memory may read as zeros). */
+    private long absent() {
+        if (closed) {
+            throw closedError();
+        }
+        return -1;
+    }
+
+    // ---- memory access: absolute addresses for a named map, the scoped segment otherwise ---------
+
+    private long loadAcquire(long offset) {
+        return direct ? (long) Absolute.LONG.getAcquire(Absolute.MEMORY, address + offset)
+                : (long) LONG.getAcquire(map, offset);
+    }
+
+    private long load(long offset) {
+        return direct ? (long) Absolute.LONG.get(Absolute.MEMORY, address + offset) : map.get(I64, offset);
+    }
+
+    private long loadOpaque(long offset) {
+        return direct ? (long) Absolute.LONG.getOpaque(Absolute.MEMORY, address + offset)
+                : (long) LONG.getOpaque(map, offset);
+    }
+
+    private int loadInt(long offset) {
+        return direct ? (int) Absolute.INT.get(Absolute.MEMORY, address + offset) : map.get(I32, offset);
+    }
+
+    /** Copies {@code length} bytes at {@code offset} of the map (validated by the caller) to the start of {@code into}. */
+    private void copyOut(long offset, MemorySegment into, long length) {
+        if (direct) {
+            MemorySegment.copy(Absolute.MEMORY, address + offset, into, 0, length);
+        } else {
+            MemorySegment.copy(map, offset, into, 0, length);
         }
     }
 
@@ -394,20 +544,22 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                 for (int i = 0; i < buckets; i++) {
                     int b = (home + i) & bucketMask;
                     long at = base + bucketsOffset + 8L * b;
-                    long w = (long) LONG.getAcquire(map, at);
+                    long w = loadAcquire(at);
                     if (w == EMPTY) {
+                        checkOpen(); // a closed map's memory may read as zeros
                         return null;
                     }
                     if (w == TOMBSTONE || (int) (w >>> 32) != tag) {
                         continue;
                     }
                     long so = slotAt(base, w, stripe, b);
-                    long v1 = (long) LONG.getAcquire(map, so);
+                    long v1 = loadAcquire(so);
                     if ((v1 & 1) != 0) {
+                        oddSlot(attempt, stripe, b, at, w, so, v1);
                         break retry;
                     }
-                    int kl = map.get(I32, so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
-                    int vl = map.get(I32, so + MapLayout.SLOT_VALUE_LENGTH_OFFSET);
+                    int kl = loadInt(so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
+                    int vl = loadInt(so + MapLayout.SLOT_VALUE_LENGTH_OFFSET);
                     if (kl < 1 || kl > maxKey || vl < 0 || vl > maxValue) {
                         if (changed(at, w, so, v1)) {
                             break retry;
@@ -436,6 +588,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                     }
                     return result;
                 }
+                checkOpen();
                 return null;
             }
             started = backOff(attempt, started, stripe);
@@ -465,7 +618,55 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         // again, as the seqlock needs (pairs with the storeStore fence after the writer's odd store).
         VarHandle.acquireFence();
         // Acquire: the version read below is ordered after the bucket read.
-        return (long) LONG.getAcquire(map, bucketAt) != w || (long) LONG.getOpaque(map, so) != v1;
+        return loadAcquire(bucketAt) != w || loadOpaque(so) != v1;
+    }
+
+    /**
+     * A read found the slot that bucket {@code b} names mid-write (odd version {@code v1}). That is
+     * normal for a moment: the slot was freed and is being rewritten, and the bucket already names
+     * another slot (the retry finds it). A slot a bucket keeps naming while it stays odd is not: the
+     * write protocol only ever writes slots no bucket names, so no writer will make it even. After
+     * {@value #ODD_SPINS} attempts, and then every {@value #ODD_SPINS}, this checks: if the bucket and
+     * the version are unchanged and the stripe's lock can be taken without waiting (free, or its
+     * holder died: the stripe is repaired first), no write can be under way, and the slot is
+     * reported ({@link MapCorruptedException} naming stripe, bucket, slot and version). While a live
+     * writer holds the lock, the read keeps retrying, up to {@link #READ_RETRY_NANOS}.
+     */
+    private void oddSlot(int attempt, int stripe, int b, long at, long w, long so, long v1) {
+        if (attempt < ODD_SPINS || attempt % ODD_SPINS != 0 || closed) {
+            return;
+        }
+        VarHandle.acquireFence();
+        if (loadAcquire(at) != w || loadOpaque(so) != v1) {
+            return;
+        }
+        SharedMutex mutex = mutexes[stripe];
+        Optional<LockResult> locked;
+        try {
+            locked = mutex.tryLock();
+        } catch (SyncException e) {
+            throw new MapCorruptedException(Messages.format("a slot stays mid-write and its stripe's lock is unusable",
+                    "location", where, "stripe", stripe, "bucket", b, "slot", (int) w - 1, "version", v1, "cause",
+                    e.getMessage()));
+        } catch (IllegalStateException e) {
+            return; // this thread holds the stripe (a reader inside a write's callback): nothing to judge
+        }
+        if (locked.isEmpty()) {
+            return; // a live writer holds the stripe: keep retrying
+        }
+        try {
+            if (locked.get() == LockResult.OWNER_DIED) {
+                recover(stripe); // throws for a bucket naming an odd slot; the stripe is then not recoverable
+                mutex.markConsistent();
+            }
+            if (loadAcquire(at) == w && (loadOpaque(so) & 1) != 0) {
+                throw new MapCorruptedException(Messages.format(
+                        "a bucket names a slot left mid-write, and no writer holds its stripe", "location", where,
+                        "stripe", stripe, "bucket", b, "slot", (int) w - 1, "version", loadOpaque(so)));
+            }
+        } finally {
+            mutex.unlock();
+        }
     }
 
     private long backOff(int attempt, long started, int stripe) {
@@ -500,7 +701,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      */
     public boolean put(MemorySegment key, MemorySegment value)
             throws InterruptedException, SyncException {
-        return write(PUT, key, checkValue(value), null, null);
+        return write(PUT, key, checkValue(value), null, null, null) == YES;
     }
 
     /**
@@ -511,7 +712,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      */
     public boolean putIfAbsent(MemorySegment key, MemorySegment value)
             throws InterruptedException, SyncException {
-        return write(PUT_IF_ABSENT, key, checkValue(value), null, null);
+        return write(PUT_IF_ABSENT, key, checkValue(value), null, null, null) == YES;
     }
 
     /**
@@ -521,7 +722,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      */
     public boolean replace(MemorySegment key, MemorySegment value)
             throws InterruptedException, SyncException {
-        return write(REPLACE, key, checkValue(value), null, null);
+        return write(REPLACE, key, checkValue(value), null, null, null) == YES;
     }
 
     /**
@@ -533,7 +734,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     public boolean replace(MemorySegment key, MemorySegment expected, MemorySegment value)
             throws InterruptedException, SyncException {
         Objects.requireNonNull(expected, "expected");
-        return write(REPLACE_IF_EQUAL, key, checkValue(value), expected, null);
+        return write(REPLACE_IF_EQUAL, key, checkValue(value), expected, null, null) == YES;
     }
 
     /**
@@ -542,7 +743,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * @return true if it was present
      */
     public boolean remove(MemorySegment key) throws InterruptedException, SyncException {
-        return write(REMOVE, key, null, null, null);
+        return write(REMOVE, key, null, null, null, null) == YES;
     }
 
     /**
@@ -556,19 +757,132 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     public boolean computeIfPresent(MemorySegment key, ValueUpdater updater)
             throws InterruptedException, SyncException {
         Objects.requireNonNull(updater, "updater");
-        return write(COMPUTE, key, null, null, updater);
+        return write(COMPUTE, key, null, null, updater, null) == YES;
     }
 
-    private boolean write(int op, MemorySegment key, MemorySegment value, MemorySegment expected,
-            ValueUpdater updater) throws InterruptedException, SyncException {
+    // ---- timed writes --------------------------------------------------------------------------
+
+    private static Optional<Boolean> timed(int outcome) {
+        return outcome == TIMED_OUT ? TIMED_OUT_RESULT : outcome == YES ? YES_RESULT : NO_RESULT;
+    }
+
+    /**
+     * {@link #put} that waits at most {@code timeout} for the key's stripe. Timing out is an outcome,
+     * not an error, as for every timed wait in shm4j ({@code SharedMutex.tryLock(Duration)}): the
+     * result is empty when a live writer (in any process) held the stripe for the whole timeout, and
+     * nothing was written; otherwise it holds what {@link #put} returns. A stripe whose holder died
+     * is repaired and written at once. The wait parks a virtual thread. Allocates nothing in steady
+     * state.
+     *
+     * {@snippet :
+     * Optional<Boolean> r = map.tryPut(key, value, Duration.ofMillis(50));
+     * if (r.isEmpty()) {
+     *     // a live writer kept the stripe locked: retry later, or report it (stats() names the holder)
+     * }
+     * }
+     *
+     * @param timeout how long to wait for the stripe; {@link Duration#ZERO} tries once
+     * @return empty on timeout, else whether the key was new
+     * @throws MapFullException if the key is new and its stripe is full (nothing is written)
+     * @throws IllegalArgumentException if the key or value is too long, the key empty, or the
+     *     timeout negative
+     * @throws InterruptedException if interrupted while waiting for the stripe
+     * @throws SyncException if the stripe's lock is corrupt or not recoverable
+     * @throws MapCorruptedException if the map's memory breaks its invariants
+     * @throws IllegalStateException if this handle is closed
+     */
+    public Optional<Boolean> tryPut(MemorySegment key, MemorySegment value, Duration timeout)
+            throws InterruptedException, SyncException {
+        return timed(write(PUT, key, checkValue(value), null, null, Objects.requireNonNull(timeout, "timeout")));
+    }
+
+    /**
+     * {@link #putIfAbsent} waiting at most {@code timeout} for the stripe.
+     *
+     * @return empty on timeout (nothing written), else what {@link #putIfAbsent} returns; errors as
+     *     {@link #tryPut}
+     */
+    public Optional<Boolean> tryPutIfAbsent(MemorySegment key, MemorySegment value, Duration timeout)
+            throws InterruptedException, SyncException {
+        return timed(write(PUT_IF_ABSENT, key, checkValue(value), null, null,
+                Objects.requireNonNull(timeout, "timeout")));
+    }
+
+    /**
+     * {@link #replace(MemorySegment, MemorySegment)} waiting at most {@code timeout} for the stripe.
+     *
+     * @return empty on timeout (nothing written), else what {@code replace} returns; errors as
+     *     {@link #tryPut}
+     */
+    public Optional<Boolean> tryReplace(MemorySegment key, MemorySegment value, Duration timeout)
+            throws InterruptedException, SyncException {
+        return timed(write(REPLACE, key, checkValue(value), null, null, Objects.requireNonNull(timeout, "timeout")));
+    }
+
+    /**
+     * {@link #replace(MemorySegment, MemorySegment, MemorySegment)} (compare-and-set on the value
+     * bytes) waiting at most {@code timeout} for the stripe.
+     *
+     * @return empty on timeout (nothing written), else whether the value was replaced; errors as
+     *     {@link #tryPut}
+     */
+    public Optional<Boolean> tryReplace(MemorySegment key, MemorySegment expected, MemorySegment value,
+            Duration timeout) throws InterruptedException, SyncException {
+        Objects.requireNonNull(expected, "expected");
+        return timed(write(REPLACE_IF_EQUAL, key, checkValue(value), expected, null,
+                Objects.requireNonNull(timeout, "timeout")));
+    }
+
+    /**
+     * {@link #remove} waiting at most {@code timeout} for the stripe.
+     *
+     * @return empty on timeout (nothing removed), else whether the key was present; errors as
+     *     {@link #tryPut}
+     */
+    public Optional<Boolean> tryRemove(MemorySegment key, Duration timeout)
+            throws InterruptedException, SyncException {
+        return timed(write(REMOVE, key, null, null, null, Objects.requireNonNull(timeout, "timeout")));
+    }
+
+    /**
+     * {@link #computeIfPresent} waiting at most {@code timeout} for the stripe.
+     *
+     * @return empty on timeout (nothing changed, the updater not run), else whether the key was
+     *     present and updated; errors as {@link #tryPut}
+     */
+    public Optional<Boolean> tryComputeIfPresent(MemorySegment key, ValueUpdater updater, Duration timeout)
+            throws InterruptedException, SyncException {
+        Objects.requireNonNull(updater, "updater");
+        return timed(write(COMPUTE, key, null, null, updater, Objects.requireNonNull(timeout, "timeout")));
+    }
+
+    /**
+     * Runs one write under the key's stripe lock, waiting for it forever ({@code timeout} null) or
+     * at most {@code timeout}.
+     *
+     * @return {@link #YES} or {@link #NO} (what the public method returns), or {@link #TIMED_OUT}
+     */
+    private int write(int op, MemorySegment key, MemorySegment value, MemorySegment expected,
+            ValueUpdater updater, Duration timeout) throws InterruptedException, SyncException {
         long klen = checkKey(key);
-        checkOpen();
+        enterWrite();
+        try {
+            return writeOpen(op, key, klen, value, expected, updater, timeout);
+        } finally {
+            leaveWrite();
+        }
+    }
+
+    private int writeOpen(int op, MemorySegment key, long klen, MemorySegment value, MemorySegment expected,
+            ValueUpdater updater, Duration timeout) throws InterruptedException, SyncException {
         long h = MapLayout.hash(key, 0, klen, seed);
         int stripe = (int) (h >>> 32) & stripeMask;
         long base = stripeBase(stripe);
         int tag = (int) (h >>> 32);
         int home = (int) h & bucketMask;
-        lock(stripe);
+        if (!lock(stripe, timeout)) {
+            return TIMED_OUT;
+        }
         try {
             hook("locked");
             int found = -1;
@@ -599,7 +913,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
             }
             if (found < 0) {
                 if (op != PUT && op != PUT_IF_ABSENT) {
-                    return false;
+                    return NO;
                 }
                 int size = counter(base, MapLayout.STRIPE_SIZE_OFFSET, entriesPerStripe, stripe);
                 if (size >= entriesPerStripe) {
@@ -626,19 +940,19 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                 }
                 bumpWrites(base);
                 hook("done");
-                return true;
+                return YES;
             }
             long oldSo = slotAt(base, foundWord, stripe, found);
             int oldSlot = (int) foundWord - 1;
             int oldLength = valueLength(oldSo, stripe, found);
             switch (op) {
                 case PUT_IF_ABSENT -> {
-                    return false;
+                    return NO;
                 }
                 case REPLACE_IF_EQUAL -> {
                     if (oldLength != expected.byteSize() || MemorySegment.mismatch(map, oldSo + valueOffset,
                             oldSo + valueOffset + oldLength, expected, 0, expected.byteSize()) >= 0) {
-                        return false;
+                        return NO;
                     }
                 }
                 case REMOVE -> {
@@ -649,7 +963,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                     map.set(I32, base + MapLayout.STRIPE_SIZE_OFFSET, Math.max(0, size - 1));
                     bumpWrites(base);
                     hook("done");
-                    return true;
+                    return YES;
                 }
                 default -> {
                     // PUT, REPLACE, COMPUTE: replace below.
@@ -673,7 +987,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
             pushFree(base, oldSlot, stripe);
             bumpWrites(base);
             hook("done");
-            return op == PUT ? false : true;
+            return op == PUT ? NO : YES;
         } finally {
             mutexes[stripe].unlock();
         }
@@ -796,10 +1110,11 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
             return false;
         }
         if (kl == 8) {
-            return map.get(I64, so + MapLayout.SLOT_KEY_OFFSET) == key.get(MapLayout.U64, 0);
+            return load(so + MapLayout.SLOT_KEY_OFFSET) == key.get(MapLayout.U64, 0);
         }
-        return MemorySegment.mismatch(map, so + MapLayout.SLOT_KEY_OFFSET, so + MapLayout.SLOT_KEY_OFFSET + kl, key, 0,
-                klen) < 0;
+        long from = so + MapLayout.SLOT_KEY_OFFSET;
+        return direct ? MemorySegment.mismatch(Absolute.MEMORY, address + from, address + from + kl, key, 0, klen) < 0
+                : MemorySegment.mismatch(map, from, from + kl, key, 0, klen) < 0;
     }
 
     private int valueLength(long so, int stripe, int b) {
@@ -811,8 +1126,26 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     }
 
     private void lock(int stripe) throws InterruptedException, SyncException {
+        lock(stripe, null);
+    }
+
+    /**
+     * Locks a stripe, waiting forever ({@code timeout} null) or at most {@code timeout}, and repairs
+     * it first when its last holder died; false if a live holder kept it for the whole timeout.
+     */
+    private boolean lock(int stripe, Duration timeout) throws InterruptedException, SyncException {
         SharedMutex mutex = mutexes[stripe];
-        if (mutex.lock() == LockResult.OWNER_DIED) {
+        LockResult how;
+        if (timeout == null) {
+            how = mutex.lock();
+        } else {
+            Optional<LockResult> r = mutex.tryLock(timeout);
+            if (r.isEmpty()) {
+                return false;
+            }
+            how = r.get();
+        }
+        if (how == LockResult.OWNER_DIED) {
             try {
                 recover(stripe);
             } catch (RuntimeException | Error e) {
@@ -823,6 +1156,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
             }
             mutex.markConsistent();
         }
+        return true;
     }
 
     /**
@@ -977,18 +1311,22 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * @return the entries counted and the problems found (none in a consistent map)
      */
     public MapCheck check() throws InterruptedException, SyncException {
-        checkOpen();
-        List<String> problems = new ArrayList<>();
-        long entries = 0;
-        for (int s = 0; s < stripes; s++) {
-            lock(s);
-            try {
-                entries += checkStripe(s, problems);
-            } finally {
-                mutexes[s].unlock();
+        enterWrite();
+        try {
+            List<String> problems = new ArrayList<>();
+            long entries = 0;
+            for (int s = 0; s < stripes; s++) {
+                lock(s);
+                try {
+                    entries += checkStripe(s, problems);
+                } finally {
+                    mutexes[s].unlock();
+                }
             }
+            return new MapCheck(entries, problems);
+        } finally {
+            leaveWrite();
         }
-        return new MapCheck(entries, problems);
     }
 
     private long checkStripe(int stripe, List<String> problems) {
@@ -1140,8 +1478,12 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true) && view != null) {
-            view.close();
+        if (closing.compareAndSet(false, true)) {
+            closed = true;
+            if (release != null && writers.get() == 0) {
+                release.detach();
+            }
+            // Otherwise the last write in flight detaches (leaveWrite()).
         }
     }
 
@@ -1204,8 +1546,29 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     }
 
     private void checkOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException(Messages.format("map is closed", "location", where));
+        if (closed) {
+            throw closedError();
+        }
+    }
+
+    private IllegalStateException closedError() {
+        return new IllegalStateException(Messages.format("map is closed", "location", where));
+    }
+
+    /** Starts a write: it keeps the shared memory mapped until {@link #leaveWrite()}. */
+    private void enterWrite() {
+        writers.incrementAndGet();
+        // Volatile load after the increment; close() stores closed before it reads writers: one of
+        // the two sees the other (both are sequentially consistent).
+        if (closed) {
+            leaveWrite();
+            throw closedError();
+        }
+    }
+
+    private void leaveWrite() {
+        if (writers.decrementAndGet() == 0 && closed && release != null) {
+            release.detach();
         }
     }
 

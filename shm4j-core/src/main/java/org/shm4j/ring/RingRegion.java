@@ -463,17 +463,9 @@ final class RingRegion implements AutoCloseable {
      * last peer is closed ({@link #drop()}, through the view).
      */
     private void detach() {
-        MemorySegment s = view.segment();
-        long page = 4096;
-        long start = s.address() & -page;
-        long end = (s.address() + s.byteSize() + page - 1) & -page;
-        try {
-            LinuxOs.mmap(start, end - start, LinuxOs.PROT_READ | LinuxOs.PROT_WRITE,
-                    LinuxOs.MAP_PRIVATE | LinuxOs.MAP_ANONYMOUS | LinuxOs.MAP_FIXED | LinuxOs.MAP_NORESERVE, -1, 0,
-                    name);
-        } catch (IOException e) {
-            // The shared mapping stays until the last peer closes: still never unmapped under a peer.
-        }
+        // The shared mapping stays until the last peer closes if the kernel refuses: still never
+        // unmapped under a peer.
+        org.shm4j.internal.block.Absolute.detach(view.segment(), name);
     }
 
     boolean isOpen() {

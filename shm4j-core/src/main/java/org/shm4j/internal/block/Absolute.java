@@ -1,8 +1,10 @@
 package org.shm4j.internal.block;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import org.shm4j.internal.os.LinuxOs;
 
 /**
  * All of this process's address space as one segment, for hot paths that reach shared memory by
@@ -42,4 +44,31 @@ public final class Absolute {
     public static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private Absolute() {}
+
+    /**
+     * Detaches the shared memory under {@code mapped} from this process at once while keeping its
+     * address range: the pages covering it are replaced, in one {@code mmap(MAP_FIXED)}, by private
+     * anonymous pages. A thread that is inside a call (it passed its closed-flag check before the
+     * object was closed) then reads zeros and writes into private memory, never the shared object
+     * and never an unmapped page; the caller must treat what such a thread read as "closed" (its
+     * next check of the closed flag says so). The range itself is unmapped later, when the mapping's
+     * owner closes it, once no thread can still be inside a call.
+     *
+     * @param mapped a segment of a mapping this process owns (its pages, rounded out, are replaced)
+     * @return false if the kernel refused (the shared memory then stays mapped until the owner closes
+     *     it: still never unmapped under a caller)
+     */
+    public static boolean detach(MemorySegment mapped, String nameForMessages) {
+        long page = 4096;
+        long start = mapped.address() & -page;
+        long end = (mapped.address() + mapped.byteSize() + page - 1) & -page;
+        try {
+            LinuxOs.mmap(start, end - start, LinuxOs.PROT_READ | LinuxOs.PROT_WRITE,
+                    LinuxOs.MAP_PRIVATE | LinuxOs.MAP_ANONYMOUS | LinuxOs.MAP_FIXED | LinuxOs.MAP_NORESERVE, -1, 0,
+                    nameForMessages);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }
