@@ -73,6 +73,8 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     private static final long READ_RETRY_NANOS = 1_000_000_000L;
     /** Attempts a read makes on a slot that stays mid-write between two checks of the stripe ({@link #oddSlot}). */
     private static final int ODD_SPINS = 128;
+    /** Buckets the inlined 8-byte-key lookup probes before it leaves the rest to the full lookup. */
+    private static final int FAST_PROBES = 4;
 
     private static final int PUT = 0;
     private static final int PUT_IF_ABSENT = 1;
@@ -263,10 +265,20 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * Attaches to a map built at the start of {@code at}, waiting up to the open timeout for a
      * builder that is still at work.
      *
-     * @throws MapFormatException if there is no map there, or it does not fit {@code at}
+     * @throws MapFormatException if there is no map there, if {@code at} is shorter than a map's
+     *     header ({@link MapLayout#HEADER_BYTES}) or than the map its header describes, or if the
+     *     header is invalid; the message names the sizes
+     * @throws IllegalArgumentException if {@code at} is not native, is read-only, or does not start
+     *     on an 8-byte boundary
      */
     public static SharedMap open(MemorySegment at, MapOption... options) throws IOException {
         Settings o = Settings.of(options);
+        if (Objects.requireNonNull(at, "at").byteSize() < MapLayout.HEADER_BYTES) {
+            // Too short for a header is a format fact about the memory (as a header that claims more
+            // than the segment holds), not a programming error: a typed error with the sizes.
+            throw new MapFormatException(Messages.format("segment too small to hold a map", "location", describe(at),
+                    "byteSize", at.byteSize(), "required", MapLayout.HEADER_BYTES));
+        }
         MemorySegment block = MapBlock.place(at, 0);
         String where = describe(block);
         MapBlock.Header h = MapBlock.await(block, block.byteSize(), null, o.openTimeout, where);
@@ -397,25 +409,35 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         }
         int tag = (int) (h >>> 32);
         long base = stripesOffset + (tag & stripeMask) * stripeBytes;
-        long at = base + bucketsOffset + 8L * ((int) h & bucketMask);
-        // Acquire: pairs with the release store that published the bucket (publish()).
-        long w = loadAcquire(at);
-        long slot = (w & 0xFFFF_FFFFL) - 1; // EMPTY gives -1 and TOMBSTONE 2^32 - 2: both out of range
-        if ((int) (w >>> 32) == tag && slot >= 0 && slot < slots) {
-            long so = base + slotsOffset + slot * slotBytes;
-            // Acquire: pairs with the release store that ended the slot's last write (writeSlot()).
-            long v1 = loadAcquire(so);
-            // Key and value length in one load (little-endian: key length in the low half).
-            long lengths = load(so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
-            long vl = lengths >>> 32;
-            if ((v1 & 1) == 0 && (int) lengths == 8 && vl <= maxValue && vl <= into.byteSize()
-                    && load(so + MapLayout.SLOT_KEY_OFFSET) == k) {
-                copyOut(so + valueOffset, into, vl);
-                if (!changed(at, w, so, v1)) {
-                    // A detached (closed) map reads as zeros, and zeros never pass the checks above.
-                    return vl;
+        int home = (int) h;
+        for (int i = 0; i < FAST_PROBES; i++) {
+            long at = base + bucketsOffset + 8L * ((home + i) & bucketMask);
+            // Acquire: pairs with the release store that published the bucket (publish()).
+            long w = loadAcquire(at);
+            if (w == EMPTY) {
+                return absent();
+            }
+            if ((int) (w >>> 32) != tag) {
+                continue; // another key, or a tombstone (unless this key's tag is all ones: then the slot check)
+            }
+            long slot = (w & 0xFFFF_FFFFL) - 1; // a tombstone gives 2^32 - 2: out of range
+            if (slot >= 0 && slot < slots) {
+                long so = base + slotsOffset + slot * slotBytes;
+                // Acquire: pairs with the release store that ended the slot's last write (writeSlot()).
+                long v1 = loadAcquire(so);
+                // Key and value length in one load (little-endian: key length in the low half).
+                long lengths = load(so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
+                long vl = lengths >>> 32;
+                if ((v1 & 1) == 0 && (int) lengths == 8 && vl <= maxValue && vl <= into.byteSize()
+                        && load(so + MapLayout.SLOT_KEY_OFFSET) == k) {
+                    copyOut(so + valueOffset, into, vl);
+                    if (!changed(at, w, so, v1)) {
+                        // A detached (closed) map reads as zeros, and zeros never pass the checks above.
+                        return vl;
+                    }
                 }
             }
+            break; // the tag matched but the read did not conclude: the full lookup decides
         }
         return getSlow(null, 8, k, h, into);
     }
@@ -1254,6 +1276,10 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                         bucket = 0;
                         stripe++;
                     }
+                }
+                if (next == null) {
+                    // A map closed meanwhile reads as empty buckets: that end is not the map's end.
+                    checkOpen();
                 }
                 return next != null;
             }

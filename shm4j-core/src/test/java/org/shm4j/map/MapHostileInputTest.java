@@ -176,8 +176,31 @@ class MapHostileInputTest {
             int slot = (int) f.mem.get(LONG, f.bucket(0, b)) - 1;
             f.mem.set(LONG, f.slot(0, slot), 7);
             long key = f.mem.get(LONG, f.slot(0, slot) + MapLayout.SLOT_KEY_OFFSET);
+            // No writer holds the stripe, so the slot cannot be mid-write for a reason: the read says
+            // so after a bounded spin (it used to retry for a whole second), naming slot and version.
+            long started = System.nanoTime();
             assertThatThrownBy(() -> f.map.longKeys().get(key, MemorySegment.ofArray(new byte[16])))
-                    .isInstanceOf(MapCorruptedException.class).hasMessageContaining("mid-write");
+                    .isInstanceOf(MapCorruptedException.class).hasMessageContaining("mid-write")
+                    .hasMessageContaining("no writer holds its stripe").hasMessageContaining("slot=" + slot)
+                    .hasMessageContaining("version=7");
+            assertThat(System.nanoTime() - started).as("nanos to report a stuck slot").isLessThan(300_000_000L);
+            MemorySegment keySegment = MemorySegment.ofArray(new long[] {key});
+            assertThatThrownBy(() -> f.map.read(keySegment, v -> v.byteSize()))
+                    .isInstanceOf(MapCorruptedException.class).hasMessageContaining("slot=" + slot);
+            // The stripe is left as it was: the reader only looked under the lock.
+            assertThat(f.map.check().problems()).anyMatch(p -> p.contains("bad slot"));
+        }
+    }
+
+    @Test
+    void openingASegmentTooShortForAHeaderIsAFormatError() throws Exception {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment tiny = arena.allocate(MapLayout.HEADER_BYTES - 8, 8);
+            assertThatThrownBy(() -> SharedMap.open(tiny)).isInstanceOf(MapFormatException.class)
+                    .hasMessageContaining("too small").hasMessageContaining("byteSize=" + (MapLayout.HEADER_BYTES - 8))
+                    .hasMessageContaining("required=" + MapLayout.HEADER_BYTES);
+            assertThatThrownBy(() -> SharedMap.open(MemorySegment.NULL)).isInstanceOf(MapFormatException.class)
+                    .hasMessageContaining("byteSize=0");
         }
     }
 
