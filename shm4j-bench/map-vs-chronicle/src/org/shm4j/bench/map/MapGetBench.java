@@ -50,9 +50,16 @@ public class MapGetBench {
     /** Keys in every map (a power of two); 64 keeps everything in L1, 8192 does not. */
     @Param({"8192"})
     public int count;
+    /**
+     * Where the shm4j map lives: {@code named} (a named map: reached by absolute address) or
+     * {@code segment} (placed in a caller's segment: the scoped segment, the code shape before).
+     */
+    @Param({"named", "segment"})
+    public String memory;
     private static final int VALUE = 64;
 
     private Arena arena;
+    private String name;
     private SharedMap shared;
     private LongKeyMap longs;
     private ConcurrentHashMap<Long, byte[]> chm;
@@ -68,7 +75,9 @@ public class MapGetBench {
     public void setUp() throws Exception {
         arena = Arena.ofShared();
         MapSpec spec = MapSpec.of(count * 2, 8, VALUE);
-        shared = SharedMap.create(arena.allocate(SharedMap.requiredBytes(spec), 4096), spec);
+        name = "mapgetbench-" + ProcessHandle.current().pid();
+        shared = memory.equals("named") ? SharedMap.create(name, spec)
+                : SharedMap.create(arena.allocate(SharedMap.requiredBytes(spec), 4096), spec);
         longs = shared.longKeys();
         chm = new ConcurrentHashMap<>();
         chronicle = ChronicleMap.of(Long.class, byte[].class).entries(count * 2).averageValueSize(VALUE).create();
@@ -90,10 +99,11 @@ public class MapGetBench {
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() {
+    public void tearDown() throws Exception {
         chronicle.close();
         shared.close();
         arena.close();
+        org.shm4j.SharedMemory.remove(name);
     }
 
     private int next() {
