@@ -41,7 +41,12 @@
  *   may even hold another key now), and the read starts over from the home bucket. When both are
  *   unchanged, the bytes read were the slot's whole content while the bucket named it. Every
  *   length and slot number is checked against the header's maxima before use; a stable but
- *   invalid one is {@link org.shm4j.map.MapCorruptedException}.</li>
+ *   invalid one is {@link org.shm4j.map.MapCorruptedException}. A slot that a bucket keeps naming
+ *   while its version stays odd cannot be a write in progress (slots are written only while no
+ *   bucket names them): after a bounded spin the reader takes the stripe's lock without waiting
+ *   (repairing it first if its holder died), and if the slot is still named and odd, reports it
+ *   ({@code MapCorruptedException} naming stripe, bucket, slot and version); while a live writer
+ *   holds the stripe it keeps retrying, for at most one second.</li>
  *   <li><b>Crash</b>: a writer killed at any point leaves the buckets naming, for each key, its old
  *   slot or its new one. The next writer of the stripe gets {@code OWNER_DIED} from the mutex and
  *   rebuilds everything else from the buckets (free stack, size, tombstone count, a slot left
@@ -95,8 +100,25 @@
  * <h2>Threading</h2>
  * A {@link org.shm4j.map.SharedMap} handle is thread-safe. Writes wait for the stripe lock as
  * {@link org.shm4j.sync.SharedMutex#lock()} does (interruptible, through the one wait engine, in
- * which virtual threads park instead of pinning their carriers; no timed write yet, so no
- * timeout outcome). A {@link org.shm4j.map.ValueReader} may run more than once per call; a
+ * which virtual threads park instead of pinning their carriers). The timed writes
+ * ({@link org.shm4j.map.SharedMap#tryPut tryPut}, {@code tryPutIfAbsent}, {@code tryReplace},
+ * {@code tryRemove}, {@code tryComputeIfPresent}) wait at most their {@code Duration} and return an
+ * empty {@code Optional} on timeout, having written nothing: timing out is an outcome, as for
+ * {@link org.shm4j.sync.SharedMutex#tryLock(java.time.Duration)}.
+ *
+ * <h2>Lifetime and the hot path</h2>
+ * A named map's handle owns its mapping, and its reads (and writes) reach it by absolute address
+ * through one constant global-scope segment ({@code org.shm4j.internal.block.Absolute}), so C2
+ * folds the liveness and base checks the scoped segment would keep on every access. The library
+ * takes over their job: every bucket index is masked, every slot number, length and counter read
+ * from the map is checked before it becomes an address, and every call checks the handle's closed
+ * flag. {@link org.shm4j.map.SharedMap#close()} never unmaps under a thread inside a call: once no
+ * write is in flight, it replaces the shared memory at once by private anonymous pages over the
+ * same addresses (the shared object is no longer mapped); a reader still inside a call reads
+ * zeros, which never pass its checks, and reports {@link IllegalStateException}. The address range
+ * is unmapped when the closed handle becomes unreachable (a cleaner; a handle never closed is never
+ * unmapped by it). A map placed in a caller's segment keeps the scoped segment: its arena is the
+ * caller's. A {@link org.shm4j.map.ValueReader} may run more than once per call; a
  * {@link org.shm4j.map.ValueUpdater} runs with the stripe locked and must not write the same
  * stripe (the mutex is not reentrant).
  */
