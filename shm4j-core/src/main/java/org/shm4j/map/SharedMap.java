@@ -59,11 +59,13 @@ import org.shm4j.sync.SyncException;
  * runs again. <b>Writes</b> lock the key's stripe with a robust {@link SharedMutex} placed in the
  * map and wait for it as {@link SharedMutex#lock()} does (interruptible, through the one wait
  * engine, virtual threads park); a live holder is waited for, a dead holder's stripe is repaired
- * through {@link LockResult#OWNER_DIED} before the write goes on.
+ * through {@link LockResult#OWNER_DIED} before the write goes on. Each blocking write has a timed
+ * form ({@link #tryPut(MemorySegment, MemorySegment, Duration)} and the other {@code try} methods)
+ * that returns an empty {@code Optional} when a live holder keeps the stripe past the timeout.
  *
- * <p>Instances are thread-safe. {@link #close()} unmaps a named map (never removes it; use
- * {@link org.shm4j.SharedMemory#remove}); for a map placed in a caller's segment it only stops
- * this handle.
+ * <p>Instances are thread-safe. {@link #close()} detaches a named map from this process (never
+ * removes it; use {@link org.shm4j.SharedMemory#remove}), safely even while other threads are
+ * inside calls; for a map placed in a caller's segment it only stops this handle.
  */
 public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry> {
     private static final VarHandle LONG = I64.varHandle();
@@ -1493,14 +1495,27 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         return created;
     }
 
-    /** The map's memory. */
+    /**
+     * The map's memory, for tools. For a named map, once this handle is closed the segment no
+     * longer reaches the shared object: it reads private zero pages until the handle is
+     * unreachable (see {@link #close()}).
+     *
+     * @throws IllegalStateException if this handle is closed
+     */
     public MemorySegment segment() {
+        checkOpen();
         return map;
     }
 
     /**
-     * Unmaps a named map (never removes it); for a placed map, only stops this handle. Every later
-     * call on this handle throws {@link IllegalStateException}. Idempotent.
+     * Closes this handle: every later call throws {@link IllegalStateException}, and so does a call
+     * that was running and can no longer finish on the map's memory. Never removes the map (use
+     * {@link org.shm4j.SharedMemory#remove}); for a map placed in a caller's segment it only stops
+     * this handle. A named map is detached from this process as soon as no write of this handle
+     * is in flight (at once, or when the last running write ends): its shared memory is replaced
+     * by private anonymous pages over the same addresses, so a thread still inside a read never
+     * touches an unmapped page (it reads zeros and reports the map closed); the address range is
+     * unmapped once this handle is unreachable. Idempotent and thread-safe.
      */
     @Override
     public void close() {
