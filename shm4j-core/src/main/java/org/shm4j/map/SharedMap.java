@@ -472,7 +472,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                     // Acquire: pairs with the release store that ended the slot's last write (writeSlot()).
                     long v1 = loadAcquire(so);
                     if ((v1 & 1) != 0) {
-                        oddSlot(attempt, stripe, b, at, w, so, v1);
+                        oddSlot(attempt, started, stripe, b, at, w, so, v1);
                         break retry;
                     }
                     long lengths = load(so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
@@ -579,7 +579,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                     long so = slotAt(base, w, stripe, b);
                     long v1 = loadAcquire(so);
                     if ((v1 & 1) != 0) {
-                        oddSlot(attempt, stripe, b, at, w, so, v1);
+                        oddSlot(attempt, started, stripe, b, at, w, so, v1);
                         break retry;
                     }
                     int kl = loadInt(so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
@@ -656,8 +656,18 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * reported ({@link MapCorruptedException} naming stripe, bucket, slot and version). While a live
      * writer holds the lock, the read keeps retrying, up to {@link #READ_RETRY_NANOS}.
      */
-    private void oddSlot(int attempt, int stripe, int b, long at, long w, long so, long v1) {
-        if (attempt < ODD_SPINS || attempt % ODD_SPINS != 0 || closed) {
+    private void oddSlot(int attempt, long started, int stripe, int b, long at, long w, long so, long v1) {
+        if (attempt < ODD_SPINS || closed) {
+            return;
+        }
+        if (started != 0 && System.nanoTime() - started > READ_RETRY_NANOS) {
+            throw new MapCorruptedException(Messages.format(
+                    "a bucket names a slot that stayed mid-write while a live writer held its stripe", "location",
+                    where, "stripe", stripe, "bucket", b, "slot", (int) w - 1, "version", v1, "holderPid",
+                    mutexes[stripe].holderPid().stream().mapToObj(Long::toString).findFirst().orElse("none"),
+                    "waitedMillis", READ_RETRY_NANOS / 1_000_000));
+        }
+        if (attempt % ODD_SPINS != 0) {
             return;
         }
         VarHandle.acquireFence();
@@ -1249,6 +1259,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
             n += Math.clamp((int) INT.getOpaque(map, stripeBase(s) + MapLayout.STRIPE_SIZE_OFFSET), 0,
                     entriesPerStripe);
         }
+        checkOpen(); // a map closed meanwhile reads as zeros
         return n;
     }
 
@@ -1322,6 +1333,8 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                 } else if (!changed(at, w, so, v1)) {
                     throw badSlot(stripe, b, so, kl, vl);
                 }
+            } else {
+                oddSlot(attempt, started, stripe, b, at, w, so, v1);
             }
             started = backOff(attempt, started, stripe);
         }

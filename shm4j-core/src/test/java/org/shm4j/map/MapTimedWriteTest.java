@@ -61,6 +61,7 @@ class MapTimedWriteTest {
                         .isInstanceOf(IllegalArgumentException.class);
 
                 virtualThreadsParkWhileTheyWait(map, key);
+                aStuckSlotUnderALiveHolderIsReportedAfterTheRetryLimit(map, child.pid());
 
                 child.kill();
                 // The holder died: the next write repairs the stripe and goes on.
@@ -120,6 +121,39 @@ class MapTimedWriteTest {
             t.join(10_000);
         }
         assertThat(results).hasSize(waiters).allMatch(r -> r.equals(Optional.empty()));
+    }
+
+    /**
+     * A bucket naming a slot whose version stays odd while a live process holds the stripe: the
+     * reader cannot take the lock to look, so it retries for its limit (one second), then reports
+     * the slot, its version and the holder.
+     */
+    private static void aStuckSlotUnderALiveHolderIsReportedAfterTheRetryLimit(SharedMap map, long holder) {
+        MapSpec.Geometry g = new MapSpec(64, 8, 8, 1).geometry();
+        MemorySegment mem = map.segment();
+        long stripe = g.stripesOffset();
+        long slotAt = -1;
+        int slot = -1;
+        for (int b = 0; b < g.bucketsPerStripe() && slotAt < 0; b++) {
+            long w = mem.get(ValueLayout.JAVA_LONG, stripe + g.bucketsOffset() + 8L * b);
+            if (w != MapLayout.EMPTY && w != MapLayout.TOMBSTONE) {
+                slot = (int) w - 1;
+                slotAt = stripe + g.slotsOffset() + (long) slot * g.slotBytes();
+            }
+        }
+        long version = mem.get(ValueLayout.JAVA_LONG, slotAt);
+        long stuckKey = mem.get(ValueLayout.JAVA_LONG, slotAt + MapLayout.SLOT_KEY_OFFSET);
+        mem.set(ValueLayout.JAVA_LONG, slotAt, version | 1);
+        try {
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> map.longKeys().get(stuckKey, MemorySegment.ofArray(new byte[8])))
+                    .isInstanceOf(MapCorruptedException.class).hasMessageContaining("live writer")
+                    .hasMessageContaining("slot=" + slot).hasMessageContaining("version=" + (version | 1))
+                    .hasMessageContaining("holderPid=" + holder);
+            assertThat(System.nanoTime() - started).as("nanos").isBetween(900_000_000L, 10_000_000_000L);
+        } finally {
+            mem.set(ValueLayout.JAVA_LONG, slotAt, version);
+        }
     }
 
     private static MemorySegment value(long x) {
