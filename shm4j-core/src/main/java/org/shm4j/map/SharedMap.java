@@ -674,6 +674,18 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         if (loadAcquire(at) != w || loadOpaque(so) != v1) {
             return;
         }
+        // Taking the stripe lock writes shared memory: like a write, hold the mapping meanwhile, so
+        // a close() cannot detach it between lock and unlock (the unlock would miss the shared lock).
+        enterWrite();
+        try {
+            inspectUnderLock(stripe, b, at, w, so, v1);
+        } finally {
+            leaveWrite();
+        }
+    }
+
+    /** {@link #oddSlot}'s look under the stripe lock, taken only if that needs no wait. */
+    private void inspectUnderLock(int stripe, int b, long at, long w, long so, long v1) {
         SharedMutex mutex = mutexes[stripe];
         Optional<LockResult> locked;
         try {
