@@ -534,6 +534,46 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         return direct ? (int) Absolute.INT.get(Absolute.MEMORY, address + offset) : map.get(I32, offset);
     }
 
+    private int loadIntOpaque(long offset) {
+        return direct ? (int) Absolute.INT.getOpaque(Absolute.MEMORY, address + offset)
+                : (int) INT.getOpaque(map, offset);
+    }
+
+    // Stores: only under a stripe lock, by a write that holds the mapping (enterWrite()).
+
+    private void storeInt(long offset, int value) {
+        if (direct) {
+            Absolute.INT.set(Absolute.MEMORY, address + offset, value);
+        } else {
+            map.set(I32, offset, value);
+        }
+    }
+
+    private void storeOpaque(long offset, long value) {
+        if (direct) {
+            Absolute.LONG.setOpaque(Absolute.MEMORY, address + offset, value);
+        } else {
+            LONG.setOpaque(map, offset, value);
+        }
+    }
+
+    private void storeRelease(long offset, long value) {
+        if (direct) {
+            Absolute.LONG.setRelease(Absolute.MEMORY, address + offset, value);
+        } else {
+            LONG.setRelease(map, offset, value);
+        }
+    }
+
+    /** Copies {@code length} bytes of {@code src} at {@code srcOffset} to {@code offset} of the map (validated by the caller). */
+    private void copyIn(MemorySegment src, long srcOffset, long offset, long length) {
+        if (direct) {
+            MemorySegment.copy(src, srcOffset, Absolute.MEMORY, address + offset, length);
+        } else {
+            MemorySegment.copy(src, srcOffset, map, offset, length);
+        }
+    }
+
     /** Copies {@code length} bytes at {@code offset} of the map (validated by the caller) to the start of {@code into}. */
     private void copyOut(long offset, MemorySegment into, long length) {
         if (direct) {
@@ -980,7 +1020,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                 boolean wasTombstone = bucket(base, freeBucket) == TOMBSTONE;
                 publish(base, freeBucket, word(tag, slot));
                 hook("published");
-                map.set(I32, base + MapLayout.STRIPE_SIZE_OFFSET, size + 1);
+                storeInt(base + MapLayout.STRIPE_SIZE_OFFSET, size + 1);
                 if (wasTombstone) {
                     addTombstones(base, -1);
                 }
@@ -1006,7 +1046,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                     hook("published");
                     pushFree(base, oldSlot, stripe);
                     int size = counter(base, MapLayout.STRIPE_SIZE_OFFSET, entriesPerStripe, stripe);
-                    map.set(I32, base + MapLayout.STRIPE_SIZE_OFFSET, Math.max(0, size - 1));
+                    storeInt(base + MapLayout.STRIPE_SIZE_OFFSET, Math.max(0, size - 1));
                     bumpWrites(base);
                     hook("done");
                     return YES;
@@ -1047,34 +1087,34 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      */
     private void writeSlot(long so, MemorySegment key, long klen, MemorySegment src, long vlen, ValueUpdater updater,
             long srcOffset) {
-        long v = (long) LONG.getOpaque(map, so);
+        long v = loadOpaque(so);
         long odd = (v + 1) | 1;
-        LONG.setOpaque(map, so, odd);
+        storeOpaque(so, odd);
         // Store-store fence: the odd version is visible before any data store below, so a reader
         // that sees new data also sees the version move (pairs with the acquire fence in changed()).
         VarHandle.storeStoreFence();
-        map.set(I32, so + MapLayout.SLOT_KEY_LENGTH_OFFSET, (int) klen);
-        map.set(I32, so + MapLayout.SLOT_VALUE_LENGTH_OFFSET, (int) vlen);
-        MemorySegment.copy(key, 0, map, so + MapLayout.SLOT_KEY_OFFSET, klen);
+        storeInt(so + MapLayout.SLOT_KEY_LENGTH_OFFSET, (int) klen);
+        storeInt(so + MapLayout.SLOT_VALUE_LENGTH_OFFSET, (int) vlen);
+        copyIn(key, 0, so + MapLayout.SLOT_KEY_OFFSET, klen);
         hook("writing");
-        MemorySegment.copy(src, srcOffset, map, so + valueOffset, vlen);
+        copyIn(src, srcOffset, so + valueOffset, vlen);
         if (updater != null) {
             try {
                 updater.update(map.asSlice(so + valueOffset, vlen));
             } catch (RuntimeException | Error e) {
-                LONG.setRelease(map, so, odd + 1);
+                storeRelease(so, odd + 1);
                 throw e;
             }
         }
         // Release: every data store above is visible to a reader that acquires this version.
-        LONG.setRelease(map, so, odd + 1);
+        storeRelease(so, odd + 1);
     }
 
     /** The one store that makes a write visible: a bucket now names the new slot (release). */
     private void publish(long base, int bucket, long word) {
         // Release: pairs with the readers' acquire load of the bucket; the slot's data and even
         // version are visible to whoever sees the new word.
-        LONG.setRelease(map, base + bucketsOffset + 8L * bucket, word);
+        storeRelease(base + bucketsOffset + 8L * bucket, word);
     }
 
     /**
@@ -1103,12 +1143,12 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
             throw new MapCorruptedException(Messages.format("no free slot in a stripe that is not full",
                     "location", where, "stripe", stripe));
         }
-        int slot = map.get(I32, base + MapLayout.FREE_STACK_OFFSET + 4L * (free - 1));
+        int slot = loadInt(base + MapLayout.FREE_STACK_OFFSET + 4L * (free - 1));
         if (slot < 0 || slot >= slots) {
             throw new MapCorruptedException(Messages.format("free-slot stack names a slot out of range", "location",
                     where, "stripe", stripe, "slot", slot, "slots", slots));
         }
-        map.set(I32, base + MapLayout.STRIPE_FREE_COUNT_OFFSET, free - 1);
+        storeInt(base + MapLayout.STRIPE_FREE_COUNT_OFFSET, free - 1);
         return slot;
     }
 
@@ -1118,22 +1158,21 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
             throw new MapCorruptedException(Messages.format("free-slot stack overflows", "location", where, "stripe",
                     stripe, "freeCount", free, "slots", slots));
         }
-        map.set(I32, base + MapLayout.FREE_STACK_OFFSET + 4L * free, slot);
-        map.set(I32, base + MapLayout.STRIPE_FREE_COUNT_OFFSET, free + 1);
+        storeInt(base + MapLayout.FREE_STACK_OFFSET + 4L * free, slot);
+        storeInt(base + MapLayout.STRIPE_FREE_COUNT_OFFSET, free + 1);
     }
 
     private void addTombstones(long base, int delta) {
-        int t = map.get(I32, base + MapLayout.STRIPE_TOMBSTONES_OFFSET);
-        map.set(I32, base + MapLayout.STRIPE_TOMBSTONES_OFFSET, Math.clamp((long) t + delta, 0, buckets));
+        int t = loadInt(base + MapLayout.STRIPE_TOMBSTONES_OFFSET);
+        storeInt(base + MapLayout.STRIPE_TOMBSTONES_OFFSET, Math.clamp((long) t + delta, 0, buckets));
     }
 
     private void bumpWrites(long base) {
-        LONG.setOpaque(map, base + MapLayout.STRIPE_WRITES_OFFSET,
-                (long) LONG.getOpaque(map, base + MapLayout.STRIPE_WRITES_OFFSET) + 1);
+        storeOpaque(base + MapLayout.STRIPE_WRITES_OFFSET, loadOpaque(base + MapLayout.STRIPE_WRITES_OFFSET) + 1);
     }
 
     private int counter(long base, long offset, int max, int stripe) {
-        int v = (int) INT.getOpaque(map, base + offset);
+        int v = loadIntOpaque(base + offset);
         if (v < 0 || v > max) {
             throw new MapCorruptedException(Messages.format("stripe counter out of range", "location", where,
                     "stripe", stripe, "counter", offset == MapLayout.STRIPE_SIZE_OFFSET ? "size" : "freeCount",
@@ -1143,7 +1182,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     }
 
     private boolean keyEquals(long so, MemorySegment key, long klen, int stripe, int b) {
-        int kl = map.get(I32, so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
+        int kl = loadInt(so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
         if (kl < 1 || kl > maxKey) {
             throw badSlot(stripe, b, so, kl, map.get(I32, so + MapLayout.SLOT_VALUE_LENGTH_OFFSET));
         }
@@ -1164,7 +1203,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     }
 
     private int valueLength(long so, int stripe, int b) {
-        int vl = map.get(I32, so + MapLayout.SLOT_VALUE_LENGTH_OFFSET);
+        int vl = loadInt(so + MapLayout.SLOT_VALUE_LENGTH_OFFSET);
         if (vl < 0 || vl > maxValue) {
             throw badSlot(stripe, b, so, map.get(I32, so + MapLayout.SLOT_KEY_LENGTH_OFFSET), vl);
         }
@@ -1570,7 +1609,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     }
 
     private long bucket(long base, int b) {
-        return (long) LONG.getOpaque(map, base + bucketsOffset + 8L * b);
+        return loadOpaque(base + bucketsOffset + 8L * b);
     }
 
     /** The offset of the slot a live bucket word names, after checking the slot exists. */
