@@ -1512,7 +1512,10 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
 
     // ---- accessors -----------------------------------------------------------------------------
 
-    /** Views with {@code long} keys (8 bytes, little-endian, as C and Python see them). */
+    /**
+     * Views with {@code long} keys (8 bytes, little-endian, as C and Python see them). Each call
+     * makes a new view object: keep one rather than calling this per operation.
+     */
     public LongKeyMap longKeys() {
         if (maxKey < 8) {
             throw new IllegalStateException(Messages.format("map keys too short for long keys", "location", where,
