@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -176,8 +177,12 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * the same addresses ({@link Absolute#detach}), so the shared object is no longer mapped, and a
      * reader still inside a call reads zeros (and reports the map closed), never an unmapped page.
      * The address range itself is unmapped ({@link #run()}, the cleaner's action) once the handle is
-     * unreachable, which proves that no thread is inside one of its calls. A handle that was never
-     * closed is never unmapped by the cleaner.
+     * unreachable, which proves that no thread is inside one of its calls: every read that reaches
+     * the map by absolute address ends with {@code Reference.reachabilityFence(this)}, since the JIT
+     * may otherwise drop {@code this} once the fields it needs are in registers. Writes hold the
+     * mapping ({@code writers}), so close() never detaches under them. A handle that was never
+     * closed is never unmapped by the cleaner. This is the one deferred release in shm4j, and only
+     * of an address range: the shared memory itself is detached by close(), at once.
      */
     private static final class Release implements Runnable {
         private final MappedView view;
@@ -376,25 +381,35 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * @throws MapCorruptedException if the map's memory breaks its invariants
      */
     public long get(MemorySegment key, MemorySegment into) {
-        long klen = checkKey(key);
-        Objects.requireNonNull(into, "into");
-        if (klen == 8) {
-            // The key read once: it feeds the hash and the key compare (hash() of 8 bytes is hashLong()).
-            long k = key.get(MapLayout.U64, 0);
-            return getLong8(k, MapLayout.hashLong(k, seed), into);
+        try {
+            long klen = checkKey(key);
+            Objects.requireNonNull(into, "into");
+            if (klen == 8) {
+                // The key read once: it feeds the hash and the key compare (hash() of 8 bytes is hashLong()).
+                long k = key.get(MapLayout.U64, 0);
+                return getLong8(k, MapLayout.hashLong(k, seed), into);
+            }
+            checkOpen();
+            return getSlow(key, klen, 0, MapLayout.hash(key, 0, klen, seed), into);
+        } finally {
+            // Keeps this handle reachable until its last absolute access: see Release.
+            Reference.reachabilityFence(this);
         }
-        checkOpen();
-        return getSlow(key, klen, 0, MapLayout.hash(key, 0, klen, seed), into);
     }
 
     /** {@link #get(MemorySegment, MemorySegment)} of the 8-byte little-endian key {@code longKey}, for {@link LongKeyMap}. */
     long getLong(long longKey, MemorySegment into) {
-        if (maxKey < 8) {
-            throw new IllegalArgumentException(Messages.format("key length out of range", "keyLength", 8,
-                    "maxKeyBytes", maxKey));
+        try {
+            if (maxKey < 8) {
+                throw new IllegalArgumentException(Messages.format("key length out of range", "keyLength", 8,
+                        "maxKeyBytes", maxKey));
+            }
+            Objects.requireNonNull(into, "into");
+            return getLong8(longKey, MapLayout.hashLong(longKey, seed), into);
+        } finally {
+            // Keeps this handle reachable until its last absolute access: see Release.
+            Reference.reachabilityFence(this);
         }
-        Objects.requireNonNull(into, "into");
-        return getLong8(longKey, MapLayout.hashLong(longKey, seed), into);
     }
 
     /**
@@ -593,69 +608,74 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * @throws MapCorruptedException if the map's memory breaks its invariants
      */
     public <R> R read(MemorySegment key, ValueReader<R> reader) {
-        long klen = checkKey(key);
-        Objects.requireNonNull(reader, "reader");
-        checkOpen();
-        long h = MapLayout.hash(key, 0, klen, seed);
-        int stripe = (int) (h >>> 32) & stripeMask;
-        long base = stripeBase(stripe);
-        int tag = (int) (h >>> 32);
-        int home = (int) h & bucketMask;
-        long started = 0;
-        for (int attempt = 0;; attempt++) {
-            retry:
-            {
-                for (int i = 0; i < buckets; i++) {
-                    int b = (home + i) & bucketMask;
-                    long at = base + bucketsOffset + 8L * b;
-                    long w = loadAcquire(at);
-                    if (w == EMPTY) {
-                        checkOpen(); // a closed map's memory may read as zeros
-                        return null;
-                    }
-                    if (w == TOMBSTONE || (int) (w >>> 32) != tag) {
-                        continue;
-                    }
-                    long so = slotAt(base, w, stripe, b);
-                    long v1 = loadAcquire(so);
-                    if ((v1 & 1) != 0) {
-                        oddSlot(attempt, started, stripe, b, at, w, so, v1);
-                        break retry;
-                    }
-                    int kl = loadInt(so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
-                    int vl = loadInt(so + MapLayout.SLOT_VALUE_LENGTH_OFFSET);
-                    if (kl < 1 || kl > maxKey || vl < 0 || vl > maxValue) {
+        try {
+            long klen = checkKey(key);
+            Objects.requireNonNull(reader, "reader");
+            checkOpen();
+            long h = MapLayout.hash(key, 0, klen, seed);
+            int stripe = (int) (h >>> 32) & stripeMask;
+            long base = stripeBase(stripe);
+            int tag = (int) (h >>> 32);
+            int home = (int) h & bucketMask;
+            long started = 0;
+            for (int attempt = 0;; attempt++) {
+                retry:
+                {
+                    for (int i = 0; i < buckets; i++) {
+                        int b = (home + i) & bucketMask;
+                        long at = base + bucketsOffset + 8L * b;
+                        long w = loadAcquire(at);
+                        if (w == EMPTY) {
+                            checkOpen(); // a closed map's memory may read as zeros
+                            return null;
+                        }
+                        if (w == TOMBSTONE || (int) (w >>> 32) != tag) {
+                            continue;
+                        }
+                        long so = slotAt(base, w, stripe, b);
+                        long v1 = loadAcquire(so);
+                        if ((v1 & 1) != 0) {
+                            oddSlot(attempt, started, stripe, b, at, w, so, v1);
+                            break retry;
+                        }
+                        int kl = loadInt(so + MapLayout.SLOT_KEY_LENGTH_OFFSET);
+                        int vl = loadInt(so + MapLayout.SLOT_VALUE_LENGTH_OFFSET);
+                        if (kl < 1 || kl > maxKey || vl < 0 || vl > maxValue) {
+                            if (changed(at, w, so, v1)) {
+                                break retry;
+                            }
+                            throw badSlot(stripe, b, so, kl, vl);
+                        }
+                        boolean match = sameKey(so, kl, key, klen);
+                        if (!match) {
+                            if (changed(at, w, so, v1)) {
+                                break retry;
+                            }
+                            continue;
+                        }
+                        R result;
+                        try {
+                            result = reader.read(map.asSlice(so + valueOffset, vl).asReadOnly());
+                        } catch (RuntimeException e) {
+                            // A run that saw a value being replaced may fail on bytes that made no sense.
+                            if (changed(at, w, so, v1)) {
+                                break retry;
+                            }
+                            throw e;
+                        }
                         if (changed(at, w, so, v1)) {
                             break retry;
                         }
-                        throw badSlot(stripe, b, so, kl, vl);
+                        return result;
                     }
-                    boolean match = sameKey(so, kl, key, klen);
-                    if (!match) {
-                        if (changed(at, w, so, v1)) {
-                            break retry;
-                        }
-                        continue;
-                    }
-                    R result;
-                    try {
-                        result = reader.read(map.asSlice(so + valueOffset, vl).asReadOnly());
-                    } catch (RuntimeException e) {
-                        // A run that saw a value being replaced may fail on bytes that made no sense.
-                        if (changed(at, w, so, v1)) {
-                            break retry;
-                        }
-                        throw e;
-                    }
-                    if (changed(at, w, so, v1)) {
-                        break retry;
-                    }
-                    return result;
+                    checkOpen();
+                    return null;
                 }
-                checkOpen();
-                return null;
+                started = backOff(attempt, started, stripe);
             }
-            started = backOff(attempt, started, stripe);
+        } finally {
+            // Keeps this handle reachable until its last absolute access: see Release.
+            Reference.reachabilityFence(this);
         }
     }
 
