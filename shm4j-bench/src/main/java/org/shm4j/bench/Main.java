@@ -74,6 +74,10 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--rounds", description = "Rounds (runs of each figure); at least 3 for a median with a spread.")
         Integer rounds;
 
+        @Option(names = "--readme", description = "Also rewrite the table between the bench-table markers of this "
+                + "file (README.md) from this report.")
+        Path readme;
+
         @Option(names = "--note", description = "A sentence added to the report's notes, e.g. about other load on the machine.")
         String note;
 
@@ -88,7 +92,7 @@ public final class Main implements Callable<Integer> {
                     throw new CommandLine.ParameterException(new CommandLine(this), "unknown transport: " + name);
                 }
             }
-            BenchReport.run(budget, out, only, note, System.out);
+            BenchReport.run(budget, out, only, note, readme, System.out);
             return 0;
         }
     }

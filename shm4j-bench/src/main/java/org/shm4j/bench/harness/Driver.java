@@ -67,10 +67,11 @@ final class Driver {
                 ByteBuffer buffer = ByteBuffer.allocate(l.histogram().getNeededByteBufferCapacity());
                 int length = l.histogram().encodeIntoCompressedByteBuffer(buffer);
                 yield "LATENCY " + l.workload().format() + " "
-                        + Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buffer.array(), length));
+                        + Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buffer.array(), length)) + " "
+                        + l.stability().format();
             }
             case Measurement.Throughput t -> "THROUGHPUT " + t.workload().format() + " " + t.messages() + " "
-                    + t.nanos();
+                    + t.nanos() + " " + t.stability().format();
         };
     }
 
@@ -95,12 +96,14 @@ final class Driver {
                 throw new IOException(Kv.format("driver result for another workload", "expected",
                         expected.format(), "got", p[1]));
             }
-            if (p[0].equals("LATENCY") && p.length == 3) {
+            if (p[0].equals("LATENCY") && p.length == 4) {
                 ByteBuffer buffer = ByteBuffer.wrap(Base64.getDecoder().decode(p[2]));
-                return new Measurement.Latency(w, Histogram.decodeFromCompressedByteBuffer(buffer, 0));
+                return new Measurement.Latency(w, Histogram.decodeFromCompressedByteBuffer(buffer, 0),
+                        Measurement.Stability.parse(p[3]));
             }
-            if (p[0].equals("THROUGHPUT") && p.length == 4) {
-                return new Measurement.Throughput(w, Long.parseLong(p[2]), Long.parseLong(p[3]));
+            if (p[0].equals("THROUGHPUT") && p.length == 5) {
+                return new Measurement.Throughput(w, Long.parseLong(p[2]), Long.parseLong(p[3]),
+                        Measurement.Stability.parse(p[4]));
             }
         } catch (DataFormatException | RuntimeException e) {
             throw new IOException(Kv.format("malformed driver result", "line", abbreviate(line)), e);

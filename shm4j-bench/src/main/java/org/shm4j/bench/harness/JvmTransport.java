@@ -12,9 +12,11 @@ import java.util.Objects;
  * peer, a child JVM started from the same class path, {@link #connect}s. The generic loops
  * ({@link Session}, {@link PeerLoop}) do the measuring; a subclass only moves bytes.
  *
- * <p>A transport that needs JVM flags ({@link #jvmOptions()}, for example Agrona's
- * {@code --add-exports}) runs its harness side in a child "driver" JVM with those flags too, so the
- * JVM that runs the report never needs them; the driver measures and hands back its histograms.
+ * <p>Every transport runs its harness side in a fresh child "driver" JVM, started with the
+ * transport's {@link #jvmOptions()} (for example Agrona's {@code --add-exports}): both sides of every
+ * session start cold, so no transport inherits code the report JVM compiled for another channel,
+ * and the JVM that runs the report never needs any transport's flags. The driver measures and hands
+ * back its histograms.
  */
 public abstract class JvmTransport implements Transport {
     /** Time allowed for JVM start-up and connecting, on top of the workloads' budgets. */
@@ -44,7 +46,7 @@ public abstract class JvmTransport implements Transport {
     /** Peer side, in the child JVM: opens what {@link #listen} made, from its {@link Listener#peerArguments()}. */
     protected abstract Channel connect(Spec spec, List<String> arguments, Waiter waiter) throws IOException;
 
-    /** JVM options both sides need; when not empty the harness side runs in a driver JVM. */
+    /** JVM options both sides need (the driver JVM and the peer JVM). */
     public List<String> jvmOptions() {
         return List.of();
     }
@@ -56,17 +58,14 @@ public abstract class JvmTransport implements Transport {
 
     @Override
     public final List<Measurement> run(List<Workload> plan, RunContext context) throws IOException {
-        if (!jvmOptions().isEmpty()) {
-            return Driver.runInChildJvm(this, plan, context, budgetNanos(plan));
-        }
-        return runHere(plan, context);
+        return Driver.runInChildJvm(this, plan, context, budgetNanos(plan));
     }
 
     static long budgetNanos(List<Workload> plan) {
         return plan.stream().mapToLong(Workload::budgetNanos).sum() + STARTUP_NANOS;
     }
 
-    /** Runs the session with the harness side in this JVM, on the calling thread. */
+    /** Runs the session with the harness side in this JVM, on the calling thread (in the driver JVM, or a test). */
     final List<Measurement> runHere(List<Workload> plan, RunContext context) throws IOException {
         Spec spec = Spec.of(plan);
         long budget = budgetNanos(plan);

@@ -7,12 +7,54 @@ public sealed interface Measurement permits Measurement.Latency, Measurement.Thr
 
     Workload workload();
 
+    /** Whether the figure was steady over its slices (see {@link Stability}). */
+    Stability stability();
+
+    /**
+     * Whether a measurement's figure was steady: the Java harness measures in slices and keeps the
+     * last {@link #slices} of them once their figures (p50 for round trips, rate for streams) lie
+     * within {@link Session#TOLERANCE} of each other, extending the window while they do not.
+     *
+     * @param slices slices the figure was made from; 0 when not checked (the C peers, which have
+     *     no JIT to wait for, measure one window)
+     * @param stable whether the kept slices agreed within the tolerance
+     * @param spread the largest kept slice figure over the smallest (1.0 is perfectly steady)
+     * @param extendedNanos how long the window was extended past the workload's warm-up and window
+     *     before the slices agreed (or the extension ran out)
+     */
+    record Stability(int slices, boolean stable, double spread, long extendedNanos) {
+        /** A figure measured in one window, not checked for steadiness. */
+        public static final Stability UNCHECKED = new Stability(0, true, 1.0, 0);
+
+        public boolean checked() {
+            return slices > 0;
+        }
+
+        /** Command-line form, parsed by {@link #parse}. */
+        public String format() {
+            return slices + ":" + stable + ":" + spread + ":" + extendedNanos;
+        }
+
+        public static Stability parse(String s) {
+            String[] p = s.split(":");
+            if (p.length != 4) {
+                throw new IllegalArgumentException(Kv.format("invalid stability", "text", s));
+            }
+            return new Stability(Integer.parseInt(p[0]), Boolean.parseBoolean(p[1]), Double.parseDouble(p[2]),
+                    Long.parseLong(p[3]));
+        }
+    }
+
     /**
      * Round-trip times in nanoseconds.
      *
-     * @param histogram every recorded round trip, in nanoseconds
+     * @param histogram every recorded round trip of the kept slices, in nanoseconds
      */
-    record Latency(Workload workload, Histogram histogram) implements Measurement {}
+    record Latency(Workload workload, Histogram histogram, Stability stability) implements Measurement {
+        public Latency(Workload workload, Histogram histogram) {
+            this(workload, histogram, Stability.UNCHECKED);
+        }
+    }
 
     /**
      * Messages received one way.
@@ -20,7 +62,11 @@ public sealed interface Measurement permits Measurement.Latency, Measurement.Thr
      * @param messages messages counted between the first and the last arrival
      * @param nanos the time between them
      */
-    record Throughput(Workload workload, long messages, long nanos) implements Measurement {
+    record Throughput(Workload workload, long messages, long nanos, Stability stability) implements Measurement {
+        public Throughput(Workload workload, long messages, long nanos) {
+            this(workload, messages, nanos, Stability.UNCHECKED);
+        }
+
         public double messagesPerSecond() {
             return nanos == 0 ? 0 : messages * 1e9 / nanos;
         }

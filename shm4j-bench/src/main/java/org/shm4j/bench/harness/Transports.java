@@ -42,6 +42,7 @@ public final class Transports {
             NativeTransport.spscRing(),
             NativeTransport.futex(),
             ShmRingTransport.spsc(ShmRingTransport.Wait.SPIN),
+            ShmRingTransport.spscClaim(),
             ShmRingTransport.spsc(ShmRingTransport.Wait.BLOCK),
             ShmRingTransport.mpsc(ShmRingTransport.Wait.SPIN),
             new EventHandoffTransport(),

@@ -9,9 +9,10 @@ import java.time.Duration;
  * @param pattern what is measured
  * @param messageBytes bytes per message, {@value Protocol#MIN_MESSAGE_BYTES} to {@value Protocol#MAX_MESSAGE_BYTES}
  * @param producers peer threads sending at once (streams only; 1 for ping-pong)
- * @param warmupNanos the shortest time spent before measuring (JIT, caches, page faults); the Java
- *     harness goes on warming up while the figures still improve, up to four times as long
- * @param measureNanos the longest the measurement runs
+ * @param warmupNanos the time spent before measuring (JIT, caches, page faults), the same for every
+ *     transport
+ * @param measureNanos the measuring window, in {@link Session#SLICES} slices; the Java harness
+ *     extends it while the slices disagree (see {@link Session})
  * @param maxSamples the most round trips recorded (ping-pong); the measurement stops at whichever
  *     of time and samples comes first
  */
@@ -51,7 +52,7 @@ public record Workload(Pattern pattern, int messageBytes, int producers, long wa
 
     /** Upper bound of the time this workload takes, with slack for draining and the hand-shakes. */
     public long budgetNanos() {
-        return 4 * warmupNanos + measureNanos + 2_000_000_000L;
+        return warmupNanos + (1 + Session.MAX_EXTENSION) * measureNanos + 2_000_000_000L;
     }
 
     /** Command-line form ({@code PING_PONG/64/1/150000000/300000000/100000}), parsed by {@link #parse}. */

@@ -44,6 +44,20 @@ public final class BenchReport {
 
     public static Outcome run(Budget budget, Path out, List<String> only, String note, PrintStream log)
             throws IOException {
+        return run(budget, out, only, note, null, log);
+    }
+
+    /** The README's table sits between these two lines; {@code --readme FILE} rewrites what is between them. */
+    public static final String README_START = "<!-- bench-table: written by `./shm4j bench --readme README.md`; do not edit -->";
+    public static final String README_END = "<!-- /bench-table -->";
+
+    /**
+     * As {@link #run(Budget, Path, List, String, PrintStream)}, then, when {@code readme} is not
+     * null, replaces the table between {@link #README_START} and {@link #README_END} in that file
+     * with this report's summary table (also written to {@code readme-table.md} beside the report).
+     */
+    public static Outcome run(Budget budget, Path out, List<String> only, String note, Path readme, PrintStream log)
+            throws IOException {
         Instant started = Instant.now();
         long t0 = System.nanoTime();
         Files.createDirectories(out);
@@ -84,6 +98,12 @@ public final class BenchReport {
                     createMap, copy, lifecycle);
             Path report = out.resolve("report.md");
             Files.writeString(report, markdown, StandardCharsets.UTF_8);
+            String table = w.readmeTable(started, took, loadBefore, loadAfter);
+            Files.writeString(out.resolve("readme-table.md"), table, StandardCharsets.UTF_8);
+            if (readme != null) {
+                spliceReadme(readme, table);
+                log.println("rewrote the table in " + readme);
+            }
             log.printf("wrote %s and its charts in %.0f s%n", report, took.toMillis() / 1000.0);
             return new Outcome(report, charts, comparison, scaling);
         } finally {
@@ -94,6 +114,19 @@ public final class BenchReport {
                 // The hook is running or has run.
             }
         }
+    }
+
+    /** Replaces the lines between the README markers with {@code table}; fails if the markers are missing. */
+    static void spliceReadme(Path readme, String table) throws IOException {
+        String text = Files.readString(readme, StandardCharsets.UTF_8);
+        int start = text.indexOf(README_START);
+        int end = text.indexOf(README_END);
+        if (start < 0 || end < start) {
+            throw new IOException("README has no bench-table markers: file=" + readme + ", start=" + README_START);
+        }
+        String spliced = text.substring(0, start + README_START.length()) + "\n" + table
+                + text.substring(end);
+        Files.writeString(readme, spliced, StandardCharsets.UTF_8);
     }
 
     private static void deleteTree(Path dir) {
@@ -342,12 +375,57 @@ public final class BenchReport {
             return b.toString();
         }
 
+        /** What the README shows: 64-byte round trip p50 and one-way throughput, both against the baseline. */
+        String readmeTable(Instant started, Duration took, String loadBefore, String loadAfter) {
+            StringBuilder b = new StringBuilder();
+            b.append("Latest ").append(budget.mode()).append(" report (`./shm4j bench --readme README.md`), ")
+                    .append(started.truncatedTo(ChronoUnit.MINUTES)).append(", ").append(took.toSeconds())
+                    .append(" s, ").append(budget.rounds()).append(" rounds, 1-minute load ")
+                    .append(loadBefore.split(" ")[0]).append(" before and ").append(loadAfter.split(" ")[0])
+                    .append(" after; medians of rounds, ratios per round to the baseline. Every Java side runs in a "
+                            + "fresh JVM, after the same warm-up; *unstable* marks a figure whose slices never "
+                            + "agreed (see the [report](docs/bench/report.md)).\n\n");
+            b.append("| 64-byte messages | round trip p50 | vs baseline | one-way throughput | vs baseline |\n");
+            b.append("|---|---|---|---|---|\n");
+            String ping = pingKey(SIZE);
+            String stream = streamKey(SIZE, 1);
+            for (String t : cmp.transports()) {
+                if (!cmp.has(t, ping) && !cmp.has(t, stream)) {
+                    continue;
+                }
+                b.append("| `").append(t).append("`").append(t.equals(base) ? " (baseline)" : "").append(" | ");
+                if (cmp.has(t, ping)) {
+                    List<Measurement> runs = cmp.get(t, ping);
+                    b.append(Format.sig(figure(runs, percentileMicros(50)).median())).append(" µs")
+                            .append(unstable(runs)).append(" | ")
+                            .append(Format.sig(ratio(runs, cmp.get(base, ping), percentileMicros(50)).median()))
+                            .append("× | ");
+                } else {
+                    b.append("– | – | ");
+                }
+                if (cmp.has(t, stream)) {
+                    List<Measurement> runs = cmp.get(t, stream);
+                    b.append(Format.rate(figure(runs, RATE).median())).append(" msg/s").append(unstable(runs))
+                            .append(" | ").append(Format.sig(ratio(runs, cmp.get(base, stream), RATE).median()))
+                            .append("× |\n");
+                } else {
+                    b.append("– | – |\n");
+                }
+            }
+            return b.toString();
+        }
+
+        private static String unstable(List<Measurement> runs) {
+            return runs.stream().filter(Objects::nonNull).anyMatch(m -> !m.stability().stable()) ? " *unstable*" : "";
+        }
+
         private void latencySection(StringBuilder b) {
             String key = pingKey(SIZE);
             b.append("## Round-trip latency, 64-byte messages\n\n");
             b.append("![Latency percentiles](latency-percentiles.png)\n\n![p50 and p99](latency-bars.png)\n\n");
-            b.append("| transport | p50 | p90 | p99 | p99.9 | max | p50 vs baseline | p99 vs baseline | round trips/run |\n");
-            b.append("|---|---|---|---|---|---|---|---|---|\n");
+            b.append("| transport | p50 | p90 | p99 | p99.9 | max | p50 vs baseline | p99 vs baseline | round trips/run "
+                    + "| steady p50 |\n");
+            b.append("|---|---|---|---|---|---|---|---|---|---|\n");
             List<Measurement> baseRuns = cmp.get(base, key);
             for (String t : cmp.transports()) {
                 if (!cmp.has(t, key)) {
@@ -362,16 +440,16 @@ public final class BenchReport {
                 b.append("| ").append(Format.ratio(ratio(runs, baseRuns, percentileMicros(50)))).append(" ");
                 b.append("| ").append(Format.ratio(ratio(runs, baseRuns, percentileMicros(99)))).append(" ");
                 b.append("| ").append(Format.rate(figure(runs, m -> ((Measurement.Latency) m).histogram()
-                        .getTotalCount()).median())).append(" |\n");
+                        .getTotalCount()).median())).append(" | ").append(steadiness(runs)).append(" |\n");
             }
-            b.append("\nAll latencies in µs.\n\n");
+            b.append("\nAll latencies in µs. ").append(STEADY_NOTE).append("\n\n");
         }
 
         private void throughputSection(StringBuilder b) {
             String key = streamKey(SIZE, 1);
             b.append("## One-way throughput, 64-byte messages, one producer\n\n");
             b.append("![Throughput](throughput-bars.png)\n\n");
-            b.append("| transport | messages/s | MB/s | vs baseline |\n|---|---|---|---|\n");
+            b.append("| transport | messages/s | MB/s | vs baseline | steady rate |\n|---|---|---|---|---|\n");
             List<Measurement> baseRuns = cmp.get(base, key);
             for (String t : cmp.transports()) {
                 if (!cmp.has(t, key)) {
@@ -380,9 +458,36 @@ public final class BenchReport {
                 List<Measurement> runs = cmp.get(t, key);
                 b.append("| `").append(t).append("` | ").append(Format.spread(figure(runs, RATE), Format::rate))
                         .append(" | ").append(Format.spread(figure(runs, BYTES_RATE), v -> Format.sig(v / 1e6)))
-                        .append(" | ").append(Format.ratio(ratio(runs, baseRuns, RATE))).append(" |\n");
+                        .append(" | ").append(Format.ratio(ratio(runs, baseRuns, RATE))).append(" | ")
+                        .append(steadiness(runs)).append(" |\n");
             }
-            b.append("\n");
+            b.append("\n").append(STEADY_NOTE).append("\n\n");
+        }
+
+        static final String STEADY_NOTE = "*Steady*: every Java figure is made of the last "
+                + org.shm4j.bench.harness.Session.SLICES + " slices of its window, taken once their figures "
+                + "(p50, or rate) agree within " + Math.round(100 * org.shm4j.bench.harness.Session.TOLERANCE)
+                + " % (largest over smallest); the harness extends the window, dropping the oldest slice, up to "
+                + org.shm4j.bench.harness.Session.MAX_EXTENSION + " more windows, and flags the round **unstable** "
+                + "if they never agree. The column gives the steady rounds, the widest spread of their slices and "
+                + "the longest extension; `–` for the C peers, which have no JIT and measure one window.";
+
+        /** "3/3, ≤1.06×, +0.2 s" or "**unstable** in 1 of 3 (1.4×)": how steady the rounds' slices were. */
+        static String steadiness(List<Measurement> runs) {
+            List<Measurement.Stability> s = runs.stream().filter(Objects::nonNull).map(Measurement::stability)
+                    .filter(Measurement.Stability::checked).toList();
+            if (s.isEmpty()) {
+                return "–";
+            }
+            long steady = s.stream().filter(Measurement.Stability::stable).count();
+            double spread = s.stream().mapToDouble(Measurement.Stability::spread).max().orElse(1);
+            double extended = s.stream().mapToLong(Measurement.Stability::extendedNanos).max().orElse(0) / 1e9;
+            String ext = extended >= 0.05 ? String.format(java.util.Locale.ROOT, ", +%.1f s", extended) : "";
+            if (steady == s.size()) {
+                return steady + "/" + s.size() + ", ≤" + Format.sig(spread) + "×" + ext;
+            }
+            return "**unstable** in " + (s.size() - steady) + " of " + s.size() + " (" + Format.sig(spread) + "×"
+                    + ext + ")";
         }
 
         private void producersSection(StringBuilder b) {

@@ -10,8 +10,9 @@ import java.util.Set;
  *
  * @param mode "quick", "full" or "smoke", printed in the report
  * @param rounds runs of every figure (each figure is their median)
- * @param pingWarmup warm-up before the 64-byte round trips (includes the peer's JIT)
- * @param pingMeasure measuring time of the 64-byte round trips
+ * @param pingWarmup warm-up before the 64-byte round trips (both fresh JVMs' JIT), the same for every
+ *     transport
+ * @param pingMeasure measuring window of the 64-byte round trips, extended while its slices disagree
  * @param maxSamples the most round trips recorded per run
  * @param streamWarmup warm-up before a one-way stream
  * @param streamMeasure measuring time of a one-way stream
@@ -36,14 +37,14 @@ public record Budget(String mode, int rounds, Duration pingWarmup, Duration ping
     private static final long GIB = MIB * KIB;
 
     public static Budget quick() {
-        return new Budget("quick", 3, ms(300), ms(200), 300_000, ms(100), ms(200), List.of(4),
+        return new Budget("quick", 3, ms(500), ms(400), 8_000_000, ms(200), ms(400), List.of(4),
                 List.of(8, 512, 65536), Set.of("shm-spin", "c-spsc", "agrona-1to1", "uds"),
                 ms(50), ms(100), List.of(4 * KIB, MIB, 256 * MIB, 16 * GIB), 256 * MIB,
                 List.of(64 * KIB, MIB, 64 * MIB), ms(150), 1000);
     }
 
     public static Budget full() {
-        return new Budget("full", 5, ms(2000), ms(2000), 5_000_000, ms(500), ms(1500), List.of(2, 4),
+        return new Budget("full", 5, ms(2000), ms(2000), 40_000_000, ms(1000), ms(1500), List.of(2, 4),
                 List.of(8, 64, 256, 1024, 4096, 16384, 65536), Set.of(), ms(200), ms(500),
                 List.of(4 * KIB, 64 * KIB, MIB, 16 * MIB, 256 * MIB, GIB, 4 * GIB, 16 * GIB), 4 * GIB,
                 List.of(4 * KIB, 64 * KIB, MIB, 16 * MIB, 256 * MIB), ms(1000), 5000);

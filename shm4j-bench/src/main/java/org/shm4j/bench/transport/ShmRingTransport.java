@@ -2,54 +2,82 @@ package org.shm4j.bench.transport;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.shm4j.SharedMemory;
 import org.shm4j.bench.harness.Channel;
-import org.shm4j.bench.harness.SegmentTransport;
+import org.shm4j.bench.harness.ChildProcess;
+import org.shm4j.bench.harness.JvmTransport;
+import org.shm4j.bench.harness.Listener;
 import org.shm4j.bench.harness.Spec;
 import org.shm4j.bench.harness.Waiter;
 import org.shm4j.ring.MessageRing;
 import org.shm4j.ring.MpscRing;
 import org.shm4j.ring.RecordHandler;
+import org.shm4j.ring.RingClaim;
 import org.shm4j.ring.RingConsumer;
 import org.shm4j.ring.RingProducer;
 import org.shm4j.ring.SpscRing;
 import org.shm4j.ring.WaitStrategy;
 
 /**
- * shm4j's own rings ({@link SpscRing}, {@link MpscRing}), one per direction in one segment,
- * spinning or blocking on the ring's futex. Producers write with the copying {@code offer}, as
- * Agrona's side writes with its copying {@code write}; the consumer copies each record into the
- * harness's buffer, as every other transport does. The rings live in the caller-mapped segment
- * ({@code create(segment)}), so their hot paths keep the scoped, checked segment: rings a process
- * maps by name reach memory by absolute address instead (see {@code org.shm4j.ring}).
+ * shm4j's own rings ({@link SpscRing}, {@link MpscRing}), one named ring per direction, used as
+ * docs/ring.md tells users to: the harness side {@code create}s both by name, the peer
+ * {@code open}s them by name (so both sides reach them through the constant-segment path, as
+ * {@code RingBench} does). Producers write with the copying {@code offer}, as Agrona's side writes
+ * with its copying {@code write}; the {@code -claim} variant writes with the zero-copy
+ * {@code tryClaim} + fill + {@code commit} instead, and is labelled so. The consumer copies each
+ * record into the harness's buffer, as every other transport does.
  */
-public final class ShmRingTransport extends SegmentTransport {
+public final class ShmRingTransport extends JvmTransport {
     /** How the two sides wait. */
     public enum Wait { SPIN, BLOCK }
 
+    /** How a producer writes a record. */
+    public enum Write {
+        /** {@code offer(type, payload)}: copies the payload. */
+        OFFER,
+        /** {@code tryClaim(type, length)}, copy into the claim's segment, {@code commit()}: zero copy. */
+        CLAIM
+    }
+
     private static final Duration BLOCK_SLICE = Duration.ofMillis(50);
+    private static final AtomicInteger COUNTER = new AtomicInteger();
 
     private final boolean mpsc;
     private final Wait wait;
+    private final Write write;
 
-    private ShmRingTransport(String name, String description, boolean mpsc, Wait wait) {
+    private ShmRingTransport(String name, String description, boolean mpsc, Wait wait, Write write) {
         super(name, description);
         this.mpsc = mpsc;
         this.wait = wait;
+        this.write = write;
     }
 
     public static ShmRingTransport spsc(Wait wait) {
         return new ShmRingTransport("shm4j-spsc-" + (wait == Wait.SPIN ? "spin" : "block"),
-                "shm4j SpscRing per direction, " + (wait == Wait.SPIN ? "busy-spinning" : "blocking (futex)")
-                        + " waits", false, wait);
+                "shm4j SpscRing per direction, opened by name, copying `offer`, "
+                        + (wait == Wait.SPIN ? "busy-spinning" : "blocking (futex)") + " waits",
+                false, wait, Write.OFFER);
+    }
+
+    /** The zero-copy variant: {@code tryClaim} + copy into the claim + {@code commit}, spinning. */
+    public static ShmRingTransport spscClaim() {
+        return new ShmRingTransport("shm4j-spsc-claim",
+                "shm4j SpscRing per direction, opened by name, zero-copy `tryClaim` + `commit` "
+                        + "(the payload is written into the claim), busy-spinning waits",
+                false, Wait.SPIN, Write.CLAIM);
     }
 
     public static ShmRingTransport mpsc(Wait wait) {
         return new ShmRingTransport("shm4j-mpsc-" + (wait == Wait.SPIN ? "spin" : "block"),
-                "shm4j MpscRing per direction, " + (wait == Wait.SPIN ? "busy-spinning" : "blocking (futex)")
-                        + " waits, one producer per sending thread", true, wait);
+                "shm4j MpscRing per direction, opened by name, copying `offer`, "
+                        + (wait == Wait.SPIN ? "busy-spinning" : "blocking (futex)")
+                        + " waits, one producer per sending thread", true, wait, Write.OFFER);
     }
 
     @Override
@@ -64,32 +92,62 @@ public final class ShmRingTransport extends SegmentTransport {
     }
 
     @Override
-    protected long segmentBytes(Spec spec) {
-        return 2 * SpscRing.requiredBytes(capacity(spec));
+    protected Listener listen(Spec spec, Path workDirectory, Waiter waiter) throws IOException {
+        String base = "shm4j-bench-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet() + "-" + name();
+        String toPeer = base + "-a";
+        String fromPeer = base + "-b";
+        MessageRing out = null;
+        MessageRing in = null;
+        try {
+            out = create(toPeer, capacity(spec));
+            in = create(fromPeer, capacity(spec));
+        } catch (IOException | RuntimeException e) {
+            if (out != null) {
+                out.close();
+            }
+            SharedMemory.remove(toPeer);
+            SharedMemory.remove(fromPeer);
+            throw e;
+        }
+        Channel channel = new RingChannel(out, in, waiter);
+        return new Listener() {
+            @Override
+            public List<String> peerArguments() {
+                return List.of(toPeer, fromPeer);
+            }
+
+            @Override
+            public Channel accept(ChildProcess peer, Waiter w) {
+                return channel;
+            }
+
+            @Override
+            public void close() throws IOException {
+                // Closes the rings too when the session never got as far as using the channel.
+                channel.close();
+                SharedMemory.remove(toPeer);
+                SharedMemory.remove(fromPeer);
+            }
+        };
     }
 
     @Override
-    protected Channel harnessSide(MemorySegment memory, Spec spec, Waiter waiter) {
-        long half = SpscRing.requiredBytes(capacity(spec));
-        MessageRing out = format(memory.asSlice(0, half), capacity(spec));
-        MessageRing in = format(memory.asSlice(half, half), capacity(spec));
-        return new RingChannel(out, in, waiter);
+    protected Channel connect(Spec spec, List<String> arguments, Waiter waiter) throws IOException {
+        MessageRing in = open(arguments.get(0));
+        try {
+            return new RingChannel(open(arguments.get(1)), in, waiter);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
     }
 
-    @Override
-    protected Channel peerSide(MemorySegment memory, Spec spec, Waiter waiter) throws IOException {
-        long half = SpscRing.requiredBytes(capacity(spec));
-        MessageRing in = attach(memory.asSlice(0, half));
-        MessageRing out = attach(memory.asSlice(half, half));
-        return new RingChannel(out, in, waiter);
+    private MessageRing create(String name, long capacity) throws IOException {
+        return mpsc ? MpscRing.create(name, capacity) : SpscRing.create(name, capacity);
     }
 
-    private MessageRing format(MemorySegment memory, long capacity) {
-        return mpsc ? MpscRing.create(memory, capacity) : SpscRing.create(memory, capacity);
-    }
-
-    private MessageRing attach(MemorySegment memory) throws IOException {
-        return mpsc ? MpscRing.open(memory) : SpscRing.open(memory);
+    private MessageRing open(String name) throws IOException {
+        return mpsc ? MpscRing.open(name) : SpscRing.open(name);
     }
 
     private WaitStrategy strategy() {
@@ -106,6 +164,7 @@ public final class ShmRingTransport extends SegmentTransport {
         private RingConsumer consumer;
         private MemorySegment target;
         private int received;
+        private boolean closed;
 
         RingChannel(MessageRing out, MessageRing in, Waiter waiter) {
             this.out = out;
@@ -126,37 +185,52 @@ public final class ShmRingTransport extends SegmentTransport {
         private Thread firstThread;
         private RingProducer firstProducer;
 
-        /**
-         * Sends with the copying {@code offer}, as Agrona's side sends with its copying {@code write}
-         * (the zero-copy {@code tryClaim} is measured in JMH, {@code RingOpsBenchmark}).
-         */
         @Override
         public void send(MemorySegment source, int length) throws IOException {
             RingProducer p;
             if (Thread.currentThread() == firstThread) {
                 p = firstProducer;
             } else {
-                try {
-                    p = producer.get();
-                } catch (java.io.UncheckedIOException e) {
-                    throw e.getCause();
+                p = producerOfThisThread();
+            }
+            if (write == Write.OFFER) {
+                MemorySegment payload = length == source.byteSize() ? source : source.asSlice(0, length);
+                while (!p.offer(1, payload)) {
+                    full();
                 }
-                synchronized (this) {
-                    // Set once; only the thread that set them reads them (it compares itself first).
-                    if (firstThread == null) {
-                        firstProducer = p;
-                        firstThread = Thread.currentThread();
-                    }
+            } else {
+                RingClaim claim;
+                while ((claim = p.tryClaim(1, length)) == null) {
+                    full();
+                }
+                MemorySegment.copy(source, 0, claim.segment(), 0, length);
+                claim.commit();
+            }
+        }
+
+        private RingProducer producerOfThisThread() throws IOException {
+            RingProducer p;
+            try {
+                p = producer.get();
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
+            synchronized (this) {
+                // Set once; only the thread that set them reads them (it compares itself first).
+                if (firstThread == null) {
+                    firstProducer = p;
+                    firstThread = Thread.currentThread();
                 }
             }
-            MemorySegment payload = length == source.byteSize() ? source : source.asSlice(0, length);
-            while (!p.offer(1, payload)) {
-                if (wait == Wait.SPIN) {
-                    waiter.spin();
-                } else {
-                    waiter.check();
-                    Thread.onSpinWait();
-                }
+            return p;
+        }
+
+        private void full() throws IOException {
+            if (wait == Wait.SPIN) {
+                waiter.spin();
+            } else {
+                waiter.check();
+                Thread.onSpinWait();
             }
         }
 
@@ -191,7 +265,11 @@ public final class ShmRingTransport extends SegmentTransport {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
             for (RingProducer p : producers) {
                 p.close();
             }
