@@ -5,6 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
@@ -225,8 +227,62 @@ final class PingPongPeers {
                     } else {
                         e.receive(message, ++seq);
                         e.send(message, seq);
+                        if (message.get(ValueLayout.JAVA_LONG, 0) == STOP) {
+                            break;
+                        }
                     }
                 }
+            }
+        }
+    }
+
+    /** The word a {@link TimelinePinger} sends last: the echo returns it and stops. */
+    static final long STOP = -1;
+    /** Length of one slice of a warm-up timeline. */
+    static final long SLICE_NANOS = 100_000_000L;
+
+    /**
+     * args: impl, out ring, in ring, seconds. From the first round trip of a fresh JVM (its echo
+     * fresh too), prints {@code SLICE i p50 count} for every {@value #SLICE_NANOS}-nanosecond slice,
+     * then {@code DONE}; the echo stops on {@link #STOP}.
+     */
+    public static final class TimelinePinger {
+        public static void main(String[] args) throws Exception {
+            long durationNanos = (long) (Double.parseDouble(args[3]) * 1e9);
+            try (Arena arena = Arena.ofConfined(); Endpoint e = open(args[0], args[1], args[2])) {
+                MemorySegment message = arena.allocate(MESSAGE, 8);
+                MemorySegment reply = arena.allocate(MESSAGE, 8);
+                System.out.println("READY");
+                Histogram slice = new Histogram(3_600_000_000_000L, 3);
+                List<String> lines = new ArrayList<>();
+                int seq = 0;
+                long start = System.nanoTime();
+                long sliceEnd = start + SLICE_NANOS;
+                while (true) {
+                    long begin = System.nanoTime();
+                    if (begin - sliceEnd >= 0) {
+                        // Printed at the end, so the output costs nothing while measuring.
+                        lines.add("SLICE " + lines.size() + " " + slice.getValueAtPercentile(50) + " "
+                                + slice.getTotalCount());
+                        slice.reset();
+                        sliceEnd += SLICE_NANOS;
+                        if (begin - start >= durationNanos) {
+                            break;
+                        }
+                    }
+                    message.set(ValueLayout.JAVA_LONG, 0, begin);
+                    e.send(message, ++seq);
+                    e.receive(reply, seq);
+                    if (reply.get(ValueLayout.JAVA_LONG, 0) != begin) {
+                        throw new AssertionError("echo mismatch at " + seq);
+                    }
+                    slice.recordValue(System.nanoTime() - begin);
+                }
+                message.set(ValueLayout.JAVA_LONG, 0, STOP);
+                e.send(message, ++seq);
+                e.receive(reply, seq);
+                lines.forEach(System.out::println);
+                System.out.println("DONE");
             }
         }
     }

@@ -40,7 +40,7 @@ public final class RingBench {
     }
 
     /** The parts of the harness. */
-    enum Part { throughput, throughput_interleaved, pingpong, pingpong_vs_raw, all;
+    enum Part { throughput, throughput_interleaved, pingpong, pingpong_vs_raw, warmup, agree, all;
         static Part parse(String text) {
             return valueOf(text.replace('-', '_'));
         }
@@ -50,7 +50,9 @@ public final class RingBench {
     @CommandLine.Command(name = "ring", mixinStandardHelpOptions = true,
             description = {"Cross-process ring throughput and ping-pong, each figure beside its Agrona or raw "
                     + "baseline measured in the same run.",
-                    "Parts: throughput, throughput-interleaved, pingpong, pingpong-vs-raw, all (default)."})
+                    "Parts: throughput, throughput-interleaved, pingpong, pingpong-vs-raw, all (default); warmup "
+                    + "(round-trip p50 per 100 ms slice from fresh JVMs, shm4j and Agrona); agree (the report's "
+                    + "harness and this one on the same rings: exit status 1 when their ratios to Agrona disagree)."})
     public static final class Command implements java.util.concurrent.Callable<Integer> {
         @CommandLine.Parameters(index = "0", arity = "0..1", defaultValue = "all", paramLabel = "PART",
                 converter = PartConverter.class, description = "What to measure (default: ${DEFAULT-VALUE}).")
@@ -64,6 +66,9 @@ public final class RingBench {
 
         @CommandLine.Option(names = "--iterations", defaultValue = "200000", description = "Round trips per ping-pong run.")
         int iterations;
+
+        @CommandLine.Option(names = "--seconds", defaultValue = "3", description = "Length of each warm-up timeline.")
+        double seconds;
 
         @CommandLine.Option(names = "--cases", split = ",", paramLabel = "CASE",
                 description = "Throughput cases: spsc, spsc-aligned, mpsc1, mpsc1-aligned, mpsc2, mpsc4 (default: all).")
@@ -94,6 +99,12 @@ public final class RingBench {
             if (part == Part.throughput_interleaved) {
                 throughputInterleaved(runs);
             }
+            if (part == Part.warmup) {
+                WarmupTimeline.run(runs, seconds);
+            }
+            if (part == Part.agree) {
+                return Agreement.run(messages, iterations);
+            }
             return 0;
         }
     }
@@ -106,7 +117,7 @@ public final class RingBench {
                 return Part.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException("unknown part: " + value
-                        + "; parts: throughput, throughput-interleaved, pingpong, pingpong-vs-raw, all");
+                        + "; parts: throughput, throughput-interleaved, pingpong, pingpong-vs-raw, warmup, agree, all");
             }
         }
     }

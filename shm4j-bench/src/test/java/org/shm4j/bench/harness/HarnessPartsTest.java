@@ -58,6 +58,22 @@ class HarnessPartsTest {
     }
 
     @Test
+    void driverResultsCarryHowSteadyTheSlicesWere() throws IOException {
+        Workload w = Workload.stream(64, 1, Duration.ZERO, Duration.ofMillis(1));
+        Measurement.Stability s = new Measurement.Stability(4, false, 1.42, 1_200_000_000L);
+        Measurement decoded = Driver.decode(Driver.encode(new Measurement.Throughput(w, 1000, 2000, s)), w);
+        assertThat(decoded.stability()).isEqualTo(s);
+        assertThat(Measurement.Stability.UNCHECKED.checked()).isFalse();
+    }
+
+    @Test
+    void aSpreadIsTheLargestSliceOverTheSmallest() {
+        assertThat(Session.spread(new double[] {100, 110, 105, 100})).isEqualTo(1.1);
+        assertThat(Session.spread(new double[] {0, 100})).isInfinite();
+        assertThat(Session.spread(new double[] {})).isEqualTo(1.0);
+    }
+
+    @Test
     void anAbortedWaiterStopsASpinLoop() {
         Waiter waiter = Waiter.unbounded();
         waiter.abort("test");

@@ -32,21 +32,28 @@ class BenchSmokeTest {
     void aTinyReportMeasuresEveryKindOfTransportAndLeavesNothingBehind() throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         BenchReport.Outcome outcome;
+        Path readme = out.resolve("README.md");
+        Files.writeString(readme, "# title\n\n" + BenchReport.README_START + "\nold table\n" + BenchReport.README_END
+                + "\n\nafter\n");
         try (PrintStream p = new PrintStream(log, true, StandardCharsets.UTF_8)) {
-            outcome = BenchReport.run(Budget.smoke(), out, List.of("c-spsc", "agrona-1to1", "pipe"), "smoke test", p);
+            outcome = BenchReport.run(Budget.smoke(), out, List.of("c-spsc", "shm4j-spsc-spin", "agrona-1to1", "pipe"),
+                    "smoke test", readme, p);
         }
         String printed = log.toString(StandardCharsets.UTF_8);
         assertThat(outcome.comparison().failures()).as(printed).isEmpty();
         assertThat(outcome.scaling().failures()).as(printed).isEmpty();
 
-        List<String> expected = NativePeer.unavailable().isEmpty() ? List.of("shm-spin", "c-spsc", "agrona-1to1", "pipe")
-                : List.of("shm-spin", "agrona-1to1", "pipe");
+        List<String> expected = NativePeer.unavailable().isEmpty()
+                ? List.of("shm-spin", "c-spsc", "shm4j-spsc-spin", "agrona-1to1", "pipe")
+                : List.of("shm-spin", "shm4j-spsc-spin", "agrona-1to1", "pipe");
         assertThat(outcome.comparison().transports()).containsExactlyElementsOf(expected);
         for (String t : expected) {
             for (Measurement m : outcome.comparison().get(t, "pingpong/64")) {
                 Measurement.Latency l = (Measurement.Latency) m;
                 assertThat(l.histogram().getTotalCount()).as(t).isPositive();
                 assertThat(l.histogram().getValueAtPercentile(50)).as(t).isPositive();
+                // Java sides measure in slices and say how steady they were; the C peers do not.
+                assertThat(l.stability().checked()).as(t).isEqualTo(!t.startsWith("c-"));
             }
             for (Measurement m : outcome.comparison().get(t, "stream/64/p1")) {
                 assertThat(((Measurement.Throughput) m).messagesPerSecond()).as(t).isPositive();
@@ -57,7 +64,11 @@ class BenchSmokeTest {
 
         String report = Files.readString(outcome.report());
         assertThat(report).contains("## Machine", "| `shm-spin` |", "| `pipe` |", "p50 vs baseline", "smoke test",
-                "## Bulk copy bandwidth", "## View map + close");
+                "## Bulk copy bandwidth", "## View map + close", "steady p50", "*Steady*");
+        String spliced = Files.readString(readme);
+        assertThat(spliced).startsWith("# title\n\n" + BenchReport.README_START).endsWith(BenchReport.README_END
+                + "\n\nafter\n").doesNotContain("old table").contains("| `shm4j-spsc-spin` |", "| `shm-spin` (baseline) |");
+        assertThat(out.resolve("readme-table.md")).exists();
         assertThat(outcome.charts()).isNotEmpty();
         for (Path chart : outcome.charts()) {
             byte[] png = Files.readAllBytes(chart);

@@ -1,0 +1,126 @@
+package org.shm4j.bench.ring;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.shm4j.process.Child;
+import org.shm4j.ring.SpscRing;
+
+/**
+ * {@code ring warmup}: the spinning ping-pong's round-trip p50 per 100 ms slice from the first round
+ * trip of two fresh JVMs, shm4j's {@code SpscRing} (named, {@code offer} + {@code poll(h, 1)}) and
+ * Agrona's {@code OneToOneRingBuffer}, in the same harness ({@link PingPongPeers}); for each, the
+ * time to steady state: the start of the first slice from which every later slice's p50 stays
+ * within {@value #STEADY_FACTOR}x of the final p50 (the median of the last five slices).
+ */
+final class WarmupTimeline {
+    static final double STEADY_FACTOR = 1.2;
+    private static final List<String> IMPLS = List.of("shm4j-spin", "agrona-spin");
+
+    private WarmupTimeline() {}
+
+    static void run(int runs, double seconds) throws Exception {
+        Map<String, List<long[]>> timelines = new LinkedHashMap<>();
+        for (int run = 0; run < runs; run++) {
+            for (String impl : IMPLS) {
+                timelines.computeIfAbsent(impl, k -> new ArrayList<>()).add(timeline(impl, seconds));
+            }
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "warm-up: round-trip p50 (ns) per %d ms slice from fresh JVMs, 64-byte "
+                + "messages, spinning; median over %d run(s) per slice%n", PingPongPeers.SLICE_NANOS / 1_000_000, runs);
+        int slices = timelines.values().stream().flatMap(List::stream).mapToInt(t -> t.length).min().orElse(0);
+        System.out.printf("%8s", "slice");
+        IMPLS.forEach(i -> System.out.printf(" %14s", i));
+        System.out.println();
+        for (int i = 0; i < slices; i++) {
+            System.out.printf(Locale.ROOT, "%6d ms", i * PingPongPeers.SLICE_NANOS / 1_000_000);
+            for (String impl : IMPLS) {
+                int slice = i;
+                System.out.printf(" %14d", median(timelines.get(impl).stream().mapToLong(t -> t[slice]).toArray()));
+            }
+            System.out.println();
+        }
+        System.out.println();
+        System.out.printf("%-14s %12s %30s%n", "implementation", "final p50", "time to steady state (per run)");
+        Map<String, Long> steady = new LinkedHashMap<>();
+        for (String impl : IMPLS) {
+            List<Long> times = new ArrayList<>();
+            List<Long> finals = new ArrayList<>();
+            for (long[] t : timelines.get(impl)) {
+                finals.add(finalP50(t));
+                times.add(steadyAfterMillis(t));
+            }
+            long medianTime = median(times.stream().mapToLong(Long::longValue).toArray());
+            steady.put(impl, medianTime);
+            System.out.printf(Locale.ROOT, "%-14s %9d ns %10d ms (median) %s%n", impl,
+                    median(finals.stream().mapToLong(Long::longValue).toArray()), medianTime, times);
+        }
+        System.out.printf(Locale.ROOT, "time to steady state, shm4j / agrona: %d / %d ms%n", steady.get("shm4j-spin"),
+                steady.get("agrona-spin"));
+    }
+
+    /** The final p50: the median of the last five slices (fewer if the timeline is shorter). */
+    static long finalP50(long[] p50s) {
+        int n = Math.min(5, p50s.length);
+        long[] last = java.util.Arrays.copyOfRange(p50s, p50s.length - n, p50s.length);
+        return median(last);
+    }
+
+    /** When the timeline became steady: the start (ms) of the first slice after which no slice exceeds 1.2x final. */
+    static long steadyAfterMillis(long[] p50s) {
+        long limit = (long) (STEADY_FACTOR * finalP50(p50s));
+        int first = p50s.length;
+        for (int i = p50s.length - 1; i >= 0 && p50s[i] <= limit; i--) {
+            first = i;
+        }
+        return first * PingPongPeers.SLICE_NANOS / 1_000_000;
+    }
+
+    static long median(long[] values) {
+        long[] v = values.clone();
+        java.util.Arrays.sort(v);
+        return v.length == 0 ? 0 : v[v.length / 2];
+    }
+
+    /** One fresh pair of JVMs: the p50 of each slice. */
+    private static long[] timeline(String impl, double seconds) throws Exception {
+        String base = "shm4j-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        String a = base + "-a";
+        String b = base + "-b";
+        boolean agrona = impl.startsWith("agrona");
+        if (agrona) {
+            for (String n : List.of(a, b)) {
+                Peer.createFile(n, (1 << 16) + RingBufferDescriptor.TRAILER_LENGTH);
+            }
+        } else {
+            SpscRing.create(a, 1 << 16).close();
+            SpscRing.create(b, 1 << 16).close();
+        }
+        List<Child> processes = new ArrayList<>();
+        try {
+            Child echo = Peer.start(PingPongPeers.Echo.class, agrona, impl, b, a, Integer.toString(Integer.MAX_VALUE));
+            processes.add(echo);
+            new RingBench.Lines(echo).await("READY", 60);
+            Child pinger = Peer.start(PingPongPeers.TimelinePinger.class, agrona, impl, a, b, Double.toString(seconds));
+            processes.add(pinger);
+            RingBench.Lines out = new RingBench.Lines(pinger);
+            List<Long> p50s = new ArrayList<>();
+            while (true) {
+                String line = out.await("", 120);
+                if (line.startsWith("DONE")) {
+                    break;
+                }
+                if (line.startsWith("SLICE ")) {
+                    p50s.add(Long.parseLong(line.split(" ")[2]));
+                }
+            }
+            return p50s.stream().mapToLong(Long::longValue).toArray();
+        } finally {
+            Peer.finish(processes, a, b);
+        }
+    }
+}
