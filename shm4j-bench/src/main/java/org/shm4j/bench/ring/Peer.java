@@ -26,6 +26,12 @@ final class Peer {
             // Agrona 2.x uses jdk.internal.misc.Unsafe; shm4j needs no such flag.
             options.addAll(org.shm4j.bench.AgronaFlags.jvmOptions());
         }
+        // Diagnostics for every child, e.g. -Dshm4j.bench.peerJvmOptions="-XX:+UnlockDiagnosticVMOptions
+        // -XX:+LogCompilation -XX:LogFile=/tmp/jit-%p.log" to see what the JIT did while warming up.
+        String extra = System.getProperty("shm4j.bench.peerJvmOptions", "").strip();
+        if (!extra.isEmpty()) {
+            options.addAll(List.of(extra.split("\\s+")));
+        }
         return ChildLauncher.java(main).jvmOptions(options).arguments(args).stdio(ChildLauncher.Stdio.PIPE)
                 .errors(ChildLauncher.Errors.WITH_OUTPUT).start();
     }

@@ -55,7 +55,8 @@ public final class SyncHarness {
     private static final int ROUNDS = 100_000;
     private static final int BLOCKING_ROUNDS = 5_000;
     private static final int BLOCK = 1_000;
-    private static final long GAP_NANOS = 200_000;
+    /** Idle time before each blocking round trip, so the peer is asleep in futex; {@code --gap-micros}. */
+    private static long GAP_NANOS = 200_000;
 
     private SyncHarness() {}
 
@@ -78,11 +79,21 @@ public final class SyncHarness {
                 description = "Modes to run (default: spin event event-blocking pipe c-futex fairness).")
         List<String> modes = List.of("spin", "event", "event-blocking", "pipe", "c-futex", "fairness");
 
+        @CommandLine.Option(names = "--gap-micros", defaultValue = "200", description = "Idle time before each "
+                + "round trip of event-blocking, pipe and c-futex, so the peer sleeps (default: ${DEFAULT-VALUE}; 0: "
+                + "back to back, as the report's hand-offs run, where a waiter's spin phase can catch the reply).")
+        long gapMicros;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
+            if (gapMicros < 0 || gapMicros > 1_000_000) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--gap-micros must be 0 to 1000000: "
+                        + gapMicros);
+            }
+            GAP_NANOS = gapMicros * 1000;
             for (String mode : modes) {
                 if (!MODES.contains(mode)) {
                     throw new CommandLine.ParameterException(spec.commandLine(),
