@@ -243,7 +243,8 @@ final class PingPongPeers {
 
     /**
      * args: impl, out ring, in ring, seconds. From the first round trip of a fresh JVM (its echo
-     * fresh too), prints {@code SLICE i p50 count} for every {@value #SLICE_NANOS}-nanosecond slice,
+     * fresh too), prints {@code STARTUP ms} (JVM start to the first round trip), then
+     * {@code SLICE i p50 count} for every {@value #SLICE_NANOS}-nanosecond slice,
      * then {@code DONE}; the echo stops on {@link #STOP}.
      */
     public static final class TimelinePinger {
@@ -252,6 +253,8 @@ final class PingPongPeers {
             try (Arena arena = Arena.ofConfined(); Endpoint e = open(args[0], args[1], args[2])) {
                 MemorySegment message = arena.allocate(MESSAGE, 8);
                 MemorySegment reply = arena.allocate(MESSAGE, 8);
+                // How long this JVM took from its start to here (opening both rings included).
+                System.out.println("STARTUP " + java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
                 System.out.println("READY");
                 Histogram slice = new Histogram(3_600_000_000_000L, 3);
                 List<String> lines = new ArrayList<>();

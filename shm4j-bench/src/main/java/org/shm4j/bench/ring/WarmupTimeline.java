@@ -24,9 +24,12 @@ final class WarmupTimeline {
 
     static void run(int runs, double seconds) throws Exception {
         Map<String, List<long[]>> timelines = new LinkedHashMap<>();
+        Map<String, List<Long>> startups = new LinkedHashMap<>();
         for (int run = 0; run < runs; run++) {
             for (String impl : IMPLS) {
-                timelines.computeIfAbsent(impl, k -> new ArrayList<>()).add(timeline(impl, seconds));
+                long[] startup = new long[1];
+                timelines.computeIfAbsent(impl, k -> new ArrayList<>()).add(timeline(impl, seconds, startup));
+                startups.computeIfAbsent(impl, k -> new ArrayList<>()).add(startup[0]);
             }
         }
         System.out.println();
@@ -45,7 +48,8 @@ final class WarmupTimeline {
             System.out.println();
         }
         System.out.println();
-        System.out.printf("%-14s %12s %30s%n", "implementation", "final p50", "time to steady state (per run)");
+        System.out.printf("%-14s %12s %30s   %s%n", "implementation", "final p50", "time to steady state (per run)",
+                "pinger JVM start to first round trip (per run)");
         Map<String, Long> steady = new LinkedHashMap<>();
         for (String impl : IMPLS) {
             List<Long> times = new ArrayList<>();
@@ -56,8 +60,9 @@ final class WarmupTimeline {
             }
             long medianTime = median(times.stream().mapToLong(Long::longValue).toArray());
             steady.put(impl, medianTime);
-            System.out.printf(Locale.ROOT, "%-14s %9d ns %10d ms (median) %s%n", impl,
-                    median(finals.stream().mapToLong(Long::longValue).toArray()), medianTime, times);
+            System.out.printf(Locale.ROOT, "%-14s %9d ns %10d ms (median) %s   %d ms %s%n", impl,
+                    median(finals.stream().mapToLong(Long::longValue).toArray()), medianTime, times,
+                    median(startups.get(impl).stream().mapToLong(Long::longValue).toArray()), startups.get(impl));
         }
         System.out.printf(Locale.ROOT, "time to steady state, shm4j / agrona: %d / %d ms%n", steady.get("shm4j-spin"),
                 steady.get("agrona-spin"));
@@ -87,7 +92,7 @@ final class WarmupTimeline {
     }
 
     /** One fresh pair of JVMs: the p50 of each slice. */
-    private static long[] timeline(String impl, double seconds) throws Exception {
+    private static long[] timeline(String impl, double seconds, long[] startupMillis) throws Exception {
         String base = "shm4j-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         String a = base + "-a";
         String b = base + "-b";
@@ -113,6 +118,9 @@ final class WarmupTimeline {
                 String line = out.await("", 120);
                 if (line.startsWith("DONE")) {
                     break;
+                }
+                if (line.startsWith("STARTUP ")) {
+                    startupMillis[0] = Long.parseLong(line.split(" ")[1]);
                 }
                 if (line.startsWith("SLICE ")) {
                     p50s.add(Long.parseLong(line.split(" ")[2]));
