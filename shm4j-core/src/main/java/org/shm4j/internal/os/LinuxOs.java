@@ -150,7 +150,7 @@ public final class LinuxOs {
     }
 
     public static void fsync(int fd, String pathForMessages) throws IOException {
-        long rc = Native.call((errno, arena) -> (int) Libc.FSYNC.invokeExact(errno, fd));
+        long rc = Native.call((errno, arena) -> (int) Libc.Files.FSYNC.invokeExact(errno, fd));
         if (rc != 0) {
             throw Errno.exception((int) -rc, "fsync", pathForMessages);
         }
@@ -158,7 +158,7 @@ public final class LinuxOs {
 
     /** {@code link(2)}: gives an existing file a second name; fails with EEXIST, never replaces. */
     public static void link(String existing, String newPath) throws IOException {
-        long rc = Native.call((errno, arena) -> (int) Libc.LINK.invokeExact(errno, arena.allocateFrom(existing),
+        long rc = Native.call((errno, arena) -> (int) Libc.Files.LINK.invokeExact(errno, arena.allocateFrom(existing),
                 arena.allocateFrom(newPath)));
         if (rc != 0) {
             throw Errno.exception((int) -rc, "link", newPath, "from", existing);
@@ -233,7 +233,7 @@ public final class LinuxOs {
         while (done < data.byteSize()) {
             MemorySegment rest = data.asSlice(done);
             long at = position + done;
-            long n = Native.call(null, (errno, arena) -> (long) Libc.PWRITE.invokeExact(errno, fd, rest,
+            long n = Native.call(null, (errno, arena) -> (long) Libc.Files.PWRITE.invokeExact(errno, fd, rest,
                     rest.byteSize(), at));
             if (n < 0) {
                 if (n == -Errno.EINTR) {
@@ -252,7 +252,7 @@ public final class LinuxOs {
 
     /** {@code memfd_create(2)}: an anonymous memory file. */
     public static int memfdCreate(String debugName, int flags) throws IOException {
-        long fd = Native.call((errno, arena) -> (int) Libc.MEMFD_CREATE.invokeExact(errno,
+        long fd = Native.call((errno, arena) -> (int) Libc.Files.MEMFD_CREATE.invokeExact(errno,
                 arena.allocateFrom(debugName), flags));
         if (fd < 0) {
             throw Errno.exception((int) -fd, "memfd_create", null, "name", debugName);
@@ -360,7 +360,7 @@ public final class LinuxOs {
 
     /** {@code msync(2)} over a page-aligned range of a mapping made by this process. */
     public static void msync(MemorySegment range, int flags, String pathForMessages) throws IOException {
-        long rc = Native.call((errno, arena) -> (int) Libc.MSYNC.invokeExact(errno, range, range.byteSize(), flags));
+        long rc = Native.call((errno, arena) -> (int) Libc.Memory.MSYNC.invokeExact(errno, range, range.byteSize(), flags));
         if (rc != 0) {
             throw Errno.exception((int) -rc, "msync", pathForMessages, "address",
                     "0x" + Long.toHexString(range.address()), "length", range.byteSize());
@@ -369,13 +369,13 @@ public final class LinuxOs {
 
     /** {@code madvise(2)}; returns 0 or the errno. */
     public static int madvise(long address, long length, int advice) {
-        return errnoOf(Native.call((errno, arena) -> (int) Libc.MADVISE.invokeExact(errno,
+        return errnoOf(Native.call((errno, arena) -> (int) Libc.Memory.MADVISE.invokeExact(errno,
                 MemorySegment.ofAddress(address), length, advice)));
     }
 
     /** {@code mlock(2)}; returns 0 or the errno. Pages stay locked until unmapped. */
     public static int mlock(long address, long length) {
-        return errnoOf(Native.call((errno, arena) -> (int) Libc.MLOCK.invokeExact(errno,
+        return errnoOf(Native.call((errno, arena) -> (int) Libc.Memory.MLOCK.invokeExact(errno,
                 MemorySegment.ofAddress(address), length)));
     }
 

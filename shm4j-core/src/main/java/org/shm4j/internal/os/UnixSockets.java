@@ -44,11 +44,11 @@ public final class UnixSockets {
         int fd = socket(path);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment errno = Native.errnoBuffer();
-            int rc = (int) Libc.BIND.invokeExact(errno, fd, address(arena, path), SOCKADDR_UN_BYTES);
+            int rc = (int) Libc.Sockets.BIND.invokeExact(errno, fd, address(arena, path), SOCKADDR_UN_BYTES);
             if (rc != 0) {
                 throw Errno.exception(Native.lastErrno(errno), "bind", path);
             }
-            rc = (int) Libc.LISTEN.invokeExact(errno, fd, 16);
+            rc = (int) Libc.Sockets.LISTEN.invokeExact(errno, fd, 16);
             if (rc != 0) {
                 throw Errno.exception(Native.lastErrno(errno), "listen", path);
             }
@@ -65,7 +65,7 @@ public final class UnixSockets {
         MemorySegment errno = Native.errnoBuffer();
         int fd;
         try {
-            fd = (int) Libc.ACCEPT.invokeExact(errno, listenFd, MemorySegment.NULL, MemorySegment.NULL);
+            fd = (int) Libc.Sockets.ACCEPT.invokeExact(errno, listenFd, MemorySegment.NULL, MemorySegment.NULL);
         } catch (Throwable t) {
             throw asIo(t);
         }
@@ -85,7 +85,7 @@ public final class UnixSockets {
         int fd = socket(path);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment errno = Native.errnoBuffer();
-            int rc = (int) Libc.CONNECT.invokeExact(errno, fd, address(arena, path), SOCKADDR_UN_BYTES);
+            int rc = (int) Libc.Sockets.CONNECT.invokeExact(errno, fd, address(arena, path), SOCKADDR_UN_BYTES);
             if (rc != 0) {
                 throw Errno.exception(Native.lastErrno(errno), "connect", path);
             }
@@ -117,7 +117,7 @@ public final class UnixSockets {
             msg.set(ValueLayout.ADDRESS, 32, control);
             msg.set(ValueLayout.JAVA_LONG, 40, 24);
             MemorySegment errno = Native.errnoBuffer();
-            long sent = (long) Libc.SENDMSG.invokeExact(errno, socketFd, msg, MSG_NOSIGNAL);
+            long sent = (long) Libc.Sockets.SENDMSG.invokeExact(errno, socketFd, msg, MSG_NOSIGNAL);
             if (sent < 0) {
                 throw Errno.exception(Native.lastErrno(errno), "sendmsg", path);
             }
@@ -149,7 +149,7 @@ public final class UnixSockets {
             msg.set(ValueLayout.ADDRESS, 32, control);
             msg.set(ValueLayout.JAVA_LONG, 40, CONTROL_BYTES);
             MemorySegment errno = Native.errnoBuffer();
-            long n = (long) Libc.RECVMSG.invokeExact(errno, socketFd, msg, MSG_CMSG_CLOEXEC);
+            long n = (long) Libc.Sockets.RECVMSG.invokeExact(errno, socketFd, msg, MSG_CMSG_CLOEXEC);
             if (n < 0) {
                 int e = Native.lastErrno(errno);
                 if (e == Errno.EAGAIN) {
@@ -208,7 +208,7 @@ public final class UnixSockets {
         MemorySegment errno = Native.errnoBuffer();
         int fd;
         try {
-            fd = (int) Libc.SOCKET.invokeExact(errno, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            fd = (int) Libc.Sockets.SOCKET.invokeExact(errno, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         } catch (Throwable t) {
             throw asIo(t);
         }
@@ -232,7 +232,7 @@ public final class UnixSockets {
             timeval.set(ValueLayout.JAVA_LONG, 0, timeoutMillis / 1000);
             timeval.set(ValueLayout.JAVA_LONG, 8, (timeoutMillis % 1000) * 1000);
             MemorySegment errno = Native.errnoBuffer();
-            int rc = (int) Libc.SETSOCKOPT.invokeExact(errno, fd, SOL_SOCKET, option, timeval, 16);
+            int rc = (int) Libc.Sockets.SETSOCKOPT.invokeExact(errno, fd, SOL_SOCKET, option, timeval, 16);
             if (rc != 0) {
                 throw Errno.exception(Native.lastErrno(errno), "setsockopt", path);
             }
