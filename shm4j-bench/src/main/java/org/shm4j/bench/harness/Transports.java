@@ -17,17 +17,17 @@ import org.shm4j.bench.transport.SocketTransport;
  * measured.
  *
  * <h2>Adding a transport</h2>
- * Both sides in Java over one shm4j segment (the shm4j rings and the event hand-off): extend
+ * Both sides in Java over one shm4j segment (the raw baseline, the event hand-off): extend
  * {@link SegmentTransport} and implement its three methods (its javadoc has the skeleton: the size,
  * the harness side that lays the structure out, the peer side that attaches); for anything else
  * extend {@link JvmTransport} ({@code listen} makes the resources, {@code connect} opens them in
- * the peer). Then add one line per variant to the list below, after the baseline and the C peers,
- * for example after the ring and sync packages are merged:
+ * the peer; the shm4j rings do so, creating and opening named rings). Then add one line per
+ * variant to the list below, after the baseline and the C peers, as the rings do:
  * {@snippet :
- * new SpscRingTransport(RingWait.SPIN),    // "shm4j-spsc-spin"
- * new SpscRingTransport(RingWait.BLOCK),   // "shm4j-spsc-block": compare with c-futex
- * new MpscRingTransport(RingWait.SPIN),    // maxProducers() 4: joins the producer scaling
- * new EventHandoffTransport(),             // a slot and two auto-reset events: compare with c-futex
+ * ShmRingTransport.spsc(ShmRingTransport.Wait.SPIN),    // "shm4j-spsc-spin", copying offer
+ * ShmRingTransport.spscClaim(),                         // "shm4j-spsc-claim", zero-copy tryClaim + commit
+ * ShmRingTransport.mpsc(ShmRingTransport.Wait.SPIN),    // maxProducers() 4: joins the producer scaling
+ * new EventHandoffTransport(),                          // a slot and two auto-reset events: compare with c-futex
  * }
  * Name blocking variants {@code -block} and spinning ones {@code -spin}. The report, the ratios to
  * the baseline, the charts and {@code ChannelContractTest} pick new transports up by themselves;

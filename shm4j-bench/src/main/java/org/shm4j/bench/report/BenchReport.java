@@ -353,6 +353,15 @@ public final class BenchReport {
             b.append("- A round trip is: the harness writes a message, the peer process receives it and sends it back, "
                     + "the harness receives it (both copies included). Throughput is one way: the peer's producer "
                     + "threads send as fast as the transport takes messages, the harness receives and checks them.\n");
+            b.append("- Every Java transport gets the same warm-up (" + Format.sig(budget.pingWarmup().toMillis() / 1000.0)
+                    + " s before round trips, " + Format.sig(budget.streamWarmup().toMillis() / 1000.0)
+                    + " s before a stream) in fresh JVMs on both sides, then its window is extended until its slices "
+                    + "agree (the *steady* columns).\n");
+            b.append("- The shm4j rings are used as docs/ring.md shows: named rings, copying `offer` (`shm4j-spsc-claim`: "
+                    + "zero-copy `tryClaim` + `commit`), busy-spin or blocking waits. The receiver takes **one record per "
+                    + "call** and copies it out, for every transport alike; the rings' own harness (`shm4j-benchmarks "
+                    + "ring`) takes up to 256 records per call in its throughput runs and is not pinned, so compare the "
+                    + "two by their ratios to Agrona (`ring agree` checks that they agree).\n");
             double load = MachineInfo.load1();
             if (Double.isFinite(load) && load > 0.5) {
                 b.append("- **The machine was not idle** (1-minute load ").append(loadBefore.split(" ")[0])
@@ -654,11 +663,12 @@ public final class BenchReport {
             cmp.skipped().forEach((t, why) -> b.append("| `").append(t).append("` | skipped: ").append(why)
                     .append(" |\n"));
             b.append("\nThe Java peers run with `-XX:+UseSerialGC -Xmx512m`; Agrona's JVMs (harness side and peer) "
-                    + "with `--add-exports java.base/jdk.internal.misc=ALL-UNNAMED`; Chronicle Queue's with the "
+                    + "with `" + String.join(" ", org.shm4j.bench.AgronaFlags.jvmOptions()) + "` (bounds checks off, as "
+                    + "in RingBench and JMH); Chronicle Queue's with the "
                     + "`--add-opens`/`--add-exports` list Chronicle documents for Java 17+, plus "
-                    + "`--sun-misc-unsafe-memory-access=allow` and its analytics off. Transports that need flags run "
-                    + "their harness side in a child JVM, so one JVM start more per session is not measured but the "
-                    + "harness JVM stays flag-free.\n\n");
+                    + "`--sun-misc-unsafe-memory-access=allow` and its analytics off. Every Java transport runs its "
+                    + "harness side in a fresh driver JVM and its peer in another, so no transport runs on code "
+                    + "compiled for another, and the report's JVM needs no transport's flags.\n\n");
             Map<String, List<String>> failures = new LinkedHashMap<>(cmp.failures());
             scl.failures().forEach((k, v) -> failures.merge(k + " (size scaling)", v, (a, c) -> a));
             if (!failures.isEmpty()) {
