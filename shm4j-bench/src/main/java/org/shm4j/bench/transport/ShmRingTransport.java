@@ -5,6 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.shm4j.SharedMemory;
@@ -160,7 +162,12 @@ public final class ShmRingTransport extends JvmTransport {
         private final MessageRing in;
         private final Waiter waiter;
         private final List<RingProducer> producers = new CopyOnWriteArrayList<>();
-        private final ThreadLocal<RingProducer> producer;
+        /**
+         * The producer of each sending thread. A thread that has ended hands its producer to the next
+         * new thread: the peer starts fresh producer threads for every stream slice, and an MPSC ring
+         * has 64 producer slots.
+         */
+        private final Map<Thread, RingProducer> owners = new ConcurrentHashMap<>();
         private RingConsumer consumer;
         private MemorySegment target;
         private int received;
@@ -170,18 +177,9 @@ public final class ShmRingTransport extends JvmTransport {
             this.out = out;
             this.in = in;
             this.waiter = waiter;
-            this.producer = ThreadLocal.withInitial(() -> {
-                try {
-                    RingProducer p = out.producer(strategy());
-                    producers.add(p);
-                    return p;
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
         }
 
-        /** The first sending thread and its producer: spares that thread the ThreadLocal lookup per message. */
+        /** The first sending thread and its producer: spares that thread the map lookup per message. */
         private Thread firstThread;
         private RingProducer firstProducer;
 
@@ -209,17 +207,30 @@ public final class ShmRingTransport extends JvmTransport {
         }
 
         private RingProducer producerOfThisThread() throws IOException {
-            RingProducer p;
-            try {
-                p = producer.get();
-            } catch (java.io.UncheckedIOException e) {
-                throw e.getCause();
+            Thread current = Thread.currentThread();
+            RingProducer p = owners.get(current);
+            if (p != null) {
+                return p;
             }
             synchronized (this) {
+                // An ended thread's producer is reused: its last use happened before the peer joined
+                // that thread, and the join before this thread was started.
+                for (Map.Entry<Thread, RingProducer> e : owners.entrySet()) {
+                    if (!e.getKey().isAlive()) {
+                        p = e.getValue();
+                        owners.remove(e.getKey());
+                        break;
+                    }
+                }
+                if (p == null) {
+                    p = out.producer(strategy());
+                    producers.add(p);
+                }
+                owners.put(current, p);
                 // Set once; only the thread that set them reads them (it compares itself first).
                 if (firstThread == null) {
                     firstProducer = p;
-                    firstThread = Thread.currentThread();
+                    firstThread = current;
                 }
             }
             return p;

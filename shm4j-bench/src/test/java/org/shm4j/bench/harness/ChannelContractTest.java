@@ -121,6 +121,37 @@ class ChannelContractTest {
         });
     }
 
+    @ParameterizedTest
+    @MethodSource("transports")
+    void manyShortLivedSendingThreadsInTurnAreServed(JvmTransport transport) throws Exception {
+        // The peer starts new producer threads for every stream slice; more threads in turn than an
+        // MPSC ring has producer slots (64) must still be served.
+        Assumptions.assumeTrue(transport.maxProducers() >= 4, "single-producer transport");
+        Spec spec = new Spec(64, 4);
+        int threads = 100;
+        withPair(transport, spec, (harness, peer, executor) -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment in = arena.allocate(64);
+                for (int t = 0; t < threads; t++) {
+                    int id = t;
+                    Thread sender = Thread.ofPlatform().start(() -> {
+                        try (Arena a = Arena.ofConfined()) {
+                            MemorySegment m = a.allocate(64);
+                            m.set(ValueLayout.JAVA_INT_UNALIGNED, 0, id);
+                            peer.send(m, 64);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+                    assertThat(harness.receive(in)).isEqualTo(64);
+                    assertThat(in.get(ValueLayout.JAVA_INT_UNALIGNED, 0)).isEqualTo(id);
+                    sender.join(10_000);
+                    assertThat(sender.isAlive()).isFalse();
+                }
+            }
+        });
+    }
+
     interface PairTest {
         void run(Channel harness, Channel peer, ExecutorService executor) throws Exception;
     }
