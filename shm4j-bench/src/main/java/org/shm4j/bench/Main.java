@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 /**
  * The benchmarks jar's entry point.
  * <pre>
- * java -jar shm4j-bench/target/shm4j-benchmarks.jar report --quick --out docs/bench
+ * java -jar shm4j-bench/target/shm4j-benchmarks.jar report --quick --out docs/bench --readme README.md
  * java -jar shm4j-bench/target/shm4j-benchmarks.jar report --full --out docs/bench
  * java -jar shm4j-bench/target/shm4j-benchmarks.jar jmh ViewLifecycle
  * java -jar shm4j-bench/target/shm4j-benchmarks.jar list
@@ -58,10 +58,10 @@ public final class Main implements Callable<Integer> {
         ModeOption mode = new ModeOption();
 
         static final class ModeOption {
-            @Option(names = "--quick", description = "Under 2 minutes: 3 rounds, short runs, few sizes (default).")
+            @Option(names = "--quick", description = "About 2.5 minutes: 3 rounds, short runs, few sizes (default).")
             boolean quick;
 
-            @Option(names = "--full", description = "About 25 minutes: 5 rounds, longer runs, every size.")
+            @Option(names = "--full", description = "About 30 minutes: 5 rounds, longer runs, every size.")
             boolean full;
         }
 

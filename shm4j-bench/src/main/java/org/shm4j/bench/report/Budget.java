@@ -5,8 +5,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * How long and how much a report measures. {@link #quick()} fits in about two minutes on two
- * cores; {@link #full()} in about twenty; {@link #smoke()} is the test's few seconds.
+ * How long and how much a report measures. {@link #quick()} takes about two and a half minutes on
+ * two idle cores (longer on a busy machine, whose windows are extended until steady);
+ * {@link #full()} about thirty; {@link #smoke()} is the test's few seconds. Every Java session
+ * starts two fresh JVMs, so JVM start-up is a good part of the quick mode's time.
  *
  * @param mode "quick", "full" or "smoke", printed in the report
  * @param rounds runs of every figure (each figure is their median)
