@@ -1,5 +1,6 @@
 package org.shm4j.bench.harness;
 
+import java.util.List;
 import org.HdrHistogram.Histogram;
 
 /** What one workload of one session measured. */
@@ -21,10 +22,15 @@ public sealed interface Measurement permits Measurement.Latency, Measurement.Thr
      * @param spread the largest kept slice figure over the smallest (1.0 is perfectly steady)
      * @param extendedNanos how long the window was extended past the workload's warm-up and window
      *     before the slices agreed (or the extension ran out)
+     * @param figures each kept slice's figure, oldest first (p50 in ns, or messages per second)
      */
-    record Stability(int slices, boolean stable, double spread, long extendedNanos) {
+    record Stability(int slices, boolean stable, double spread, long extendedNanos, List<Double> figures) {
         /** A figure measured in one window, not checked for steadiness. */
-        public static final Stability UNCHECKED = new Stability(0, true, 1.0, 0);
+        public static final Stability UNCHECKED = new Stability(0, true, 1.0, 0, List.of());
+
+        public Stability {
+            figures = List.copyOf(figures);
+        }
 
         public boolean checked() {
             return slices > 0;
@@ -32,16 +38,19 @@ public sealed interface Measurement permits Measurement.Latency, Measurement.Thr
 
         /** Command-line form, parsed by {@link #parse}. */
         public String format() {
-            return slices + ":" + stable + ":" + spread + ":" + extendedNanos;
+            return slices + ":" + stable + ":" + spread + ":" + extendedNanos + ":"
+                    + String.join(",", figures.stream().map(String::valueOf).toList());
         }
 
         public static Stability parse(String s) {
-            String[] p = s.split(":");
-            if (p.length != 4) {
+            String[] p = s.split(":", -1);
+            if (p.length != 5) {
                 throw new IllegalArgumentException(Kv.format("invalid stability", "text", s));
             }
+            List<Double> figures = p[4].isEmpty() ? List.of()
+                    : java.util.Arrays.stream(p[4].split(",")).map(Double::valueOf).toList();
             return new Stability(Integer.parseInt(p[0]), Boolean.parseBoolean(p[1]), Double.parseDouble(p[2]),
-                    Long.parseLong(p[3]));
+                    Long.parseLong(p[3]), figures);
         }
     }
 

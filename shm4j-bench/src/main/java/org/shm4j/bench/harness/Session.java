@@ -99,8 +99,8 @@ public final class Session {
         Protocol.setWord(out, 0, Protocol.END);
         channel.send(out, Protocol.MIN_MESSAGE_BYTES);
         Protocol.expect(channel, in, Protocol.END);
-        return new Measurement.Latency(w, histogram,
-                new Measurement.Stability(kept.size(), stable, spread, extended));
+        return new Measurement.Latency(w, histogram, new Measurement.Stability(kept.size(), stable, spread, extended,
+                kept.stream().map(h -> (double) h.getValueAtPercentile(50)).toList()));
     }
 
     /** The largest of {@code figures} over the smallest (1 when steady); infinite if one is 0. */
@@ -152,8 +152,8 @@ public final class Session {
         long extended = Math.max(0, System.nanoTime() - start - w.measureNanos());
         long messages = kept.stream().mapToLong(Measurement.Throughput::messages).sum();
         long nanos = kept.stream().mapToLong(Measurement.Throughput::nanos).sum();
-        return new Measurement.Throughput(w, messages, nanos,
-                new Measurement.Stability(kept.size(), stable, spread, extended));
+        return new Measurement.Throughput(w, messages, nanos, new Measurement.Stability(kept.size(), stable, spread,
+                extended, kept.stream().map(Measurement.Throughput::messagesPerSecond).toList()));
     }
 
     private static Measurement.Throughput drain(Channel channel, Workload w, MemorySegment out, MemorySegment in,

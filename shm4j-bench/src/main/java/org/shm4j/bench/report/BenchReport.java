@@ -380,6 +380,7 @@ public final class BenchReport {
             producersSection(b);
             scalingSection(b);
             coreSection(b, nowCap, createMap, copy, lifecycle);
+            slicesSection(b);
             transportsSection(b);
             return b.toString();
         }
@@ -652,6 +653,35 @@ public final class BenchReport {
                     .append(Format.ratio(lifecycle.sharedToConfined())).append(" |\n");
             b.append("| CONFINED | ").append(Format.spread(lifecycle.confinedMicros(), Format::micros))
                     .append(" | 1× |\n\n");
+        }
+
+        /** The kept slices of every Java transport's 64-byte figures, per round: what "steady" was judged on. */
+        private void slicesSection(StringBuilder b) {
+            String ping = pingKey(SIZE);
+            String stream = streamKey(SIZE, 1);
+            b.append("## Slices\n\nThe last ").append(org.shm4j.bench.harness.Session.SLICES)
+                    .append(" slices of each 64-byte figure, oldest first, per round (rounds separated by `;`): "
+                            + "what the *steady* columns were judged on.\n\n");
+            b.append("| transport | round trip p50 per slice, µs | one-way rate per slice, M msg/s |\n|---|---|---|\n");
+            for (String t : cmp.transports()) {
+                String lat = slices(cmp.get(t, ping), 1e-3);
+                String thr = slices(cmp.get(t, stream), 1e-6);
+                if (!lat.isEmpty() || !thr.isEmpty()) {
+                    b.append("| `").append(t).append("` | ").append(lat).append(" | ").append(thr).append(" |\n");
+                }
+            }
+            b.append("\n");
+        }
+
+        private static String slices(List<Measurement> runs, double scale) {
+            List<String> rounds = new ArrayList<>();
+            for (Measurement m : runs) {
+                if (m != null && m.stability().checked()) {
+                    rounds.add(String.join(" ", m.stability().figures().stream().map(v -> Format.sig(v * scale))
+                            .toList()) + (m.stability().stable() ? "" : " (unstable)"));
+                }
+            }
+            return String.join("; ", rounds);
         }
 
         private void transportsSection(StringBuilder b) {

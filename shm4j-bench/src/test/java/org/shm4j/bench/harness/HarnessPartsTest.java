@@ -60,10 +60,13 @@ class HarnessPartsTest {
     @Test
     void driverResultsCarryHowSteadyTheSlicesWere() throws IOException {
         Workload w = Workload.stream(64, 1, Duration.ZERO, Duration.ofMillis(1));
-        Measurement.Stability s = new Measurement.Stability(4, false, 1.42, 1_200_000_000L);
+        Measurement.Stability s = new Measurement.Stability(4, false, 1.42, 1_200_000_000L,
+                java.util.List.of(1.0e6, 1.2e6, 1.42e6, 1.1e6));
         Measurement decoded = Driver.decode(Driver.encode(new Measurement.Throughput(w, 1000, 2000, s)), w);
         assertThat(decoded.stability()).isEqualTo(s);
         assertThat(Measurement.Stability.UNCHECKED.checked()).isFalse();
+        assertThat(Measurement.Stability.parse(Measurement.Stability.UNCHECKED.format()))
+                .isEqualTo(Measurement.Stability.UNCHECKED);
     }
 
     @Test

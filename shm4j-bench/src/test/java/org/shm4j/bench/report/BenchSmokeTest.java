@@ -54,6 +54,7 @@ class BenchSmokeTest {
                 assertThat(l.histogram().getValueAtPercentile(50)).as(t).isPositive();
                 // Java sides measure in slices and say how steady they were; the C peers do not.
                 assertThat(l.stability().checked()).as(t).isEqualTo(!t.startsWith("c-"));
+                assertThat(l.stability().figures()).as(t).hasSize(l.stability().slices());
             }
             for (Measurement m : outcome.comparison().get(t, "stream/64/p1")) {
                 assertThat(((Measurement.Throughput) m).messagesPerSecond()).as(t).isPositive();
@@ -64,7 +65,7 @@ class BenchSmokeTest {
 
         String report = Files.readString(outcome.report());
         assertThat(report).contains("## Machine", "| `shm-spin` |", "| `pipe` |", "p50 vs baseline", "smoke test",
-                "## Bulk copy bandwidth", "## View map + close", "steady p50", "*Steady*");
+                "## Bulk copy bandwidth", "## View map + close", "steady p50", "*Steady*", "## Slices");
         String spliced = Files.readString(readme);
         assertThat(spliced).startsWith("# title\n\n" + BenchReport.README_START).endsWith(BenchReport.README_END
                 + "\n\nafter\n").doesNotContain("old table").contains("| `shm4j-spsc-spin` |", "| `shm-spin` (baseline) |");
