@@ -3,7 +3,6 @@ package org.shm4j.aeron;
 import io.aeron.Publication;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.shm4j.ring.BroadcastReceiver;
 import org.shm4j.ring.RecordHandler;
@@ -47,10 +46,14 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
     /** Bytes staged, frame header included. */
     private int stagedBytes = BridgeFrame.HEADER_LENGTH;
     private boolean pressured;
+    private int lingerPhase;
+    private long lingerDeadline;
+    private long lingerLimit;
+    private long quietSince;
 
     private SendEngine(RingConsumer consumer, BroadcastReceiver receiver, int ringMaxPayload, long ringIdentity,
-            Publication publication, BridgeState state, IdleStrategy idle) {
-        super(state, idle);
+            Publication publication, BridgeState state) {
+        super(state);
         this.consumer = consumer;
         this.receiver = receiver;
         this.publication = publication;
@@ -79,13 +82,13 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
     }
 
     static SendEngine ofRing(RingConsumer consumer, int maxPayload, long ringIdentity, Publication publication,
-            BridgeState state, IdleStrategy idle) {
-        return new SendEngine(consumer, null, maxPayload, ringIdentity, publication, state, idle);
+            BridgeState state) {
+        return new SendEngine(consumer, null, maxPayload, ringIdentity, publication, state);
     }
 
     static SendEngine ofBroadcast(BroadcastReceiver receiver, int maxPayload, long ringIdentity,
-            Publication publication, BridgeState state, IdleStrategy idle) {
-        return new SendEngine(null, receiver, maxPayload, ringIdentity, publication, state, idle);
+            Publication publication, BridgeState state) {
+        return new SendEngine(null, receiver, maxPayload, ringIdentity, publication, state);
     }
 
     @Override
@@ -188,7 +191,7 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
         } else {
             pressure();
         }
-        if (!running) {
+        if (stopRequested()) {
             giveUp();
         }
         return 0;
@@ -230,30 +233,37 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
         return bytes;
     }
 
+    /**
+     * Stopping, one step per round so that the thread's other ends go on: publish the staged
+     * batch (one try; a batch the publication does not take is given up, a gap to the receiver),
+     * then wait, bounded, until the receiver's acknowledgements stop moving the publication's
+     * limit, since frames in the publication reach the receiver only while the driver sends them.
+     */
     @Override
-    void onStop() {
-        long deadline = System.nanoTime() + LINGER_NANOS;
-        while (stagedCount > 0 && publication.isConnected() && System.nanoTime() - deadline < 0) {
-            if (publishStaged() == 0) {
-                idle.idle(0);
+    boolean linger() {
+        long now = System.nanoTime();
+        if (lingerPhase == 0) {
+            lingerDeadline = now + LINGER_NANOS;
+            if (stagedCount > 0 && publication.isConnected()) {
+                publishStaged();
             }
-        }
-        if (stagedCount > 0) {
-            giveUp();
-        }
-        // Frames in the publication reach the receiver only while this process's driver sends
-        // them: wait (bounded) until the receiver's acknowledgements stop moving the limit.
-        long limit = publication.positionLimit();
-        long quietSince = System.nanoTime();
-        while (publication.isConnected() && System.nanoTime() - deadline < 0
-                && System.nanoTime() - quietSince < QUIET_NANOS) {
-            long now = publication.positionLimit();
-            if (now != limit) {
-                limit = now;
-                quietSince = System.nanoTime();
+            if (stagedCount > 0) {
+                giveUp();
             }
-            idle.idle(0);
+            lingerLimit = publication.positionLimit();
+            quietSince = now;
+            lingerPhase = 1;
+            return false;
         }
+        if (publication.isConnected() && now - lingerDeadline < 0 && now - quietSince < QUIET_NANOS) {
+            long limit = publication.positionLimit();
+            if (limit != lingerLimit) {
+                lingerLimit = limit;
+                quietSince = now;
+            }
+            return false;
+        }
+        return true;
     }
 
     private void pressure() {

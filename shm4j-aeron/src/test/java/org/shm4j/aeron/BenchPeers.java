@@ -28,8 +28,10 @@ import org.shm4j.ring.SpscRing;
 /**
  * The programs {@link BridgeBenchmark} runs inside the network namespaces: sources and sinks of
  * 64-byte records through two bridges, through bare Aeron and through TCP, and ping-pong through
- * bridges and through bare Aeron. Every Aeron peer, bridge or bare, uses one media driver per
- * process, started here with the same settings ({@link #driver()}).
+ * bridges and through bare Aeron. Bare Aeron runs as Aeron documents it: an embedded media driver
+ * in SHARED mode ({@link #driver()}) beside the application thread. The bridge runs with the
+ * library's defaults: one thread per process that runs the bridge and, in INVOKER mode, the
+ * embedded driver; so each side has one application thread and one Aeron thread.
  */
 final class BenchPeers {
     static final int SIZE = 64;
@@ -69,9 +71,7 @@ final class BenchPeers {
     static final class BridgeSource {
         public static void main(String[] args) throws Exception {
             deadline(120);
-            try (MediaDriver driver = driver();
-                    RingBridge bridge = RingBridge.send(args[0], args[1], 2001,
-                            BridgeOption.externalDriver(Path.of(driver.aeronDirectoryName())));
+            try (RingBridge bridge = RingBridge.send(args[0], args[1], 2001);
                     SpscRing ring = SpscRing.open(args[0]);
                     RingProducer producer = ring.producer();
                     Arena arena = Arena.ofConfined()) {
@@ -90,9 +90,7 @@ final class BenchPeers {
     static final class BridgeSink {
         public static void main(String[] args) throws Exception {
             deadline(120);
-            try (MediaDriver driver = driver();
-                    RingBridge _ = RingBridge.receive(args[0], args[1], 2001,
-                            BridgeOption.externalDriver(Path.of(driver.aeronDirectoryName())));
+            try (RingBridge _ = RingBridge.receive(args[0], args[1], 2001);
                     SpscRing ring = SpscRing.open(args[0]);
                     RingConsumer consumer = ring.consumer()) {
                 long[] count = new long[1];
@@ -136,7 +134,12 @@ final class BenchPeers {
         }
     }
 
-    /** {@code TcpSource HOST PORT}: writes 64-byte records through a 64 KiB buffer, as fast as TCP takes them. */
+    /**
+     * {@code TcpSource HOST PORT MODE}: writes 64-byte records as fast as TCP takes them, MODE
+     * {@code record}: each record its own {@code write} call (what a latency-sensitive sender
+     * does, and what the bridge does per record), or {@code buffered}: 1024 records per 64 KiB
+     * {@code write}. Nagle is off in both.
+     */
     static final class TcpSource {
         public static void main(String[] args) throws Exception {
             deadline(120);
@@ -152,11 +155,13 @@ final class BenchPeers {
                 throw new IOException("cannot connect to " + args[0] + ":" + args[1]);
             }
             ch.socket().setTcpNoDelay(true);
-            ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
+            ByteBuffer buf = ByteBuffer.allocateDirect(args[2].equals("record") ? SIZE : 64 * 1024);
             System.out.println("READY");
             while (true) {
                 buf.clear();
-                ch.write(buf);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
             }
         }
     }
@@ -214,64 +219,86 @@ final class BenchPeers {
     }
 
     /**
-     * {@code BridgePing OUT IN OUT_CHANNEL IN_CHANNEL WARM COUNT}: sends a record through the bridge
-     * on OUT, waits for its echo on IN, prints {@code P50 ns P99 ns}.
+     * The two ends of a ping-pong process. {@code group} (the library's way for a process with
+     * two ends): one {@link BridgeGroup}, whose one thread runs both ends and the embedded media
+     * driver in INVOKER mode. {@code threads} (the layout before groups, kept to show what thread
+     * count costs): a media driver in SHARED mode on a thread of its own, and a thread per end.
+     */
+    static AutoCloseable ends(String layout, String sendRing, String sendChannel, int sendStream, String receiveRing,
+            String receiveChannel, int receiveStream) throws IOException {
+        BridgeOption yield = BridgeOption.idle(YieldingIdleStrategy::new);
+        if (layout.equals("group")) {
+            BridgeGroup group = BridgeGroup.start(yield);
+            try {
+                group.send(sendRing, sendChannel, sendStream);
+                group.receive(receiveRing, receiveChannel, receiveStream);
+                return group;
+            } catch (IOException | RuntimeException e) {
+                group.close();
+                throw e;
+            }
+        }
+        MediaDriver driver = driver();
+        BridgeOption dir = BridgeOption.externalDriver(Path.of(driver.aeronDirectoryName()));
+        RingBridge send = RingBridge.send(sendRing, sendChannel, sendStream, dir, yield);
+        RingBridge receive = RingBridge.receive(receiveRing, receiveChannel, receiveStream, dir, yield);
+        return () -> {
+            send.close();
+            receive.close();
+            driver.close();
+        };
+    }
+
+    /**
+     * {@code BridgePing OUT IN OUT_CHANNEL IN_CHANNEL WARM COUNT LAYOUT}: sends a record through
+     * the bridge on OUT, waits for its echo on IN, prints {@code P50 ns P99 ns}; LAYOUT as in
+     * {@link #ends}.
      */
     static final class BridgePing {
         public static void main(String[] args) throws Exception {
             deadline(150);
-            BridgeOption spin = BridgeOption.idle(YieldingIdleStrategy::new);
-            try (MediaDriver driver = driver()) {
-                BridgeOption dir = BridgeOption.externalDriver(Path.of(driver.aeronDirectoryName()));
-                try (RingBridge _ = RingBridge.send(args[0], args[2], 2003, dir, spin);
-                        RingBridge _ = RingBridge.receive(args[1], args[3], 2004, dir, spin);
-                        SpscRing outRing = SpscRing.open(args[0]);
-                        SpscRing inRing = SpscRing.open(args[1]);
-                        RingProducer producer = outRing.producer();
-                        RingConsumer consumer = inRing.consumer();
-                        Arena arena = Arena.ofConfined()) {
-                    MemorySegment payload = arena.allocate(SIZE);
-                    System.out.println("READY");
-                    long[] got = new long[1];
-                    RecordHandler handler = (t, p) -> got[0] = p.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-                    pingLoop(Integer.parseInt(args[4]), Integer.parseInt(args[5]), t -> {
-                        payload.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, t);
-                        while (!producer.offer(1, payload)) {
-                            Thread.yield();
-                        }
-                        while (consumer.poll(handler, 1) == 0) {
-                            Thread.yield();
-                        }
-                        return got[0];
-                    });
-                }
+            try (AutoCloseable _ = ends(args[6], args[0], args[2], 2003, args[1], args[3], 2004);
+                    SpscRing outRing = SpscRing.open(args[0]);
+                    SpscRing inRing = SpscRing.open(args[1]);
+                    RingProducer producer = outRing.producer();
+                    RingConsumer consumer = inRing.consumer();
+                    Arena arena = Arena.ofConfined()) {
+                MemorySegment payload = arena.allocate(SIZE);
+                System.out.println("READY");
+                long[] got = new long[1];
+                RecordHandler handler = (t, p) -> got[0] = p.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                pingLoop(Integer.parseInt(args[4]), Integer.parseInt(args[5]), t -> {
+                    payload.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, t);
+                    while (!producer.offer(1, payload)) {
+                        Thread.yield();
+                    }
+                    while (consumer.poll(handler, 1) == 0) {
+                        Thread.yield();
+                    }
+                    return got[0];
+                });
             }
         }
     }
 
-    /** {@code BridgePong IN OUT IN_CHANNEL OUT_CHANNEL}: echoes every record from IN to OUT through bridges. */
+    /** {@code BridgePong IN OUT IN_CHANNEL OUT_CHANNEL LAYOUT}: echoes every record from IN to OUT through bridges. */
     static final class BridgePong {
         public static void main(String[] args) throws Exception {
             deadline(150);
-            BridgeOption spin = BridgeOption.idle(YieldingIdleStrategy::new);
-            try (MediaDriver driver = driver()) {
-                BridgeOption dir = BridgeOption.externalDriver(Path.of(driver.aeronDirectoryName()));
-                try (RingBridge _ = RingBridge.receive(args[0], args[2], 2003, dir, spin);
-                        RingBridge _ = RingBridge.send(args[1], args[3], 2004, dir, spin);
-                        SpscRing inRing = SpscRing.open(args[0]);
-                        SpscRing outRing = SpscRing.open(args[1]);
-                        RingProducer producer = outRing.producer();
-                        RingConsumer consumer = inRing.consumer()) {
-                    RecordHandler echo = (t, p) -> {
-                        while (!producer.offer(t, p)) {
-                            Thread.onSpinWait();
-                        }
-                    };
-                    System.out.println("READY");
-                    while (true) {
-                        if (consumer.poll(echo, 16) == 0) {
-                            Thread.yield();
-                        }
+            try (AutoCloseable _ = ends(args[4], args[1], args[3], 2004, args[0], args[2], 2003);
+                    SpscRing inRing = SpscRing.open(args[0]);
+                    SpscRing outRing = SpscRing.open(args[1]);
+                    RingProducer producer = outRing.producer();
+                    RingConsumer consumer = inRing.consumer()) {
+                RecordHandler echo = (t, p) -> {
+                    while (!producer.offer(t, p)) {
+                        Thread.onSpinWait();
+                    }
+                };
+                System.out.println("READY");
+                while (true) {
+                    if (consumer.poll(echo, 16) == 0) {
+                        Thread.yield();
                     }
                 }
             }

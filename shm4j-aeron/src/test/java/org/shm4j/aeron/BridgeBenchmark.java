@@ -79,28 +79,38 @@ class BridgeBenchmark {
             for (int round = 0; round < ROUNDS; round++) {
                 double bridge = bridgeThroughput(net, round);
                 double aeron = aeronThroughput(net, round);
-                double tcp = tcpThroughput(net, round);
-                tput.add(new double[] {bridge, aeron, tcp});
+                double tcp = tcpThroughput(net, round, "record");
+                double tcpBuffered = tcpThroughput(net, round, "buffered");
+                tput.add(new double[] {bridge, aeron, tcp, tcpBuffered});
                 line(report, String.format(Locale.ROOT,
-                        "throughput round %d: bridge %.0f/s, aeron %.0f/s, tcp %.0f/s: bridge/aeron %.2f, bridge/tcp %.2f",
-                        round, bridge, aeron, tcp, bridge / aeron, bridge / tcp));
+                        "throughput round %d: bridge %.0f/s, aeron %.0f/s, tcp per-record write %.0f/s, "
+                                + "tcp buffered 64 KiB %.0f/s: bridge/aeron %.2f, bridge/tcp-record %.2f, "
+                                + "bridge/tcp-buffered %.3f",
+                        round, bridge, aeron, tcp, tcpBuffered, bridge / aeron, bridge / tcp, bridge / tcpBuffered));
             }
             List<long[]> lat = new ArrayList<>();
             for (int round = 0; round < ROUNDS; round++) {
-                long[] bridge = bridgePingPong(net, round);
+                long[] bridge = bridgePingPong(net, round, "group");
                 long[] aeron = aeronPingPong(net, round);
-                lat.add(new long[] {bridge[0], bridge[1], aeron[0], aeron[1]});
+                long[] threads = bridgePingPong(net, round, "threads");
+                lat.add(new long[] {bridge[0], bridge[1], aeron[0], aeron[1], threads[0], threads[1]});
                 line(report, String.format(Locale.ROOT,
-                        "ping-pong round %d: bridge p50 %d ns p99 %d ns, aeron p50 %d ns p99 %d ns: p50 %.2fx, p99 %.2fx",
+                        "ping-pong round %d: bridge (one thread per process) p50 %d ns p99 %d ns, aeron p50 %d ns "
+                                + "p99 %d ns: p50 %.2fx, p99 %.2fx; bridge (thread per end + driver thread) p50 %.2fx, "
+                                + "p99 %.2fx",
                         round, bridge[0], bridge[1], aeron[0], aeron[1], (double) bridge[0] / aeron[0],
-                        (double) bridge[1] / aeron[1]));
+                        (double) bridge[1] / aeron[1], (double) threads[0] / aeron[0], (double) threads[1] / aeron[1]));
             }
             line(report, String.format(Locale.ROOT,
-                    "median ratios: throughput bridge/aeron %.2f, bridge/tcp %.2f; latency p50 %.2fx, p99 %.2fx",
+                    "median ratios: throughput bridge/aeron %.2f, bridge/tcp-record %.2f, bridge/tcp-buffered %.3f; "
+                            + "latency p50 %.2fx, p99 %.2fx (thread per end: p50 %.2fx, p99 %.2fx)",
                     median(tput.stream().mapToDouble(t -> t[0] / t[1]).toArray()),
                     median(tput.stream().mapToDouble(t -> t[0] / t[2]).toArray()),
+                    median(tput.stream().mapToDouble(t -> t[0] / t[3]).toArray()),
                     median(lat.stream().mapToDouble(l -> (double) l[0] / l[2]).toArray()),
-                    median(lat.stream().mapToDouble(l -> (double) l[1] / l[3]).toArray())));
+                    median(lat.stream().mapToDouble(l -> (double) l[1] / l[3]).toArray()),
+                    median(lat.stream().mapToDouble(l -> (double) l[4] / l[2]).toArray()),
+                    median(lat.stream().mapToDouble(l -> (double) l[5] / l[3]).toArray())));
         }
         Files.writeString(Path.of("target", "bridge-bench.txt"), report);
     }
@@ -121,22 +131,23 @@ class BridgeBenchmark {
         return rate(sink);
     }
 
-    private double tcpThroughput(Netns net, int round) throws Exception {
-        String port = Integer.toString(41200 + round);
+    private double tcpThroughput(Netns net, int round, String mode) throws Exception {
+        String port = Integer.toString((mode.equals("record") ? 41200 : 41250) + round);
         ChildJvm sink = start(net.b, BenchPeers.TcpSink.class, port, WARM, MEASURE);
-        start(net.a, BenchPeers.TcpSource.class, Netns.B, port);
+        start(net.a, BenchPeers.TcpSource.class, Netns.B, port, mode);
         return rate(sink);
     }
 
-    private long[] bridgePingPong(Netns net, int round) throws Exception {
+    private long[] bridgePingPong(Netns net, int round, String layout) throws Exception {
         String pingA = ring("pa", 1 << 16);
         String pongA = ring("qa", 1 << 16);
         String pingB = ring("pb", 1 << 16);
         String pongB = ring("qb", 1 << 16);
-        String toB = "aeron:udp?endpoint=" + Netns.B + ":" + (41300 + round);
-        String toA = "aeron:udp?endpoint=" + Netns.A + ":" + (41400 + round);
-        start(net.b, BenchPeers.BridgePong.class, pingB, pongB, toB, toA);
-        ChildJvm ping = start(net.a, BenchPeers.BridgePing.class, pingA, pongA, toB, toA, "1000", "5000");
+        int port = (layout.equals("group") ? 0 : 50) + round;
+        String toB = "aeron:udp?endpoint=" + Netns.B + ":" + (41300 + port);
+        String toA = "aeron:udp?endpoint=" + Netns.A + ":" + (41400 + port);
+        start(net.b, BenchPeers.BridgePong.class, pingB, pongB, toB, toA, layout);
+        ChildJvm ping = start(net.a, BenchPeers.BridgePing.class, pingA, pongA, toB, toA, "1000", "5000", layout);
         return percentiles(ping);
     }
 
