@@ -39,6 +39,8 @@ class BridgeBenchmark {
     private static final int ROUNDS = Integer.getInteger("bridge.bench.rounds", 3);
     private static final String WARM = System.getProperty("bridge.bench.warm", "3");
     private static final String MEASURE = System.getProperty("bridge.bench.measure", "5");
+    /** {@code throughput}, {@code latency} or both (the default), comma-separated. */
+    private static final String PARTS = System.getProperty("bridge.bench.parts", "throughput,latency");
     private final List<ChildJvm> children = new ArrayList<>();
     private final List<String> rings = new ArrayList<>();
 
@@ -76,7 +78,7 @@ class BridgeBenchmark {
         StringBuilder report = new StringBuilder();
         try (Netns net = Netns.create()) {
             List<double[]> tput = new ArrayList<>();
-            for (int round = 0; round < ROUNDS; round++) {
+            for (int round = 0; round < (PARTS.contains("throughput") ? ROUNDS : 0); round++) {
                 double bridge = bridgeThroughput(net, round);
                 double aeron = aeronThroughput(net, round);
                 double tcp = tcpThroughput(net, round, "record");
@@ -89,7 +91,7 @@ class BridgeBenchmark {
                         round, bridge, aeron, tcp, tcpBuffered, bridge / aeron, bridge / tcp, bridge / tcpBuffered));
             }
             List<long[]> lat = new ArrayList<>();
-            for (int round = 0; round < ROUNDS; round++) {
+            for (int round = 0; round < (PARTS.contains("latency") ? ROUNDS : 0); round++) {
                 long[] bridge = bridgePingPong(net, round, "group");
                 long[] aeron = aeronPingPong(net, round);
                 long[] threads = bridgePingPong(net, round, "threads");
@@ -195,6 +197,9 @@ class BridgeBenchmark {
     }
 
     private static double median(double[] values) {
+        if (values.length == 0) {
+            return Double.NaN; // that part was not run
+        }
         double[] v = values.clone();
         java.util.Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
