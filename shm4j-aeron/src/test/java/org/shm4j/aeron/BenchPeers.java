@@ -192,6 +192,27 @@ final class BenchPeers {
         }
     }
 
+    /**
+     * UDP datagrams this network namespace has received ({@code Udp: InDatagrams} of
+     * {@code /proc/net/snmp}, which is per namespace): how many records or messages one datagram
+     * carried. -1 if unreadable.
+     */
+    static long udpDatagramsReceived() {
+        try {
+            java.util.List<String> lines = java.nio.file.Files.readAllLines(Path.of("/proc/net/snmp"));
+            for (int i = 0; i + 1 < lines.size(); i++) {
+                if (lines.get(i).startsWith("Udp:") && lines.get(i + 1).startsWith("Udp:")) {
+                    java.util.List<String> names = java.util.List.of(lines.get(i).trim().split("\\s+"));
+                    String[] values = lines.get(i + 1).trim().split("\\s+");
+                    return Long.parseLong(values[names.indexOf("InDatagrams")]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
     interface Work {
         int doWork();
     }
@@ -207,14 +228,17 @@ final class BenchPeers {
                 System.exit(3);
             }
         }
+        long datagrams = udpDatagramsReceived();
         long begin = System.nanoTime();
         long first = count[0];
         long end = begin + Duration.ofSeconds(measureSeconds).toNanos();
         while (System.nanoTime() < end) {
             work.doWork();
         }
-        double rate = (count[0] - first) / ((System.nanoTime() - begin) / 1e9);
+        double seconds = (System.nanoTime() - begin) / 1e9;
+        double rate = (count[0] - first) / seconds;
         System.out.printf("RATE %.0f%n", rate);
+        System.out.printf("DATAGRAMS %.0f%n", (udpDatagramsReceived() - datagrams) / seconds);
         System.exit(0);
     }
 

@@ -39,10 +39,14 @@ class BridgeBenchmark {
     private static final int ROUNDS = Integer.getInteger("bridge.bench.rounds", 3);
     private static final String WARM = System.getProperty("bridge.bench.warm", "3");
     private static final String MEASURE = System.getProperty("bridge.bench.measure", "5");
+    /** Extra JVM options for every peer (space-separated), e.g. Aeron settings {@code -Daeron.socket.so_rcvbuf=2m}. */
+    private static final String EXTRA_JVM = System.getProperty("bridge.bench.jvm", "");
     /** {@code throughput}, {@code latency} or both (the default), comma-separated. */
     private static final String PARTS = System.getProperty("bridge.bench.parts", "throughput,latency");
     private final List<ChildJvm> children = new ArrayList<>();
     private final List<String> rings = new ArrayList<>();
+    /** UDP datagrams a second the last sink's namespace received (NaN: not UDP or unreadable). */
+    private double datagramsPerSecond;
 
     @AfterEach
     void cleanUp() throws IOException {
@@ -80,7 +84,9 @@ class BridgeBenchmark {
             List<double[]> tput = new ArrayList<>();
             for (int round = 0; round < (PARTS.contains("throughput") ? ROUNDS : 0); round++) {
                 double bridge = bridgeThroughput(net, round);
+                double bridgeDatagrams = datagramsPerSecond;
                 double aeron = aeronThroughput(net, round);
+                double aeronDatagrams = datagramsPerSecond;
                 double tcp = tcpThroughput(net, round, "record");
                 double tcpBuffered = tcpThroughput(net, round, "buffered");
                 tput.add(new double[] {bridge, aeron, tcp, tcpBuffered});
@@ -89,6 +95,9 @@ class BridgeBenchmark {
                                 + "tcp buffered 64 KiB %.0f/s: bridge/aeron %.2f, bridge/tcp-record %.2f, "
                                 + "bridge/tcp-buffered %.3f",
                         round, bridge, aeron, tcp, tcpBuffered, bridge / aeron, bridge / tcp, bridge / tcpBuffered));
+                line(report, String.format(Locale.ROOT,
+                        "  datagrams round %d: bridge %.0f/s (%.1f records each), aeron %.0f/s (%.1f messages each)",
+                        round, bridgeDatagrams, bridge / bridgeDatagrams, aeronDatagrams, aeron / aeronDatagrams));
             }
             List<long[]> lat = new ArrayList<>();
             for (int round = 0; round < (PARTS.contains("latency") ? ROUNDS : 0); round++) {
@@ -170,6 +179,9 @@ class BridgeBenchmark {
 
     private ChildJvm start(String ns, Class<?> main, String... args) {
         List<String> jvm = new ArrayList<>(JVM);
+        if (!EXTRA_JVM.isBlank()) {
+            jvm.addAll(List.of(EXTRA_JVM.trim().split("\\s+")));
+        }
         if (main.getSimpleName().contains("Ping") || main.getSimpleName().contains("Pong")) {
             // Ping-pong on a shared 2-core machine: every thread yields instead of spinning or parking.
             jvm.add("-Dbench.yield=true");
@@ -184,6 +196,12 @@ class BridgeBenchmark {
         sink.assertExitCode(0, Duration.ofSeconds(120));
         Matcher m = Pattern.compile("RATE (\\d+)").matcher(sink.output());
         assertThat(m.find()).as(sink.output()).isTrue();
+        Matcher d = Pattern.compile("DATAGRAMS (-?\\d+)").matcher(sink.output());
+        if (d.find() && Double.parseDouble(d.group(1)) > 0) {
+            datagramsPerSecond = Double.parseDouble(d.group(1));
+        } else {
+            datagramsPerSecond = Double.NaN;
+        }
         cleanUp();
         return Double.parseDouble(m.group(1));
     }
