@@ -10,7 +10,8 @@ import org.shm4j.ring.RingConsumer;
 
 /**
  * The sending end: takes records from the local ring one at a time into a staging buffer, as a
- * batch of up to about {@value #BATCH_TARGET} bytes (fewer when the ring has no more now), then
+ * batch that fills about one datagram (the publication's {@code maxPayloadLength}: 1376 bytes
+ * with Aeron's default MTU of 1408; fewer when the ring has no more now), then
  * offers the batch, as one frame, to the publication until it takes it. It takes more records
  * only after that, so a publication that cannot keep up leaves records in the ring, and the ring
  * fills.
@@ -24,8 +25,13 @@ import org.shm4j.ring.RingConsumer;
  * its sequences are skipped: the receiver sees either its records or a gap, never a repeat.
  */
 final class SendEngine extends BridgeEngine implements RecordHandler {
-    /** Stop adding records to a batch once it holds this many bytes (one frame below a 1408-byte MTU). */
-    static final int BATCH_TARGET = 1024;
+    /** Room left in a datagram for one more record of this many payload bytes when a batch stops growing. */
+    private static final int LAST_RECORD_ROOM = BridgeFrame.RECORD_HEADER_LENGTH + 64;
+    /** The smallest batch limit, for publications with a tiny MTU. */
+    private static final int MIN_BATCH = 256;
+    /** The most records one poll of the ring delivers, and the largest staging buffer that may allow. */
+    private static final int MAX_POLL = 32;
+    private static final int STAGING_LIMIT = 4 << 20;
     private static final long LINGER_NANOS = 3_000_000_000L;
     private static final long QUIET_NANOS = 300_000_000L;
 
@@ -35,6 +41,8 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
     private final UnsafeBuffer staging;
     private final MemorySegment stagingSegment;
     private final int maxPayload;
+    private final int batchBytes;
+    private final int pollLimit;
     private final long epoch;
     private long nextSequence;
     private long positionBefore;
@@ -57,11 +65,22 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
         this.consumer = consumer;
         this.receiver = receiver;
         this.publication = publication;
-        int room = publication.maxMessageLength() - BridgeFrame.HEADER_LENGTH - BridgeFrame.RECORD_HEADER_LENGTH
-                - BATCH_TARGET - 8;
+        // A batch stops growing once it holds this many bytes, header included: with 64-byte
+        // records it then still fits one datagram, so Aeron need not fragment it.
+        this.batchBytes = Math.max(MIN_BATCH, publication.maxPayloadLength() - LAST_RECORD_ROOM);
+        // A poll can also report a loss (a lapped receiver, a skipped record): one loss entry more.
+        int lossEntry = BridgeFrame.RECORD_HEADER_LENGTH + 8;
+        int room = publication.maxMessageLength() - batchBytes - lossEntry - BridgeFrame.RECORD_HEADER_LENGTH - 8;
         this.maxPayload = Math.min(ringMaxPayload, room);
-        ByteBuffer direct = ByteBuffer.allocateDirect(BridgeFrame.HEADER_LENGTH + BATCH_TARGET
-                + BridgeFrame.RECORD_HEADER_LENGTH + Math.max(maxPayload, 8) + 8);
+        // One poll of the ring delivers up to pollLimit records, each possibly as large as
+        // maxPayload: the staging buffer and one Aeron message must hold a batch that was one
+        // byte short of batchBytes plus that many. Polling several at a time moves the ring's
+        // head once per poll instead of once per record.
+        int recordMax = BridgeFrame.RECORD_HEADER_LENGTH + Math.max(maxPayload, 8) + 8;
+        int fit = Math.min(publication.maxMessageLength() - batchBytes - lossEntry, STAGING_LIMIT - batchBytes)
+                / recordMax;
+        this.pollLimit = Math.max(1, Math.min(MAX_POLL, fit));
+        ByteBuffer direct = ByteBuffer.allocateDirect(batchBytes + pollLimit * recordMax + lossEntry);
         this.staging = new UnsafeBuffer(direct);
         this.stagingSegment = MemorySegment.ofBuffer(direct);
         this.epoch = state.epoch();
@@ -107,8 +126,10 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
         }
         positionBefore = consumer != null ? consumer.position() : 0;
         int taken = 0;
-        while (stagedBytes < BridgeFrame.HEADER_LENGTH + BATCH_TARGET) {
-            int n = consumer != null ? consumer.poll(this, 1) : receiver.poll(this, 1);
+        while (stagedBytes < batchBytes) {
+            // As many 64-byte records as still fit the batch, at least one.
+            int limit = Math.min(pollLimit, Math.max(1, (batchBytes - stagedBytes) / LAST_RECORD_ROOM));
+            int n = consumer != null ? consumer.poll(this, limit) : receiver.poll(this, limit);
             if (n == 0) {
                 break;
             }
