@@ -29,9 +29,6 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
     private static final int LAST_RECORD_ROOM = BridgeFrame.RECORD_HEADER_LENGTH + 64;
     /** The smallest batch limit, for publications with a tiny MTU. */
     private static final int MIN_BATCH = 256;
-    /** The most records one poll of the ring delivers, and the largest staging buffer that may allow. */
-    private static final int MAX_POLL = 32;
-    private static final int STAGING_LIMIT = 4 << 20;
     private static final long LINGER_NANOS = 3_000_000_000L;
     private static final long QUIET_NANOS = 300_000_000L;
 
@@ -42,7 +39,6 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
     private final MemorySegment stagingSegment;
     private final int maxPayload;
     private final int batchBytes;
-    private final int pollLimit;
     private final long epoch;
     private long nextSequence;
     private long positionBefore;
@@ -72,15 +68,13 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
         int lossEntry = BridgeFrame.RECORD_HEADER_LENGTH + 8;
         int room = publication.maxMessageLength() - batchBytes - lossEntry - BridgeFrame.RECORD_HEADER_LENGTH - 8;
         this.maxPayload = Math.min(ringMaxPayload, room);
-        // One poll of the ring delivers up to pollLimit records, each possibly as large as
-        // maxPayload: the staging buffer and one Aeron message must hold a batch that was one
-        // byte short of batchBytes plus that many. Polling several at a time moves the ring's
-        // head once per poll instead of once per record.
-        int recordMax = BridgeFrame.RECORD_HEADER_LENGTH + Math.max(maxPayload, 8) + 8;
-        int fit = Math.min(publication.maxMessageLength() - batchBytes - lossEntry, STAGING_LIMIT - batchBytes)
-                / recordMax;
-        this.pollLimit = Math.max(1, Math.min(MAX_POLL, fit));
-        ByteBuffer direct = ByteBuffer.allocateDirect(batchBytes + pollLimit * recordMax + lossEntry);
+        // Records are taken one poll at a time: a batch one byte short of batchBytes, one more
+        // record as large as maxPayload and a loss entry the same poll may report still fit the
+        // staging buffer and one Aeron message. (Polling several records at a time would move the
+        // ring's head less often, but then the ring's payload views escaped in some JIT runs:
+        // RingBridgeTest.steadyStateAllocatesNothingPerRecord saw 40 bytes a record.)
+        ByteBuffer direct = ByteBuffer.allocateDirect(batchBytes + BridgeFrame.RECORD_HEADER_LENGTH
+                + Math.max(maxPayload, 8) + 8 + lossEntry);
         this.staging = new UnsafeBuffer(direct);
         this.stagingSegment = MemorySegment.ofBuffer(direct);
         this.epoch = state.epoch();
@@ -127,9 +121,7 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
         positionBefore = consumer != null ? consumer.position() : 0;
         int taken = 0;
         while (stagedBytes < batchBytes) {
-            // As many 64-byte records as still fit the batch, at least one.
-            int limit = Math.min(pollLimit, Math.max(1, (batchBytes - stagedBytes) / LAST_RECORD_ROOM));
-            int n = consumer != null ? consumer.poll(this, limit) : receiver.poll(this, limit);
+            int n = consumer != null ? consumer.poll(this, 1) : receiver.poll(this, 1);
             if (n == 0) {
                 break;
             }

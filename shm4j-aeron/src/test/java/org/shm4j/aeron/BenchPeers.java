@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.YieldingIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.shm4j.ring.RecordHandler;
@@ -329,28 +330,59 @@ final class BenchPeers {
         }
     }
 
-    /** {@code AeronPing OUT_CHANNEL IN_CHANNEL WARM COUNT}: Aeron's own ping. */
+    /**
+     * A media driver for Aeron's own ping-pong: {@code shared} as {@link #driver()}, or
+     * {@code invoker}, Aeron's INVOKER mode, whose duty cycle the application thread runs itself
+     * (then one thread per process does everything; a labelled extra baseline).
+     */
+    static MediaDriver aeronDriver(String mode) {
+        if (mode.equals("shared")) {
+            return driver();
+        }
+        String dir = Path.of("/dev/shm", "shm4j-aeron-" + ProcessHandle.current().pid() + "-bench"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong())).toString();
+        return MediaDriver.launch(new MediaDriver.Context().aeronDirectoryName(dir)
+                .threadingMode(ThreadingMode.INVOKER).dirDeleteOnStart(true).dirDeleteOnShutdown(true));
+    }
+
+    /** Waits a moment: yields, or in INVOKER mode runs the driver's duty cycle instead. */
+    static void pause(AgentInvoker invoker) {
+        if (invoker == null) {
+            Thread.yield();
+        } else if (invoker.invoke() == 0) {
+            Thread.yield();
+        }
+    }
+
+    /** {@code AeronPing OUT_CHANNEL IN_CHANNEL WARM COUNT MODE}: Aeron's own ping; MODE as in {@link #aeronDriver}. */
     static final class AeronPing {
         public static void main(String[] args) throws Exception {
             deadline(150);
-            try (MediaDriver driver = driver();
-                    Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+            try (MediaDriver driver = aeronDriver(args[4]);
+                    Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName())
+                            .driverAgentInvoker(driver.sharedAgentInvoker()));
                     ExclusivePublication pub = aeron.addExclusivePublication(args[0], 2005);
                     Subscription sub = aeron.addSubscription(args[1], 2006)) {
+                AgentInvoker invoker = driver.sharedAgentInvoker();
                 UnsafeBuffer buf = new UnsafeBuffer(ByteBuffer.allocateDirect(SIZE));
                 long[] got = new long[1];
                 FragmentHandler handler = (b, o, l, h) -> got[0] = b.getLong(o);
-                while (!pub.isConnected() || !sub.isConnected()) {
-                    Thread.sleep(1);
+                long connectBy = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while ((!pub.isConnected() || !sub.isConnected()) && System.nanoTime() < connectBy) {
+                    if (invoker == null) {
+                        Thread.sleep(1);
+                    } else {
+                        invoker.invoke();
+                    }
                 }
                 System.out.println("READY");
                 pingLoop(Integer.parseInt(args[2]), Integer.parseInt(args[3]), t -> {
                     buf.putLong(0, t);
                     while (pub.offer(buf, 0, SIZE) < 0) {
-                        Thread.yield();
+                        pause(invoker);
                     }
                     while (sub.poll(handler, 1) == 0) {
-                        Thread.yield();
+                        pause(invoker);
                     }
                     return got[0];
                 });
@@ -358,23 +390,25 @@ final class BenchPeers {
         }
     }
 
-    /** {@code AeronPong IN_CHANNEL OUT_CHANNEL}: Aeron's own pong. */
+    /** {@code AeronPong IN_CHANNEL OUT_CHANNEL MODE}: Aeron's own pong; MODE as in {@link #aeronDriver}. */
     static final class AeronPong {
         public static void main(String[] args) throws Exception {
             deadline(150);
-            try (MediaDriver driver = driver();
-                    Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+            try (MediaDriver driver = aeronDriver(args[2]);
+                    Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName())
+                            .driverAgentInvoker(driver.sharedAgentInvoker()));
                     Subscription sub = aeron.addSubscription(args[0], 2005);
                     ExclusivePublication pub = aeron.addExclusivePublication(args[1], 2006)) {
+                AgentInvoker invoker = driver.sharedAgentInvoker();
                 FragmentHandler echo = (b, o, l, h) -> {
                     while (pub.offer(b, o, l) < 0) {
-                        Thread.onSpinWait();
+                        pause(invoker);
                     }
                 };
                 System.out.println("READY");
                 while (true) {
                     if (sub.poll(echo, 16) == 0) {
-                        Thread.yield();
+                        pause(invoker);
                     }
                 }
             }

@@ -113,8 +113,9 @@ class BridgeBenchmark {
             List<long[]> lat = new ArrayList<>();
             for (int round = 0; round < (PARTS.contains("latency") ? ROUNDS : 0); round++) {
                 long[] bridge = bridgePingPong(net, round, "group");
-                long[] aeron = aeronPingPong(net, round);
+                long[] aeron = aeronPingPong(net, round, "shared");
                 long[] threads = bridgePingPong(net, round, "threads");
+                long[] invoker = aeronPingPong(net, round, "invoker");
                 lat.add(new long[] {bridge[0], bridge[1], aeron[0], aeron[1], threads[0], threads[1]});
                 line(report, String.format(Locale.ROOT,
                         "ping-pong round %d: bridge (one thread per process) p50 %d ns p99 %d ns, aeron p50 %d ns "
@@ -122,6 +123,11 @@ class BridgeBenchmark {
                                 + "p99 %.2fx",
                         round, bridge[0], bridge[1], aeron[0], aeron[1], (double) bridge[0] / aeron[0],
                         (double) bridge[1] / aeron[1], (double) threads[0] / aeron[0], (double) threads[1] / aeron[1]));
+                line(report, String.format(Locale.ROOT,
+                        "  aeron INVOKER (application thread runs the driver, 1 thread per process) round %d: "
+                                + "p50 %d ns p99 %d ns: bridge/that p50 %.2fx, p99 %.2fx",
+                        round, invoker[0], invoker[1], (double) bridge[0] / invoker[0],
+                        (double) bridge[1] / invoker[1]));
             }
             line(report, String.format(Locale.ROOT,
                     "median ratios: throughput bridge/aeron %.2f, bridge/tcp-record %.2f, bridge/tcp-buffered %.3f; "
@@ -173,11 +179,12 @@ class BridgeBenchmark {
         return percentiles(ping);
     }
 
-    private long[] aeronPingPong(Netns net, int round) throws Exception {
-        String toB = "aeron:udp?endpoint=" + Netns.B + ":" + (41500 + round);
-        String toA = "aeron:udp?endpoint=" + Netns.A + ":" + (41600 + round);
-        start(net.b, BenchPeers.AeronPong.class, toB, toA);
-        ChildJvm ping = start(net.a, BenchPeers.AeronPing.class, toB, toA, "1000", "5000");
+    private long[] aeronPingPong(Netns net, int round, String mode) throws Exception {
+        int port = (mode.equals("shared") ? 0 : 50) + round;
+        String toB = "aeron:udp?endpoint=" + Netns.B + ":" + (41500 + port);
+        String toA = "aeron:udp?endpoint=" + Netns.A + ":" + (41600 + port);
+        start(net.b, BenchPeers.AeronPong.class, toB, toA, mode);
+        ChildJvm ping = start(net.a, BenchPeers.AeronPing.class, toB, toA, "1000", "5000", mode);
         return percentiles(ping);
     }
 
