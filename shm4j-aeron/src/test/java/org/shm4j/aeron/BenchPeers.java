@@ -345,12 +345,38 @@ final class BenchPeers {
                 .threadingMode(ThreadingMode.INVOKER).dirDeleteOnStart(true).dirDeleteOnShutdown(true));
     }
 
-    /** Waits a moment: yields, or in INVOKER mode runs the driver's duty cycle instead. */
-    static void pause(AgentInvoker invoker) {
+    /**
+     * A client of {@code driver}. In INVOKER mode Aeron requires the client's conductor to be
+     * invoked too (no conductor thread), and the client runs the driver while it awaits answers.
+     */
+    static Aeron connect(MediaDriver driver) {
+        Aeron.Context ctx = new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName());
+        if (driver.sharedAgentInvoker() != null) {
+            ctx.useConductorAgentInvoker(true).driverAgentInvoker(driver.sharedAgentInvoker());
+        }
+        return Aeron.connect(ctx);
+    }
+
+    /** In INVOKER mode: one duty cycle of the driver and of the client's conductor; else null. */
+    static Runnable invoker(MediaDriver driver, Aeron aeron) {
+        AgentInvoker d = driver.sharedAgentInvoker();
+        if (d == null) {
+            return null;
+        }
+        AgentInvoker c = aeron.conductorAgentInvoker();
+        return () -> {
+            if (d.invoke() + c.invoke() == 0) {
+                Thread.yield();
+            }
+        };
+    }
+
+    /** Waits a moment: yields, or in INVOKER mode runs the driver's and the client's duty cycles instead. */
+    static void pause(Runnable invoker) {
         if (invoker == null) {
             Thread.yield();
-        } else if (invoker.invoke() == 0) {
-            Thread.yield();
+        } else {
+            invoker.run();
         }
     }
 
@@ -359,11 +385,10 @@ final class BenchPeers {
         public static void main(String[] args) throws Exception {
             deadline(150);
             try (MediaDriver driver = aeronDriver(args[4]);
-                    Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName())
-                            .driverAgentInvoker(driver.sharedAgentInvoker()));
+                    Aeron aeron = connect(driver);
                     ExclusivePublication pub = aeron.addExclusivePublication(args[0], 2005);
                     Subscription sub = aeron.addSubscription(args[1], 2006)) {
-                AgentInvoker invoker = driver.sharedAgentInvoker();
+                Runnable invoker = invoker(driver, aeron);
                 UnsafeBuffer buf = new UnsafeBuffer(ByteBuffer.allocateDirect(SIZE));
                 long[] got = new long[1];
                 FragmentHandler handler = (b, o, l, h) -> got[0] = b.getLong(o);
@@ -372,7 +397,7 @@ final class BenchPeers {
                     if (invoker == null) {
                         Thread.sleep(1);
                     } else {
-                        invoker.invoke();
+                        invoker.run();
                     }
                 }
                 System.out.println("READY");
@@ -395,11 +420,10 @@ final class BenchPeers {
         public static void main(String[] args) throws Exception {
             deadline(150);
             try (MediaDriver driver = aeronDriver(args[2]);
-                    Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName())
-                            .driverAgentInvoker(driver.sharedAgentInvoker()));
+                    Aeron aeron = connect(driver);
                     Subscription sub = aeron.addSubscription(args[0], 2005);
                     ExclusivePublication pub = aeron.addExclusivePublication(args[1], 2006)) {
-                AgentInvoker invoker = driver.sharedAgentInvoker();
+                Runnable invoker = invoker(driver, aeron);
                 FragmentHandler echo = (b, o, l, h) -> {
                     while (pub.offer(b, o, l) < 0) {
                         pause(invoker);
