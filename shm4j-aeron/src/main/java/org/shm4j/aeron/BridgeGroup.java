@@ -180,8 +180,9 @@ public final class BridgeGroup implements AutoCloseable {
         return create;
     }
 
-    RingBridge open(int role, String ringName, String channel, int streamId, BridgeOption.CreateRing create,
-            boolean ownsGroup) throws IOException {
+    /** Synchronized with {@link #close()}: an end is either refused or closed with the group. */
+    synchronized RingBridge open(int role, String ringName, String channel, int streamId,
+            BridgeOption.CreateRing create, boolean ownsGroup) throws IOException {
         if (closed.get()) {
             throw new IllegalStateException(Msg.format("bridge group closed", "aeronDir", aeronDirectory));
         }
@@ -250,7 +251,7 @@ public final class BridgeGroup implements AutoCloseable {
      * closes the Aeron client and the embedded driver (removing its directory). Idempotent.
      */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
