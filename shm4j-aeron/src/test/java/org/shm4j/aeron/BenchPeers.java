@@ -68,11 +68,19 @@ final class BenchPeers {
         t.start();
     }
 
-    /** {@code BridgeSource RING CHANNEL}: a bridge sending RING, and a producer filling RING as fast as it can. */
+    /**
+     * The bridge's embedded driver for the throughput peers: {@code invoker}, the default (run by
+     * the bridge's thread), or {@code shared} (a thread of its own, a labelled diagnostic row).
+     */
+    static BridgeOption driverOption(String mode) {
+        return BridgeOption.embeddedDriver(mode.equals("shared") ? c -> c.threadingMode(ThreadingMode.SHARED) : c -> {});
+    }
+
+    /** {@code BridgeSource RING CHANNEL MODE}: a bridge sending RING, and a producer filling RING as fast as it can. */
     static final class BridgeSource {
         public static void main(String[] args) throws Exception {
             deadline(120);
-            try (RingBridge bridge = RingBridge.send(args[0], args[1], 2001);
+            try (RingBridge bridge = RingBridge.send(args[0], args[1], 2001, driverOption(args[2]));
                     SpscRing ring = SpscRing.open(args[0]);
                     RingProducer producer = ring.producer();
                     Arena arena = Arena.ofConfined()) {
@@ -87,11 +95,11 @@ final class BenchPeers {
         }
     }
 
-    /** {@code BridgeSink RING CHANNEL WARM MEASURE}: a bridge receiving into RING; prints the consumer's rate. */
+    /** {@code BridgeSink RING CHANNEL WARM MEASURE MODE}: a bridge receiving into RING; prints the consumer's rate. */
     static final class BridgeSink {
         public static void main(String[] args) throws Exception {
             deadline(120);
-            try (RingBridge _ = RingBridge.receive(args[0], args[1], 2001);
+            try (RingBridge _ = RingBridge.receive(args[0], args[1], 2001, driverOption(args[4]));
                     SpscRing ring = SpscRing.open(args[0]);
                     RingConsumer consumer = ring.consumer()) {
                 long[] count = new long[1];

@@ -94,8 +94,9 @@ class BridgeBenchmark {
         try (Netns net = Netns.create()) {
             List<double[]> tput = new ArrayList<>();
             for (int round = 0; round < (PARTS.contains("throughput") ? ROUNDS : 0); round++) {
-                double bridge = bridgeThroughput(net, round);
+                double bridge = bridgeThroughput(net, round, "invoker");
                 double bridgeDatagrams = datagramsPerSecond;
+                double bridgeShared = bridgeThroughput(net, round, "shared");
                 double aeron = aeronThroughput(net, round);
                 double aeronDatagrams = datagramsPerSecond;
                 double tcp = tcpThroughput(net, round, "record");
@@ -106,6 +107,9 @@ class BridgeBenchmark {
                                 + "tcp buffered 64 KiB %.0f/s: bridge/aeron %.2f, bridge/tcp-record %.2f, "
                                 + "bridge/tcp-buffered %.3f",
                         round, bridge, aeron, tcp, tcpBuffered, bridge / aeron, bridge / tcp, bridge / tcpBuffered));
+                line(report, String.format(Locale.ROOT,
+                        "  bridge with its driver on a SHARED thread of its own (diagnostic) round %d: %.0f/s, "
+                                + "/aeron %.2f", round, bridgeShared, bridgeShared / aeron));
                 line(report, String.format(Locale.ROOT,
                         "  datagrams round %d: bridge %.0f/s (%.1f records each), aeron %.0f/s (%.1f messages each)",
                         round, bridgeDatagrams, bridge / bridgeDatagrams, aeronDatagrams, aeron / aeronDatagrams));
@@ -143,12 +147,12 @@ class BridgeBenchmark {
         Files.writeString(Path.of("target", "bridge-bench.txt"), report);
     }
 
-    private double bridgeThroughput(Netns net, int round) throws Exception {
+    private double bridgeThroughput(Netns net, int round, String driverMode) throws Exception {
         String a = ring("ta", 1 << 20);
         String b = ring("tb", 1 << 20);
-        String channel = "aeron:udp?endpoint=" + Netns.B + ":" + (41000 + round);
-        ChildJvm sink = start(net.b, BenchPeers.BridgeSink.class, b, channel, WARM, MEASURE);
-        start(net.a, BenchPeers.BridgeSource.class, a, channel);
+        String channel = "aeron:udp?endpoint=" + Netns.B + ":" + ((driverMode.equals("invoker") ? 41000 : 41050) + round);
+        ChildJvm sink = start(net.b, BenchPeers.BridgeSink.class, b, channel, WARM, MEASURE, driverMode);
+        start(net.a, BenchPeers.BridgeSource.class, a, channel, driverMode);
         return rate(sink);
     }
 
