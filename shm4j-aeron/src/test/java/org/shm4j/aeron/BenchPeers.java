@@ -88,7 +88,7 @@ final class BenchPeers {
                 System.out.println("READY");
                 while (bridge.failure().isEmpty()) {
                     if (!producer.offer(1, payload)) {
-                        Thread.onSpinWait();
+                        Thread.yield(); // as the sink: an application thread that cannot go on lets the others run
                     }
                 }
             }
@@ -99,12 +99,16 @@ final class BenchPeers {
     static final class BridgeSink {
         public static void main(String[] args) throws Exception {
             deadline(120);
-            try (RingBridge _ = RingBridge.receive(args[0], args[1], 2001, driverOption(args[4]));
+            try (RingBridge bridge = RingBridge.receive(args[0], args[1], 2001, driverOption(args[4]));
                     SpscRing ring = SpscRing.open(args[0]);
                     RingConsumer consumer = ring.consumer()) {
                 long[] count = new long[1];
                 RecordHandler handler = (t, p) -> count[0]++;
                 System.out.println("READY");
+                // Where the records wait: a receiving end that often finds the ring full says the
+                // consumer side is the limit, not the network or the sending end.
+                onExit = () -> System.out.println("RECEIVER back-pressure=" + bridge.stats().backPressureEvents()
+                        + " cpu-share-of-bridge-thread=" + bridgeThreadCpuShare());
                 measure(() -> consumer.poll(handler, 256), count, Long.parseLong(args[2]), Long.parseLong(args[3]));
             }
         }
@@ -121,7 +125,7 @@ final class BenchPeers {
                 System.out.println("READY");
                 while (true) {
                     if (pub.offer(buf, 0, SIZE) < 0) {
-                        Thread.onSpinWait();
+                        Thread.yield(); // as the sink: an application thread that cannot go on lets the others run
                     }
                 }
             }
@@ -226,6 +230,23 @@ final class BenchPeers {
         int doWork();
     }
 
+    /** Printed by {@link #measure} before it exits. */
+    static Runnable onExit = () -> {};
+    private static long cpuStartNanos;
+    private static long wallStartNanos;
+
+    /** CPU time of this process's bridge thread over the measured seconds, as a share of wall time. */
+    static String bridgeThreadCpuShare() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu = bridgeThreadCpu(mx) - cpuStartNanos;
+        return String.format(java.util.Locale.ROOT, "%.2f", cpu / (double) (System.nanoTime() - wallStartNanos));
+    }
+
+    private static long bridgeThreadCpu(java.lang.management.ThreadMXBean mx) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("shm4j-bridge"))
+                .mapToLong(t -> mx.getThreadCpuTime(t.threadId())).sum();
+    }
+
     /** Runs {@code work} for WARM seconds, then counts for MEASURE seconds and prints {@code RATE n}. */
     static void measure(Work work, long[] count, long warmSeconds, long measureSeconds) {
         long start = System.nanoTime();
@@ -238,16 +259,21 @@ final class BenchPeers {
             }
         }
         long datagrams = udpDatagramsReceived();
+        cpuStartNanos = bridgeThreadCpu(java.lang.management.ManagementFactory.getThreadMXBean());
+        wallStartNanos = System.nanoTime();
         long begin = System.nanoTime();
         long first = count[0];
         long end = begin + Duration.ofSeconds(measureSeconds).toNanos();
         while (System.nanoTime() < end) {
-            work.doWork();
+            if (work.doWork() == 0) {
+                Thread.yield(); // nothing arrived: let the threads that move records run (2 cores)
+            }
         }
         double seconds = (System.nanoTime() - begin) / 1e9;
         double rate = (count[0] - first) / seconds;
         System.out.printf("RATE %.0f%n", rate);
         System.out.printf("DATAGRAMS %.0f%n", (udpDatagramsReceived() - datagrams) / seconds);
+        onExit.run();
         System.exit(0);
     }
 

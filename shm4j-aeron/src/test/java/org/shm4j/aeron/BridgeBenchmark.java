@@ -58,6 +58,8 @@ class BridgeBenchmark {
     private final List<String> rings = new ArrayList<>();
     /** UDP datagrams a second the last sink's namespace received (NaN: not UDP or unreadable). */
     private double datagramsPerSecond;
+    /** The last bridge sink's receiving end: back-pressure events and its thread's CPU share. */
+    private String receiverNote = "";
 
     @AfterEach
     void cleanUp() throws IOException {
@@ -96,6 +98,7 @@ class BridgeBenchmark {
             for (int round = 0; round < (PARTS.contains("throughput") ? ROUNDS : 0); round++) {
                 double bridge = bridgeThroughput(net, round, "invoker");
                 double bridgeDatagrams = datagramsPerSecond;
+                String bridgeNote = receiverNote;
                 double bridgeShared = bridgeThroughput(net, round, "shared");
                 double aeron = aeronThroughput(net, round);
                 double aeronDatagrams = datagramsPerSecond;
@@ -111,8 +114,10 @@ class BridgeBenchmark {
                         "  bridge with its driver on a SHARED thread of its own (diagnostic) round %d: %.0f/s, "
                                 + "/aeron %.2f", round, bridgeShared, bridgeShared / aeron));
                 line(report, String.format(Locale.ROOT,
-                        "  datagrams round %d: bridge %.0f/s (%.1f records each), aeron %.0f/s (%.1f messages each)",
-                        round, bridgeDatagrams, bridge / bridgeDatagrams, aeronDatagrams, aeron / aeronDatagrams));
+                        "  datagrams round %d: bridge %.0f/s (%.1f records each), aeron %.0f/s (%.1f messages each); "
+                                + "receiving bridge end: %s",
+                        round, bridgeDatagrams, bridge / bridgeDatagrams, aeronDatagrams, aeron / aeronDatagrams,
+                        bridgeNote));
             }
             List<long[]> lat = new ArrayList<>();
             for (int round = 0; round < (PARTS.contains("latency") ? ROUNDS : 0); round++) {
@@ -218,6 +223,8 @@ class BridgeBenchmark {
         sink.assertExitCode(0, Duration.ofSeconds(120));
         Matcher m = Pattern.compile("RATE (\\d+)").matcher(sink.output());
         assertThat(m.find()).as(sink.output()).isTrue();
+        Matcher r = Pattern.compile("RECEIVER (.*)").matcher(sink.output());
+        receiverNote = r.find() ? r.group(1) : "";
         Matcher d = Pattern.compile("DATAGRAMS (-?\\d+)").matcher(sink.output());
         if (d.find() && Double.parseDouble(d.group(1)) > 0) {
             datagramsPerSecond = Double.parseDouble(d.group(1));
