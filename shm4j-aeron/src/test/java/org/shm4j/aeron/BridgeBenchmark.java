@@ -52,6 +52,12 @@ class BridgeBenchmark {
     private static final String MEASURE = System.getProperty("bridge.bench.measure", "5");
     /** Extra JVM options for every peer (space-separated), e.g. Aeron settings {@code -Daeron.socket.so_rcvbuf=2m}. */
     private static final String EXTRA_JVM = System.getProperty("bridge.bench.jvm", "");
+    /**
+     * Round trips before measuring (JIT compilation of the ring, engine and driver paths, which
+     * otherwise lands in the measured window as millisecond outliers) and measured round trips.
+     */
+    private static final String PING_WARM = System.getProperty("bridge.bench.pingWarm", "20000");
+    private static final String PING_COUNT = System.getProperty("bridge.bench.pingCount", "10000");
     /** {@code throughput}, {@code latency} or both (the default), comma-separated. */
     private static final String PARTS = System.getProperty("bridge.bench.parts", "throughput,latency");
     private final List<ChildJvm> children = new ArrayList<>();
@@ -184,7 +190,7 @@ class BridgeBenchmark {
         String toB = "aeron:udp?endpoint=" + Netns.B + ":" + (41300 + port);
         String toA = "aeron:udp?endpoint=" + Netns.A + ":" + (41400 + port);
         start(net.b, BenchPeers.BridgePong.class, pingB, pongB, toB, toA, layout);
-        ChildJvm ping = start(net.a, BenchPeers.BridgePing.class, pingA, pongA, toB, toA, "1000", "5000", layout);
+        ChildJvm ping = start(net.a, BenchPeers.BridgePing.class, pingA, pongA, toB, toA, PING_WARM, PING_COUNT, layout);
         return percentiles(ping);
     }
 
@@ -193,7 +199,7 @@ class BridgeBenchmark {
         String toB = "aeron:udp?endpoint=" + Netns.B + ":" + (41500 + port);
         String toA = "aeron:udp?endpoint=" + Netns.A + ":" + (41600 + port);
         start(net.b, BenchPeers.AeronPong.class, toB, toA, mode);
-        ChildJvm ping = start(net.a, BenchPeers.AeronPing.class, toB, toA, "1000", "5000", mode);
+        ChildJvm ping = start(net.a, BenchPeers.AeronPing.class, toB, toA, PING_WARM, PING_COUNT, mode);
         return percentiles(ping);
     }
 
