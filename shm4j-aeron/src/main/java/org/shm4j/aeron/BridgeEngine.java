@@ -1,36 +1,59 @@
 package org.shm4j.aeron;
 
-import org.agrona.concurrent.IdleStrategy;
-
-/** The duty cycle that one bridge end's thread runs: work, count, idle when there was none. */
+/**
+ * One bridge end's share of a duty cycle. A {@link BridgeRunner} thread calls {@link #cycle()}
+ * on every end it runs; an end never blocks the thread, so several ends (and an embedded media
+ * driver) can share it.
+ */
 abstract class BridgeEngine {
     final BridgeState state;
-    final IdleStrategy idle;
-    volatile boolean running = true;
-    private volatile boolean started;
+    private volatile boolean stopRequested;
+    private volatile boolean finished;
+    private volatile Throwable failure;
     private long loops;
     private boolean connected;
+    private boolean started;
 
-    BridgeEngine(BridgeState state, IdleStrategy idle) {
+    BridgeEngine(BridgeState state) {
         this.state = state;
-        this.idle = idle;
     }
 
-    final void run() {
-        started = true;
-        state.put(BridgeState.HEARTBEAT_OFFSET, System.currentTimeMillis());
-        while (running) {
+    /**
+     * One round on the runner thread: work while running; once a stop is requested, the steps of
+     * {@link #linger()} until it is done. A throw from the end finishes this end only (its
+     * {@link #failure()}); the other ends on the thread go on.
+     */
+    final int cycle() {
+        if (finished) {
+            return 0;
+        }
+        try {
+            if (!started) {
+                started = true;
+                state.put(BridgeState.HEARTBEAT_OFFSET, System.currentTimeMillis());
+            }
+            if (stopRequested) {
+                if (linger()) {
+                    finished = true;
+                }
+                return 0;
+            }
             int work = doWork();
             if ((++loops & 255) == 0 || work == 0) {
                 heartbeat();
             }
-            idle.idle(work);
+            return work;
+        } catch (Throwable t) {
+            failure = t;
+            finished = true;
+            return 0;
         }
-        onStop();
     }
 
-    /** Called on the bridge thread after the last round. */
-    void onStop() {}
+    /** One step of stopping, after the last round; returns true when this end is done. */
+    boolean linger() {
+        return true;
+    }
 
     private void heartbeat() {
         long now = System.currentTimeMillis();
@@ -49,11 +72,20 @@ abstract class BridgeEngine {
     /** One round of work; returns how much was done (0: idle). */
     abstract int doWork();
 
-    final boolean started() {
-        return started;
+    final boolean stopRequested() {
+        return stopRequested;
     }
 
-    final void stop() {
-        running = false;
+    /** Asks the runner thread to stop this end (after {@link #linger()}); returns at once. */
+    final void requestStop() {
+        stopRequested = true;
+    }
+
+    final boolean finished() {
+        return finished;
+    }
+
+    final Throwable failure() {
+        return failure;
     }
 }

@@ -43,7 +43,7 @@ public sealed interface BridgeOption
 
     /**
      * How the bridge's thread waits when there is nothing to do. Default: Agrona's
-     * {@code BackoffIdleStrategy} (spins, yields, then parks up to 1 ms); a
+     * {@code BackoffIdleStrategy} (spins, yields, then parks up to 50 µs); a
      * {@code BusySpinIdleStrategy} gives the lowest latency at the cost of a core.
      */
     static BridgeOption idle(Supplier<IdleStrategy> idleStrategy) {

@@ -7,7 +7,6 @@ import io.aeron.logbuffer.Header;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.IdleStrategy;
 import org.shm4j.ring.BroadcastTransmitter;
 import org.shm4j.ring.RingProducer;
 
@@ -36,8 +35,8 @@ final class ReceiveEngine extends BridgeEngine implements ControlledFragmentHand
     private boolean pressured;
 
     private ReceiveEngine(RingProducer producer, BroadcastTransmitter transmitter, int ringMaxPayload,
-            Subscription subscription, BridgeState state, IdleStrategy idle) {
-        super(state, idle);
+            Subscription subscription, BridgeState state) {
+        super(state);
         this.producer = producer;
         this.transmitter = transmitter;
         this.ringMaxPayload = ringMaxPayload;
@@ -54,13 +53,13 @@ final class ReceiveEngine extends BridgeEngine implements ControlledFragmentHand
     }
 
     static ReceiveEngine ofRing(RingProducer producer, int ringMaxPayload, Subscription subscription,
-            BridgeState state, IdleStrategy idle) {
-        return new ReceiveEngine(producer, null, ringMaxPayload, subscription, state, idle);
+            BridgeState state) {
+        return new ReceiveEngine(producer, null, ringMaxPayload, subscription, state);
     }
 
     static ReceiveEngine ofBroadcast(BroadcastTransmitter transmitter, int ringMaxPayload, Subscription subscription,
-            BridgeState state, IdleStrategy idle) {
-        return new ReceiveEngine(null, transmitter, ringMaxPayload, subscription, state, idle);
+            BridgeState state) {
+        return new ReceiveEngine(null, transmitter, ringMaxPayload, subscription, state);
     }
 
     @Override

@@ -1,11 +1,8 @@
 package org.shm4j.aeron;
 
 import io.aeron.Aeron;
-import io.aeron.AeronCounters;
 import io.aeron.Publication;
 import io.aeron.Subscription;
-import io.aeron.driver.MediaDriver;
-import io.aeron.driver.ThreadingMode;
 import io.aeron.exceptions.AeronException;
 import io.aeron.exceptions.ClientTimeoutException;
 import io.aeron.exceptions.ConductorServiceTimeoutException;
@@ -14,24 +11,12 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
-import java.util.stream.Stream;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.status.CountersReader;
-import org.shm4j.SegmentName;
 import org.shm4j.ring.BroadcastRing;
 import org.shm4j.ring.MessageRing;
 import org.shm4j.ring.MpscRing;
@@ -63,9 +48,10 @@ import org.shm4j.ring.SpscRing;
  *         BridgeOption.createRing(RingType.SPSC, 1 << 20))) { ... }
  * }
  *
- * <p>Each end runs one thread. By default it starts an embedded media driver with a directory of
- * its own under {@code /dev/shm}, removed on close; {@link BridgeOption#externalDriver} uses a
- * running one. Each end keeps a state segment {@code <ring>.bridge.<send|receive>.<stream>} in
+ * <p>An end started here runs one thread, which by default also runs the duty cycle of an
+ * embedded media driver (Aeron's {@code INVOKER} mode) with a directory of its own under
+ * {@code /dev/shm}, removed on close; {@link BridgeOption#externalDriver} uses a running driver
+ * instead. Several ends of one process can share one thread and one driver: {@link BridgeGroup}. Each end keeps a state segment {@code <ring>.bridge.<send|receive>.<stream>} in
  * {@code /dev/shm} with its process, channel, counters and progress (see {@link BridgeStats});
  * it is kept after close so that a restart continues the numbering.
  */
@@ -85,34 +71,25 @@ public final class RingBridge implements AutoCloseable {
     public static final int LOSS_NOTICE_BYTES = 24;
 
     static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final String EMBEDDED_PREFIX = "shm4j-aeron-";
 
+    private final BridgeGroup group;
+    private final boolean ownsGroup;
     private final String description;
     private final BridgeState state;
     private final AutoCloseable ring;
-    private final MediaDriver driver;
-    private final Aeron aeron;
-    private final String aeronDirectory;
+    private final AutoCloseable endpoint;
     private final BridgeEngine engine;
-    private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicReference<Throwable> failure;
-    private final AtomicReference<Throwable> lastError;
 
-    private RingBridge(String description, BridgeState state, AutoCloseable ring, MediaDriver driver, Aeron aeron,
-            String aeronDirectory, BridgeEngine engine, AtomicReference<Throwable> failure,
-            AtomicReference<Throwable> lastError) {
+    private RingBridge(BridgeGroup group, boolean ownsGroup, String description, BridgeState state,
+            AutoCloseable ring, AutoCloseable endpoint, BridgeEngine engine) {
+        this.group = group;
+        this.ownsGroup = ownsGroup;
         this.description = description;
         this.state = state;
         this.ring = ring;
-        this.driver = driver;
-        this.aeron = aeron;
-        this.aeronDirectory = aeronDirectory;
+        this.endpoint = endpoint;
         this.engine = engine;
-        this.failure = failure;
-        this.lastError = lastError;
-        this.thread = new Thread(this::run, "shm4j-bridge " + description);
-        thread.setDaemon(true);
     }
 
     /**
@@ -176,27 +153,41 @@ public final class RingBridge implements AutoCloseable {
             throws IOException {
         Objects.requireNonNull(ringName, "ringName");
         Objects.requireNonNull(channel, "channel");
+        checkChannel(channel);
+        BridgeOption.CreateRing create = null;
+        for (BridgeOption o : options) {
+            if (Objects.requireNonNull(o, "option") instanceof BridgeOption.CreateRing c) {
+                create = c;
+            }
+        }
+        String description = Msg.format(role == BridgeState.ROLE_SEND ? "send" : "receive", "ring", ringName,
+                "channel", channel, "stream", streamId);
+        BridgeGroup group = BridgeGroup.start("shm4j-bridge " + description, options);
+        try {
+            return group.open(role, ringName, channel, streamId, create, true);
+        } catch (IOException | RuntimeException e) {
+            group.close();
+            throw e;
+        }
+    }
+
+    private static void checkChannel(String channel) {
         if (!channel.startsWith("aeron:")) {
             throw new IllegalArgumentException(Msg.format("not an Aeron channel URI", "channel", channel));
         }
-        Path external = null;
-        Consumer<MediaDriver.Context> configure = c -> {};
-        BridgeOption.CreateRing create = null;
-        Supplier<IdleStrategy> idle = () -> new BackoffIdleStrategy();
-        for (BridgeOption o : options) {
-            switch (Objects.requireNonNull(o, "option")) {
-                case BridgeOption.ExternalDriver e -> external = e.aeronDirectory();
-                case BridgeOption.EmbeddedDriver e -> configure = e.configure();
-                case BridgeOption.CreateRing c -> create = c;
-                case BridgeOption.Idle i -> idle = i.idleStrategy();
-            }
-        }
-        String roleName = role == BridgeState.ROLE_SEND ? "send" : "receive";
-        String description = Msg.format(roleName, "ring", ringName, "channel", channel, "stream", streamId);
+    }
+
+    /** Opens the ring and the state segment and adds an end to the group's thread. */
+    static RingBridge open(BridgeGroup group, int role, String ringName, String channel, int streamId,
+            BridgeOption.CreateRing create, boolean ownsGroup) throws IOException {
+        Objects.requireNonNull(ringName, "ringName");
+        Objects.requireNonNull(channel, "channel");
+        checkChannel(channel);
+        String description = Msg.format(role == BridgeState.ROLE_SEND ? "send" : "receive", "ring", ringName,
+                "channel", channel, "stream", streamId);
         AutoCloseable ring = null;
         BridgeState state = null;
-        MediaDriver driver = null;
-        Aeron aeron = null;
+        AutoCloseable endpoint = null;
         try {
             RingType type;
             if (create != null) {
@@ -212,62 +203,31 @@ public final class RingBridge implements AutoCloseable {
             }
             long identity = RingStats.read(ringName).creator().map(c -> (c.pid() << 42) ^ c.startTicks()).orElse(0L);
             state = BridgeState.acquire(ringName, role, streamId, type.ordinal(), channel);
-            String dir;
-            if (external != null) {
-                dir = external.toString();
-            } else {
-                reapStaleDriverDirectories();
-                dir = SegmentName.SHM_DIRECTORY.resolve(EMBEDDED_PREFIX + ProcessHandle.current().pid() + "-"
-                        + Long.toHexString(ThreadLocalRandom.current().nextLong())).toString();
-                MediaDriver.Context ctx = new MediaDriver.Context().threadingMode(ThreadingMode.SHARED)
-                        .dirDeleteOnStart(true).dirDeleteOnShutdown(true).warnIfDirectoryExists(false);
-                configure.accept(ctx);
-                ctx.aeronDirectoryName(dir);
-                driver = MediaDriver.launch(ctx);
-            }
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            AtomicReference<Throwable> lastError = new AtomicReference<>();
-            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir).errorHandler(t -> {
-                if (fatal(t)) {
-                    failure.compareAndSet(null, t);
-                } else {
-                    lastError.set(t); // e.g. a send error while the peer is unreachable: the bridge goes on
-                }
-            }));
+            Aeron aeron = group.aeron();
             BridgeEngine engine;
             if (role == BridgeState.ROLE_SEND) {
                 Publication publication = aeron.addExclusivePublication(channel, streamId);
+                endpoint = publication;
                 engine = ring instanceof BroadcastRing b
-                        ? SendEngine.ofBroadcast(b.receiver(), b.maxPayloadBytes(), identity, publication, state,
-                                idle.get())
+                        ? SendEngine.ofBroadcast(b.receiver(), b.maxPayloadBytes(), identity, publication, state)
                         : SendEngine.ofRing(((MessageRing) ring).consumer(), ((MessageRing) ring).maxPayloadBytes(),
-                                identity, publication, state, idle.get());
+                                identity, publication, state);
             } else {
                 Subscription subscription = aeron.addSubscription(channel, streamId);
+                endpoint = subscription;
                 engine = ring instanceof BroadcastRing b
-                        ? ReceiveEngine.ofBroadcast(b.transmitter(), b.maxPayloadBytes(), subscription, state,
-                                idle.get())
+                        ? ReceiveEngine.ofBroadcast(b.transmitter(), b.maxPayloadBytes(), subscription, state)
                         : ReceiveEngine.ofRing(((MessageRing) ring).producer(), ((MessageRing) ring).maxPayloadBytes(),
-                                subscription, state, idle.get());
+                                subscription, state);
             }
-            RingBridge bridge = new RingBridge(description, state, ring, driver, aeron, dir, engine, failure,
-                    lastError);
-            bridge.thread.start();
+            RingBridge bridge = new RingBridge(group, ownsGroup, description, state, ring, endpoint, engine);
+            group.runner().add(engine);
             return bridge;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(aeron);
-            closeQuietly(driver);
-            closeQuietly(state);
-            closeQuietly(ring);
+            BridgeGroup.closeQuietly(endpoint);
+            BridgeGroup.closeQuietly(state);
+            BridgeGroup.closeQuietly(ring);
             throw e;
-        }
-    }
-
-    private void run() {
-        try {
-            engine.run();
-        } catch (Throwable t) {
-            failure.compareAndSet(null, t);
         }
     }
 
@@ -288,33 +248,20 @@ public final class RingBridge implements AutoCloseable {
 
     /**
      * The error that stopped the bridge: a corrupted ring, a driver that went away or timed the
-     * client out, a fatal Aeron error. Empty while the bridge runs.
+     * client out, a fatal Aeron error, the thread it runs on stopped. Empty while the bridge runs.
      */
     public Optional<Throwable> failure() {
-        Throwable t = failure.get();
-        if (t == null && !thread.isAlive() && !closed.get() && engine.started()) {
-            return Optional.of(new IllegalStateException(Msg.format("bridge thread stopped", "bridge", description)));
-        }
-        return Optional.ofNullable(t);
+        Throwable t = engine.failure();
+        return t != null ? Optional.of(t) : group.failure();
     }
 
     /**
      * The media driver's system counters by label ({@code NAKs sent}, {@code Retransmits sent},
-     * {@code Errors}...), as {@code AeronStat} shows them. With an external driver they count for
-     * every client of that driver. Empty once closed.
+     * {@code Errors}...), as {@code AeronStat} shows them. With an external driver, or in a
+     * {@link BridgeGroup}, they count for every client of that driver. Empty once closed.
      */
     public Map<String, Long> aeronCounters() {
-        Map<String, Long> out = new LinkedHashMap<>();
-        if (closed.get()) {
-            return out;
-        }
-        CountersReader counters = aeron.countersReader();
-        counters.forEach((counterId, typeId, keyBuffer, label) -> {
-            if (typeId == AeronCounters.DRIVER_SYSTEM_COUNTER_TYPE_ID) {
-                out.put(label, counters.getCounterValue(counterId));
-            }
-        });
-        return out;
+        return closed.get() ? new LinkedHashMap<>() : group.aeronCounters();
     }
 
     /**
@@ -322,7 +269,7 @@ public final class RingBridge implements AutoCloseable {
      * a peer is unreachable, for example); the bridge keeps trying. Empty if there was none.
      */
     public Optional<Throwable> lastAeronError() {
-        return Optional.ofNullable(lastError.get());
+        return group.lastAeronError();
     }
 
     /** Whether an error Aeron reports ends the bridge: the driver or the client is gone for good. */
@@ -339,69 +286,51 @@ public final class RingBridge implements AutoCloseable {
 
     /** The Aeron directory of the media driver in use. */
     public String aeronDirectory() {
-        return aeronDirectory;
+        return group.aeronDirectory();
     }
 
     /**
-     * Stops the thread (after the record in hand, if any: one the peer never took is counted lost
-     * and shows as a gap to the receiver), closes the Aeron client, the embedded driver (removing
-     * its directory) and the ring, and gives up the state segment, which stays for the next run.
-     * Idempotent.
+     * Stops this end (after the record in hand, if any: one the peer never took is counted lost
+     * and shows as a gap to the receiver; a sending end then waits, up to 3 s, until the receiver
+     * has acknowledged what was published), closes its publication or subscription and the ring,
+     * and gives up the state segment, which stays for the next run. An end started with
+     * {@link #send}/{@link #receive} also stops its thread and closes its Aeron client and
+     * embedded driver (removing its directory); an end of a {@link BridgeGroup} leaves the group
+     * running. Idempotent.
+     *
+     * @throws IllegalStateException if called from the bridge's own thread
      */
     @Override
     public void close() {
+        if (group.runner().isCurrentThread()) {
+            throw new IllegalStateException(Msg.format("a bridge cannot close itself from its own thread",
+                    "bridge", description));
+        }
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        engine.stop();
-        try {
-            thread.join(Duration.ofSeconds(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        engine.requestStop();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!engine.finished() && group.runner().isAlive() && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
-        closeQuietly(aeron);
-        closeQuietly(driver);
-        closeQuietly(ring);
-        closeQuietly(state);
+        group.runner().remove(engine);
+        group.detach(this);
+        BridgeGroup.closeQuietly(endpoint);
+        BridgeGroup.closeQuietly(ring);
+        BridgeGroup.closeQuietly(state);
+        if (ownsGroup) {
+            group.close();
+        }
     }
 
     @Override
     public String toString() {
         return "RingBridge[" + description + "]";
-    }
-
-    /** Removes embedded driver directories left in /dev/shm by bridge processes that died. */
-    private static void reapStaleDriverDirectories() {
-        try (Stream<Path> entries = Files.list(SegmentName.SHM_DIRECTORY)) {
-            entries.filter(p -> p.getFileName().toString().startsWith(EMBEDDED_PREFIX)).forEach(p -> {
-                String rest = p.getFileName().toString().substring(EMBEDDED_PREFIX.length());
-                int dash = rest.indexOf('-');
-                try {
-                    long pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
-                    if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-                        return;
-                    }
-                    try (Stream<Path> walk = Files.walk(p)) {
-                        for (Path q : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                            Files.deleteIfExists(q);
-                        }
-                    }
-                } catch (NumberFormatException | IOException ignored) {
-                    // Not one of ours, or already gone: leave it.
-                }
-            });
-        } catch (IOException ignored) {
-            // No /dev/shm listing: nothing to reap.
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // Closing on a failure path or at shutdown: the first error is what matters.
-            }
-        }
     }
 }

@@ -3,7 +3,6 @@ package org.shm4j.aeron;
 import io.aeron.Publication;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.shm4j.ring.BroadcastReceiver;
 import org.shm4j.ring.RecordHandler;
@@ -11,7 +10,8 @@ import org.shm4j.ring.RingConsumer;
 
 /**
  * The sending end: takes records from the local ring one at a time into a staging buffer, as a
- * batch of up to about {@value #BATCH_TARGET} bytes (fewer when the ring has no more now), then
+ * batch that fills about one datagram (the publication's {@code maxPayloadLength}: 1376 bytes
+ * with Aeron's default MTU of 1408; fewer when the ring has no more now), then
  * offers the batch, as one frame, to the publication until it takes it. It takes more records
  * only after that, so a publication that cannot keep up leaves records in the ring, and the ring
  * fills.
@@ -25,8 +25,10 @@ import org.shm4j.ring.RingConsumer;
  * its sequences are skipped: the receiver sees either its records or a gap, never a repeat.
  */
 final class SendEngine extends BridgeEngine implements RecordHandler {
-    /** Stop adding records to a batch once it holds this many bytes (one frame below a 1408-byte MTU). */
-    static final int BATCH_TARGET = 1024;
+    /** Room left in a datagram for one more record of this many payload bytes when a batch stops growing. */
+    private static final int LAST_RECORD_ROOM = BridgeFrame.RECORD_HEADER_LENGTH + 64;
+    /** The smallest batch limit, for publications with a tiny MTU. */
+    private static final int MIN_BATCH = 256;
     private static final long LINGER_NANOS = 3_000_000_000L;
     private static final long QUIET_NANOS = 300_000_000L;
 
@@ -36,6 +38,7 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
     private final UnsafeBuffer staging;
     private final MemorySegment stagingSegment;
     private final int maxPayload;
+    private final int batchBytes;
     private final long epoch;
     private long nextSequence;
     private long positionBefore;
@@ -47,18 +50,31 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
     /** Bytes staged, frame header included. */
     private int stagedBytes = BridgeFrame.HEADER_LENGTH;
     private boolean pressured;
+    private int lingerPhase;
+    private long lingerDeadline;
+    private long lingerLimit;
+    private long quietSince;
 
     private SendEngine(RingConsumer consumer, BroadcastReceiver receiver, int ringMaxPayload, long ringIdentity,
-            Publication publication, BridgeState state, IdleStrategy idle) {
-        super(state, idle);
+            Publication publication, BridgeState state) {
+        super(state);
         this.consumer = consumer;
         this.receiver = receiver;
         this.publication = publication;
-        int room = publication.maxMessageLength() - BridgeFrame.HEADER_LENGTH - BridgeFrame.RECORD_HEADER_LENGTH
-                - BATCH_TARGET - 8;
+        // A batch stops growing once it holds this many bytes, header included: with 64-byte
+        // records it then still fits one datagram, so Aeron need not fragment it.
+        this.batchBytes = Math.max(MIN_BATCH, publication.maxPayloadLength() - LAST_RECORD_ROOM);
+        // A poll can also report a loss (a lapped receiver, a skipped record): one loss entry more.
+        int lossEntry = BridgeFrame.RECORD_HEADER_LENGTH + 8;
+        int room = publication.maxMessageLength() - batchBytes - lossEntry - BridgeFrame.RECORD_HEADER_LENGTH - 8;
         this.maxPayload = Math.min(ringMaxPayload, room);
-        ByteBuffer direct = ByteBuffer.allocateDirect(BridgeFrame.HEADER_LENGTH + BATCH_TARGET
-                + BridgeFrame.RECORD_HEADER_LENGTH + Math.max(maxPayload, 8) + 8);
+        // Records are taken one poll at a time: a batch one byte short of batchBytes, one more
+        // record as large as maxPayload and a loss entry the same poll may report still fit the
+        // staging buffer and one Aeron message. (Polling several records at a time would move the
+        // ring's head less often, but then the ring's payload views escaped in some JIT runs:
+        // RingBridgeTest.steadyStateAllocatesNothingPerRecord saw 40 bytes a record.)
+        ByteBuffer direct = ByteBuffer.allocateDirect(batchBytes + BridgeFrame.RECORD_HEADER_LENGTH
+                + Math.max(maxPayload, 8) + 8 + lossEntry);
         this.staging = new UnsafeBuffer(direct);
         this.stagingSegment = MemorySegment.ofBuffer(direct);
         this.epoch = state.epoch();
@@ -79,13 +95,13 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
     }
 
     static SendEngine ofRing(RingConsumer consumer, int maxPayload, long ringIdentity, Publication publication,
-            BridgeState state, IdleStrategy idle) {
-        return new SendEngine(consumer, null, maxPayload, ringIdentity, publication, state, idle);
+            BridgeState state) {
+        return new SendEngine(consumer, null, maxPayload, ringIdentity, publication, state);
     }
 
     static SendEngine ofBroadcast(BroadcastReceiver receiver, int maxPayload, long ringIdentity,
-            Publication publication, BridgeState state, IdleStrategy idle) {
-        return new SendEngine(null, receiver, maxPayload, ringIdentity, publication, state, idle);
+            Publication publication, BridgeState state) {
+        return new SendEngine(null, receiver, maxPayload, ringIdentity, publication, state);
     }
 
     @Override
@@ -104,7 +120,7 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
         }
         positionBefore = consumer != null ? consumer.position() : 0;
         int taken = 0;
-        while (stagedBytes < BridgeFrame.HEADER_LENGTH + BATCH_TARGET) {
+        while (stagedBytes < batchBytes) {
             int n = consumer != null ? consumer.poll(this, 1) : receiver.poll(this, 1);
             if (n == 0) {
                 break;
@@ -188,7 +204,7 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
         } else {
             pressure();
         }
-        if (!running) {
+        if (stopRequested()) {
             giveUp();
         }
         return 0;
@@ -230,30 +246,37 @@ final class SendEngine extends BridgeEngine implements RecordHandler {
         return bytes;
     }
 
+    /**
+     * Stopping, one step per round so that the thread's other ends go on: publish the staged
+     * batch (one try; a batch the publication does not take is given up, a gap to the receiver),
+     * then wait, bounded, until the receiver's acknowledgements stop moving the publication's
+     * limit, since frames in the publication reach the receiver only while the driver sends them.
+     */
     @Override
-    void onStop() {
-        long deadline = System.nanoTime() + LINGER_NANOS;
-        while (stagedCount > 0 && publication.isConnected() && System.nanoTime() - deadline < 0) {
-            if (publishStaged() == 0) {
-                idle.idle(0);
+    boolean linger() {
+        long now = System.nanoTime();
+        if (lingerPhase == 0) {
+            lingerDeadline = now + LINGER_NANOS;
+            if (stagedCount > 0 && publication.isConnected()) {
+                publishStaged();
             }
-        }
-        if (stagedCount > 0) {
-            giveUp();
-        }
-        // Frames in the publication reach the receiver only while this process's driver sends
-        // them: wait (bounded) until the receiver's acknowledgements stop moving the limit.
-        long limit = publication.positionLimit();
-        long quietSince = System.nanoTime();
-        while (publication.isConnected() && System.nanoTime() - deadline < 0
-                && System.nanoTime() - quietSince < QUIET_NANOS) {
-            long now = publication.positionLimit();
-            if (now != limit) {
-                limit = now;
-                quietSince = System.nanoTime();
+            if (stagedCount > 0) {
+                giveUp();
             }
-            idle.idle(0);
+            lingerLimit = publication.positionLimit();
+            quietSince = now;
+            lingerPhase = 1;
+            return false;
         }
+        if (publication.isConnected() && now - lingerDeadline < 0 && now - quietSince < QUIET_NANOS) {
+            long limit = publication.positionLimit();
+            if (limit != lingerLimit) {
+                lingerLimit = limit;
+                quietSince = now;
+            }
+            return false;
+        }
+        return true;
     }
 
     private void pressure() {

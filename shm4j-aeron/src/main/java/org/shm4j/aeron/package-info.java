@@ -3,9 +3,15 @@
  * another host over Aeron. See docs/bridge.md for the delivery rules and the wire format.
  *
  * <h2>Threads</h2>
- * Each bridge end runs one thread, which alone touches the ring role it holds (the consumer of
- * the sending ring, a producer of the receiving ring), its Aeron publication or subscription, and
- * its state segment's progress slots. {@link org.shm4j.aeron.RingBridge#stats()} and the CLI read
+ * Each bridge end is driven by one thread (its own, or the one thread of its
+ * {@link org.shm4j.aeron.BridgeGroup}), which alone touches the ring role the end holds (the
+ * consumer of the sending ring, a producer of the receiving ring), its Aeron publication or
+ * subscription while it runs, and its state segment's progress slots. With the embedded driver in
+ * Aeron's {@code INVOKER} mode (the default) that thread alone also invokes the driver's duty
+ * cycle; the Aeron client's calls from other threads (adding or closing a publication) wait for
+ * the driver's answer while that thread runs it, so the thread starts before the client connects
+ * and stops only after every end of it has closed its publication or subscription. An end never
+ * blocks the thread: stopping (the sending end's wait for acknowledgements) goes one step a round. {@link org.shm4j.aeron.RingBridge#stats()} and the CLI read
  * the state segment's counters from any thread or process: they are written with opaque stores,
  * one field at a time, so a snapshot may mix instants but never shows a torn field.
  *

@@ -71,12 +71,21 @@ class BridgeCliTest {
                 String stateInfo = shm4j("info", state);
                 assertThat(stateInfo).contains("bridge", "role:", "receive", "bridgePid:", pid, channel);
                 assertThat(shm4j("ls", "--match", ring + "*")).contains(state, "bridge");
+                // The ring's own row names the bridge end, its process and its channel, also when
+                // the listing leaves the state segment out.
+                String row = shm4j("ls", "--match", ring).lines().filter(l -> l.startsWith(ring + " "))
+                        .findFirst().orElseThrow();
+                assertThat(row).contains("bridge receive pid " + pid + " ", "stream 77", channel);
+                String json = shm4j("ls", "--json", "--match", ring).replaceAll("\\s+", "");
+                assertThat(json).contains("\"bridges\":[{\"role\":\"receive\",\"bridgePid\":" + pid,
+                        "\"channel\":\"" + channel + "\"");
                 assertThat(bridgeCommand("status")).contains(ring, "receive", pid, channel);
             }
             // Stopped: status lists it only with --all; info says it is stopped.
             assertThat(bridgeCommand("status")).doesNotContain(ring);
             assertThat(bridgeCommand("status", "--all")).contains(ring, "stopped");
             assertThat(shm4j("info", ring)).contains("stopped");
+            assertThat(shm4j("ls", "--match", ring)).contains("bridge receive stopped stream 77 " + channel);
             assertThat(BridgeStats.remove(ring, "receive", 77)).isTrue();
         } finally {
             SharedMemory.remove(ring);

@@ -263,6 +263,20 @@ class RingBridgeTest {
 
     @Test
     void steadyStateAllocatesNothingPerRecord() throws Exception {
+        allocatesNothingPerRecord("ends");
+    }
+
+    @Test
+    void steadyStateAllocatesNothingPerRecordOnAGroupThread() throws Exception {
+        allocatesNothingPerRecord("group");
+    }
+
+    /**
+     * {@code ends}: a thread per end, each also running its embedded driver (INVOKER mode);
+     * {@code group}: one {@link BridgeGroup} thread running both ends and the driver. Measured with
+     * {@code ThreadMXBean.getThreadAllocatedBytes} on those threads over 100,000 records.
+     */
+    private void allocatesNothingPerRecord(String layout) throws Exception {
         // In a JVM of its own, so that no other test's handlers make the ring's poll loop megamorphic.
         // Ring b is read by a consumer JVM that checks every record.
         String a = ring("a", 1 << 16);
@@ -270,7 +284,7 @@ class RingBridgeTest {
         try (ChildJvm consumer = ChildJvm.start(Peers.Consumer.class, b, "0", "120");
                 ChildJvm child = ChildJvm.start(AllocationProbe.class, Map.of(),
                         List.of("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:TieredStopAtLevel=4"),
-                        a, b, channel())) {
+                        a, b, channel(), layout)) {
             child.assertExitCode(0, Duration.ofSeconds(110));
             consumer.assertExitCode(0, Duration.ofSeconds(60));
             Matcher sent = Pattern.compile("SENT (\\d+)").matcher(child.output());
@@ -286,20 +300,25 @@ class RingBridgeTest {
         }
     }
 
-    /** {@code AllocationProbe RING_A RING_B CHANNEL}: moves records, then prints what each bridge thread allocated. */
+    /**
+     * {@code AllocationProbe RING_A RING_B CHANNEL LAYOUT}: moves records, then prints what each
+     * bridge thread allocated (LAYOUT {@code group}: the one thread of a group, printed for both).
+     */
     static final class AllocationProbe {
         public static void main(String[] args) throws Exception {
             com.sun.management.ThreadMXBean threads =
                     (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-            try (RingBridge receiver = RingBridge.receive(args[1], args[2], 12);
-                    RingBridge sender = RingBridge.send(args[0], args[2], 12);
+            boolean group = args[3].equals("group");
+            try (BridgeGroup g = group ? BridgeGroup.start() : null;
+                    RingBridge receiver = group ? g.receive(args[1], args[2], 12) : RingBridge.receive(args[1], args[2], 12);
+                    RingBridge sender = group ? g.send(args[0], args[2], 12) : RingBridge.send(args[0], args[2], 12);
                     SpscRing ringA = SpscRing.open(args[0]);
                     RingProducer producer = ringA.producer();
                     Arena arena = Arena.ofConfined()) {
                 awaitConnected(sender);
                 awaitConnected(receiver);
-                Thread sendThread = bridgeThread("send");
-                Thread receiveThread = bridgeThread("receive");
+                Thread sendThread = bridgeThread(group ? "group" : "send");
+                Thread receiveThread = bridgeThread(group ? "group" : "receive");
                 MemorySegment buf = arena.allocate(Records.MIN + 256);
                 long index = 0;
                 long send = 0;

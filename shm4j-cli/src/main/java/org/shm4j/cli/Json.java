@@ -24,6 +24,15 @@ final class Json {
 
     /** One segment as an object; {@code detailed} adds the processes holding it open and the verdict's reason. */
     static void segment(JsonGenerator g, Segment s, Instant now) throws IOException {
+        segment(g, s, now, java.util.List.of());
+    }
+
+    /**
+     * A segment, and for a ring the bridge ends that carry it (the bridge probe's details of each
+     * state segment: role, pid, liveness, stream, channel, counters); none: no {@code bridges} field.
+     */
+    static void segment(JsonGenerator g, Segment s, Instant now, java.util.List<java.util.Map<String, Object>> bridges)
+            throws IOException {
         g.writeStartObject();
         g.writeStringField("name", s.name());
         g.writeStringField("path", s.path().toString());
@@ -63,6 +72,18 @@ final class Json {
         if (s.problem() != null) {
             g.writeStringField("problem", s.problem());
         }
+        if (!bridges.isEmpty()) {
+            g.writeArrayFieldStart("bridges");
+            for (java.util.Map<String, Object> d : bridges) {
+                g.writeStartObject();
+                for (String key : java.util.List.of("role", "bridgePid", "bridgeAlive", "connected", "stream", "channel",
+                        "records", "lostRecords")) {
+                    field(g, key, d.get(key));
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
         g.writeEndObject();
     }
 
@@ -80,16 +101,19 @@ final class Json {
     static void details(JsonGenerator g, Recognised r) throws IOException {
         g.writeObjectFieldStart("details");
         for (Map.Entry<String, Object> e : r.details().entrySet()) {
-            Object v = e.getValue();
-            switch (v) {
-                case Long l -> g.writeNumberField(e.getKey(), l);
-                case Integer i -> g.writeNumberField(e.getKey(), i);
-                case Double d -> g.writeNumberField(e.getKey(), d);
-                case Boolean b -> g.writeBooleanField(e.getKey(), b);
-                case null -> g.writeNullField(e.getKey());
-                default -> g.writeStringField(e.getKey(), String.valueOf(v));
-            }
+            field(g, e.getKey(), e.getValue());
         }
         g.writeEndObject();
+    }
+
+    private static void field(JsonGenerator g, String key, Object v) throws IOException {
+        switch (v) {
+            case Long l -> g.writeNumberField(key, l);
+            case Integer i -> g.writeNumberField(key, i);
+            case Double d -> g.writeNumberField(key, d);
+            case Boolean b -> g.writeBooleanField(key, b);
+            case null -> g.writeNullField(key);
+            default -> g.writeStringField(key, String.valueOf(v));
+        }
     }
 }

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,7 +33,9 @@ import picocli.CommandLine.Option;
                 "file-mapping is the name of a named file mapping; NAME shows the file it maps (name -> file).",
                 "Entries are examined with statx and read(2) only: FIFOs and devices are never opened.",
                 "A reference-counted object whose every holder died is an orphan: listed, named as such below",
-                "the table, and removed on sight, as SharedMemory.open and exists() would remove it."},
+                "the table, and removed on sight, as SharedMemory.open and exists() would remove it.",
+                "A ring carried by an Aeron bridge (shm4j bridge) shows each bridge end in its PROCS cell:",
+                "role, process, state, stream and channel ('bridges' in --json)."},
         footerHeading = "%nExamples:%n",
         footer = {"  shm4j ls", "  shm4j ls --sort size --reverse", "  shm4j ls --stale --user alice",
                 "  shm4j ls --type ring,lock --json | jq '.[].name'", "  shm4j ls --match 'orders-*'", "  shm4j ls --kind mutex,event"})
@@ -71,7 +75,9 @@ final class LsCommand extends BaseCommand {
     @Override
     public Integer call() throws IOException {
         Inspector inspector = new Inspector(dir.directory(), probes());
-        List<Segment> segments = select(inspector.list(stale), stale, types, user, match);
+        List<Segment> all = inspector.list(stale);
+        Map<String, List<Map<String, Object>>> bridges = bridgesByRing(all);
+        List<Segment> segments = select(all, stale, types, user, match);
         if (kinds != null && !kinds.isEmpty()) {
             segments.removeIf(s -> kinds.stream().noneMatch(k -> k.equalsIgnoreCase(s.kindText())));
         }
@@ -81,7 +87,7 @@ final class LsCommand extends BaseCommand {
             try (JsonGenerator g = Json.generator(rawOut())) {
                 g.writeStartArray();
                 for (Segment s : segments) {
-                    Json.segment(g, s, now);
+                    Json.segment(g, s, now, bridges.getOrDefault(s.name(), List.of()));
                 }
                 g.writeEndArray();
             }
@@ -89,7 +95,7 @@ final class LsCommand extends BaseCommand {
             rawOut().flush();
             return Main.OK;
         }
-        printTable(segments, now);
+        printTable(segments, bridges, now);
         for (Segment s : segments) {
             if (s.orphan()) {
                 out().println(Text.safe(s.name()) + ": " + s.verdict().reason());
@@ -152,7 +158,45 @@ final class LsCommand extends BaseCommand {
         return reverse ? c.reversed() : c;
     }
 
-    private void printTable(List<Segment> segments, Instant now) {
+    /**
+     * The bridge ends of each ring, from the bridge state segments {@code <ring>.bridge.<role>.<stream>}
+     * the bridge probe recognised (all of them, also those a filter leaves out of the listing), by
+     * ring name; a state segment counts for a ring only if its name and its recorded ring agree.
+     */
+    static Map<String, List<Map<String, Object>>> bridgesByRing(List<Segment> all) {
+        Map<String, List<Map<String, Object>>> byRing = new TreeMap<>();
+        for (Segment s : all) {
+            if (!"bridge".equals(s.type()) || s.recognised() == null) {
+                continue;
+            }
+            Map<String, Object> d = s.recognised().details();
+            if (d.containsKey("error") || !(d.get("ring") instanceof String ring)
+                    || !s.name().startsWith(ring + ".bridge.")) {
+                continue;
+            }
+            byRing.computeIfAbsent(ring, r -> new ArrayList<>()).add(d);
+        }
+        return byRing;
+    }
+
+    /** The PROCS cell: the processes that map the segment, then each bridge end of a ring with its process and channel. */
+    static String procs(Segment s, List<Map<String, Object>> bridges) {
+        StringBuilder b = new StringBuilder(procs(s));
+        for (Map<String, Object> d : bridges) {
+            boolean alive = Boolean.TRUE.equals(d.get("bridgeAlive"));
+            b.append(b.isEmpty() ? "" : "; ").append("bridge ").append(d.get("role"));
+            if (alive) {
+                b.append(" pid ").append(d.get("bridgePid"))
+                        .append(Boolean.TRUE.equals(d.get("connected")) ? " connected" : " waiting");
+            } else {
+                b.append(" stopped");
+            }
+            b.append(" stream ").append(d.get("stream")).append(' ').append(Text.safe(String.valueOf(d.get("channel"))));
+        }
+        return b.toString();
+    }
+
+    private void printTable(List<Segment> segments, Map<String, List<Map<String, Object>>> bridges, Instant now) {
         Colours colours = colours();
         Table table = new Table(List.of("NAME", "KIND", "TYPE", "SIZE", "USED", "OWNER", "MODE", "AGE", "CREATOR",
                 "PROCS"), false, false, false, true, true, false, false, true, false, false);
@@ -167,7 +211,7 @@ final class LsCommand extends BaseCommand {
                 info == null ? "?" : Text.octal(info.permissions()),
                 info == null ? "?" : Text.age(s.age(now)),
                 info == null ? "?" : s.creatorText(),
-                procs(s)
+                procs(s, "ring".equals(s.type()) ? bridges.getOrDefault(s.name(), List.of()) : List.of())
             };
             UnaryOperator<String> creatorStyle = info == null ? null : switch (s.creator()) {
                 case ALIVE -> colours::green;
