@@ -340,18 +340,12 @@ final class RingRegion implements AutoCloseable {
      * The futex hand-off of every ring (FutexWait.sleepRegistered / wakeIfWaiting): a side that
      * waits registers in a waiters count, re-checks its condition, and sleeps on a signal word; the
      * other side, after publishing, reads the waiters count and, if non-zero, bumps the signal word
-     * and wakes.
-     *
-     * The publishing side does not fence between its publishing store and its read of the waiters
-     * count (that would cost a full fence per message). A waiter can therefore register, re-check,
-     * and miss a publication that is still in the publisher's store buffer, while the publisher read
-     * the count before the registration. The waiter's first sleep after it last made progress is
-     * therefore capped at RECHECK_NANOS: by then the store has long drained, the re-check sees it,
-     * and every later publication sees the registration.
+     * and wakes. The publishing side does not fence between its publishing store and its read of
+     * the count (that would cost a full fence per message); the publication that races a
+     * registration is caught by the extra re-check every registered sleep makes after
+     * FutexWait.RACE_RECHECK_NANOS (see there).
      */
 
-    /** Longest first sleep; covers a publication missed through the store-buffer race. */
-    static final long RECHECK_NANOS = 1_000_000L;
     /** Longest sleep at all, so {@link Thread#interrupt()} is noticed within a second. */
     static final long MAX_SLEEP_NANOS = 1_000_000_000L;
 
@@ -389,9 +383,7 @@ final class RingRegion implements AutoCloseable {
                 if (idle < b.spins()) {
                     Thread.onSpinWait();
                 } else {
-                    // The first sleep is short: it covers a publication missed through the
-                    // store-buffer race described above.
-                    sleep.sleep(Math.min(left, idle == b.spins() ? RECHECK_NANOS : MAX_SLEEP_NANOS));
+                    sleep.sleep(Math.min(left, MAX_SLEEP_NANOS));
                 }
             }
         }

@@ -147,9 +147,10 @@
  * word if it still does not hold. After publishing, the other side loads the waiters count (opaque)
  * and, if it is non-zero, increments the signal word (atomic) and {@code FUTEX_WAKE}s. Because the
  * publisher does not fence between its publishing store and that load, a waiter can miss a
- * publication still in the publisher's store buffer; its first sleep is therefore capped at 1 ms,
- * after which the publication is visible to its re-check and its registration to the publisher.
- * Later sleeps last up to a second (so interrupts are seen) or the caller's timeout.</li>
+ * publication still in the publisher's store buffer; every sleep therefore re-checks once more
+ * after 1 ms, still registered, when the publication is visible to the re-check and the
+ * registration to every later publisher. The rest of a sleep lasts up to a second (so interrupts
+ * are seen) or the caller's timeout.</li>
  * <li><b>Counters and roles.</b> Counters are single-writer and stored opaque (MPSC producers
  * each in their own slot); readers such as {@link org.shm4j.ring.RingStats} load them opaque and
  * may see them from slightly different instants. Role words (producer, consumer, slots) change only

@@ -183,10 +183,25 @@ public final class FutexWait {
     }
 
     /**
+     * How long every registered sleep lasts before its one extra re-check: far longer than a store
+     * takes to leave a publisher's store buffer. See {@link #sleepRegistered}.
+     */
+    public static final long RACE_RECHECK_NANOS = 1_000_000L;
+
+    /**
      * Sleeps on the signal word at {@code signalOffset} of {@code header} (also passed as the
      * 4-byte slice {@code signal}, for the futex) for at most {@code maxNanos}, unless
      * {@code condition} holds after registering in the waiters count at {@code waitersOffset}.
      * Pairs with {@link #wakeIfWaiting}.
+     *
+     * <p>The publisher reads the waiters count without a fence after its publishing store (a full
+     * fence per message would cost more than the rest of a ring's hot path). So a publication that
+     * races this registration can both miss the registration and be invisible to the re-check,
+     * still in the publisher's store buffer. Every sleep therefore re-checks once more after
+     * {@value #RACE_RECHECK_NANOS} ns, still registered: by then such a store is visible, and every
+     * publication after the registration sees it and wakes the rest of the sleep. This holds for
+     * each sleep, not only the first of a wait: a waiter that slept once and registers again races
+     * publications in the same way (jcstress {@code BlockingWakeupTest} under load).
      */
     public static void sleepRegistered(MemorySegment header, long signalOffset, long waitersOffset,
             MemorySegment signal, Condition condition, long maxNanos) {
@@ -199,7 +214,21 @@ public final class FutexWait {
             if (condition.ready()) {
                 return;
             }
-            await(signal, seen, maxNanos);
+            if (maxNanos <= RACE_RECHECK_NANOS) {
+                await(signal, seen, maxNanos);
+                return;
+            }
+            long begin = System.nanoTime();
+            await(signal, seen, RACE_RECHECK_NANOS);
+            seen = (int) INT.getAcquire(header, signalOffset);
+            // The extra re-check (see above): a publication that raced the registration is visible now.
+            if (condition.ready()) {
+                return;
+            }
+            long left = maxNanos - (System.nanoTime() - begin);
+            if (left > 0) {
+                await(signal, seen, left);
+            }
         } finally {
             INT.getAndAdd(header, waitersOffset, -1);
         }
