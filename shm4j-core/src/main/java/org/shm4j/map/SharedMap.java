@@ -720,7 +720,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         if (attempt < ODD_SPINS || closed) {
             return;
         }
-        if (started != 0 && System.nanoTime() - started > READ_RETRY_NANOS) {
+        if (started == RETRY_TIME_UP || (started != 0 && System.nanoTime() - started > READ_RETRY_NANOS)) {
             throw new MapCorruptedException(Messages.format(
                     "a bucket names a slot that stayed mid-write while a live writer held its stripe", "location",
                     where, "stripe", stripe, "bucket", b, "slot", (int) w - 1, "version", v1, "holderPid",
@@ -775,19 +775,29 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         }
     }
 
+    /**
+     * What {@link #backOff} returns once the retry time is up: one more attempt follows, so that a
+     * slot still mid-write is reported by {@link #oddSlot} with its details (slot, version,
+     * holder); a read that retried for another reason gets the general error at its next back-off.
+     */
+    private static final long RETRY_TIME_UP = Long.MIN_VALUE;
+
     private long backOff(int attempt, long started, int stripe) {
         if (attempt < 64) {
             Thread.onSpinWait();
             return started;
+        }
+        if (started == RETRY_TIME_UP) {
+            throw new MapCorruptedException(Messages.format(
+                    "a read kept meeting a slot mid-write: a slot a bucket names stays odd", "location", where,
+                    "stripe", stripe, "waitedMillis", READ_RETRY_NANOS / 1_000_000));
         }
         long now = System.nanoTime();
         if (started == 0) {
             return now;
         }
         if (now - started > READ_RETRY_NANOS) {
-            throw new MapCorruptedException(Messages.format(
-                    "a read kept meeting a slot mid-write: a slot a bucket names stays odd", "location", where,
-                    "stripe", stripe, "waitedMillis", READ_RETRY_NANOS / 1_000_000));
+            return RETRY_TIME_UP;
         }
         Thread.yield();
         return started;
