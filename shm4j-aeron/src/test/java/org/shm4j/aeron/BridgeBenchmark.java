@@ -8,18 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.shm4j.SharedMemory;
 import org.shm4j.ring.SpscRing;
 import org.shm4j.testkit.ChildJvm;
 import org.shm4j.testkit.TestNames;
@@ -69,30 +66,8 @@ class BridgeBenchmark {
 
     @AfterEach
     void cleanUp() throws IOException {
-        List<Long> pids = new ArrayList<>();
-        for (ChildJvm c : children) {
-            pids.add(c.pid());
-            c.close();
-        }
-        children.clear();
-        for (String r : rings) {
-            SharedMemory.remove(r);
-            for (BridgeStats b : BridgeStats.forRing(r)) {
-                SharedMemory.remove(b.stateName());
-            }
-        }
-        try (Stream<Path> entries = Files.list(Path.of("/dev/shm"))) {
-            for (Path p : entries.toList()) {
-                String n = p.getFileName().toString();
-                if (pids.stream().anyMatch(pid -> n.startsWith("shm4j-aeron-" + pid + "-"))) {
-                    try (Stream<Path> walk = Files.walk(p)) {
-                        for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                            Files.deleteIfExists(q);
-                        }
-                    }
-                }
-            }
-        }
+        Leftovers.closeChildren(children);
+        Leftovers.removeRings(rings);
     }
 
     @Test

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.shm4j.SharedMemory;
 import org.shm4j.ring.RingConsumer;
 import org.shm4j.ring.RingProducer;
 import org.shm4j.ring.RingType;
@@ -36,12 +35,7 @@ class BridgeGroupTest {
         for (int i = toClose.size() - 1; i >= 0; i--) {
             toClose.get(i).close();
         }
-        for (String name : toRemove) {
-            SharedMemory.remove(name);
-            for (BridgeStats b : BridgeStats.forRing(name)) {
-                SharedMemory.remove(b.stateName());
-            }
-        }
+        Leftovers.removeRings(toRemove);
     }
 
     private static String channel() {

@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +18,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.shm4j.SharedMemory;
 import org.shm4j.aeron.cli.BridgeMain;
 import org.shm4j.ring.BroadcastRing;
 import org.shm4j.ring.SpscRing;
@@ -65,30 +60,8 @@ class RingBridgeNetnsTest {
 
     @AfterEach
     void cleanUp() throws IOException {
-        List<Long> pids = new ArrayList<>();
-        for (ChildJvm c : children) {
-            pids.add(c.pid());
-            c.close();
-        }
-        for (String ring : rings) {
-            SharedMemory.remove(ring);
-            for (BridgeStats b : BridgeStats.forRing(ring)) {
-                SharedMemory.remove(b.stateName());
-            }
-        }
-        // Media driver directories of bridges killed with SIGKILL.
-        try (Stream<Path> entries = Files.list(Path.of("/dev/shm"))) {
-            for (Path p : entries.toList()) {
-                String n = p.getFileName().toString();
-                if (pids.stream().anyMatch(pid -> n.startsWith("shm4j-aeron-" + pid + "-"))) {
-                    try (Stream<Path> walk = Files.walk(p)) {
-                        for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                            Files.deleteIfExists(q);
-                        }
-                    }
-                }
-            }
-        }
+        Leftovers.closeChildren(children);
+        Leftovers.removeRings(rings);
     }
 
     @Test

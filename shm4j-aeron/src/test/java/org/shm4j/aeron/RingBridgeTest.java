@@ -21,11 +21,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.shm4j.SharedMemory;
 import org.shm4j.ring.RecordHandler;
 import org.shm4j.ring.RingConsumer;
 import org.shm4j.ring.RingProducer;
-import org.shm4j.ring.RingType;
 import org.shm4j.ring.SpscRing;
 import org.shm4j.testkit.ChildJvm;
 import org.shm4j.testkit.NoLeaks;
@@ -43,14 +41,7 @@ class RingBridgeTest {
         for (int i = toClose.size() - 1; i >= 0; i--) {
             toClose.get(i).close();
         }
-        for (String name : toRemove) {
-            SharedMemory.remove(name);
-            for (String role : List.of("send", "receive")) {
-                for (BridgeStats b : BridgeStats.forRing(name)) {
-                    SharedMemory.remove(b.stateName());
-                }
-            }
-        }
+        Leftovers.removeRings(toRemove);
     }
 
     private static String channel() {

@@ -180,8 +180,9 @@ public final class RingConsumer implements AutoCloseable, RingRole.Member {
                         word1 = (long) Absolute.LONG.getAcquire(Absolute.MEMORY, dataBase + off + 8);
                         if (word0(off) != word0) {
                             // The protocol never rewrites a published header below the head: the
-                            // ring was closed meanwhile and its memory detached (RingRegion.detach,
-                            // word1 may be its zeros: an IllegalStateException), or a hostile writer.
+                            // ring was closed meanwhile and its memory detached (RingRegion.close,
+                            // Absolute.detach; word1 may be its zeros: an IllegalStateException), or a
+                            // hostile writer.
                             throw corrupted("record header changed while read", h, word0, word1);
                         }
                     } else {

@@ -20,6 +20,7 @@ import org.shm4j.SharedMemory;
 import org.shm4j.ObjectKind;
 import org.shm4j.internal.Messages;
 import org.shm4j.internal.ProcessIdentity;
+import org.shm4j.internal.block.Absolute;
 import org.shm4j.internal.block.Blocks;
 import org.shm4j.internal.block.FutexWait;
 import org.shm4j.internal.os.LinuxOs;
@@ -446,20 +447,6 @@ final class RingRegion implements AutoCloseable {
         }
     }
 
-    /**
-     * Detaches the shared memory from this process at once while keeping the address range: the
-     * range is replaced, in one {@code mmap(MAP_FIXED)}, by private anonymous pages. A peer whose
-     * thread is inside a call (it reached the check of its closed flag before the ring was closed)
-     * then reads zeros and writes into private memory, never the ring and never an unmapped page;
-     * its next call throws {@link IllegalStateException}. The range itself is unmapped when the
-     * last peer is closed ({@link #drop()}, through the view).
-     */
-    private void detach() {
-        // The shared mapping stays until the last peer closes if the kernel refuses: still never
-        // unmapped under a peer.
-        org.shm4j.internal.block.Absolute.detach(view.segment(), name);
-    }
-
     boolean isOpen() {
         return !closed.get();
     }
@@ -473,7 +460,7 @@ final class RingRegion implements AutoCloseable {
      * {@link IllegalStateException}, roles are given back) and unmaps the ring if this handle mapped
      * it. Peers reach the mapping by absolute address, so it must never be unmapped under a peer
      * whose thread is inside a call: when peers are still open, the shared memory is detached at
-     * once ({@link #detach()}) and the address range is unmapped when the last of them is closed.
+     * once ({@link Absolute#detach}) and the address range is unmapped when the last of them is closed.
      */
     @Override
     public void close() {
@@ -487,7 +474,10 @@ final class RingRegion implements AutoCloseable {
             }
             synchronized (handles) {
                 if (holds > 1 && view != null) {
-                    detach();
+                    // Peers still hold the range and a thread may be inside a call: the shared memory
+                    // goes now, the range when the last peer closes (drop()). If the kernel refuses,
+                    // the shared mapping stays until then: still never unmapped under a peer.
+                    Absolute.detach(view.segment(), name);
                 }
                 drop();
             }

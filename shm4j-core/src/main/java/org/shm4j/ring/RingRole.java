@@ -100,7 +100,7 @@ final class RingRole {
     RuntimeException corrupted(String what, Object... keyValues) {
         if (!ring.isOpen()) {
             // The ring was closed while this call ran: the values it read may be the zeros of a
-            // detached mapping (RingRegion.detach), not a corruption of the ring.
+            // detached mapping (RingRegion.close, Absolute.detach), not a corruption of the ring.
             return closed();
         }
         Object[] all = new Object[keyValues.length + 4];

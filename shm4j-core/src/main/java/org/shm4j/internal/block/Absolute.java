@@ -59,7 +59,7 @@ public final class Absolute {
      *     it: still never unmapped under a caller)
      */
     public static boolean detach(MemorySegment mapped, String nameForMessages) {
-        long page = 4096;
+        long page = LinuxOs.PAGE_SIZE;
         long start = mapped.address() & -page;
         long end = (mapped.address() + mapped.byteSize() + page - 1) & -page;
         try {
