@@ -3,6 +3,10 @@ package org.shm4j.bench.ring;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,13 +15,12 @@ import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
-import org.shm4j.Access;
-import org.shm4j.MappedView;
 import org.shm4j.SharedMemory;
 import org.shm4j.ring.MessageRing;
 import org.shm4j.ring.RecordHandler;
 import org.shm4j.ring.RingConsumer;
 import org.shm4j.ring.RingProducer;
+import org.shm4j.ring.SpscRing;
 import org.shm4j.ring.WaitStrategy;
 
 /**
@@ -66,6 +69,30 @@ final class PingPongPeers {
                 }
             }
             MemorySegment.copy(message, 0, dst, 0, MESSAGE);
+        }
+    }
+
+    /**
+     * What the pinger's and the echo's {@code out} and {@code in} arguments are for {@code impl},
+     * after creating the shared memory they name: two rings {@code a} (ping) and {@code b} (pong), or
+     * for the raw channels one segment {@code a} holding both directions, each side's {@code in}
+     * then naming its side.
+     */
+    record Channels(String pingerOut, String pingerIn, String echoOut, String echoIn) {
+        static Channels create(String impl, String a, String b) throws IOException {
+            if (impl.startsWith("raw")) {
+                SharedMemory.create(a, 4096).close();
+                return new Channels(a, "ping", a, "pong");
+            }
+            if (impl.startsWith("agrona")) {
+                for (String n : List.of(a, b)) {
+                    Peer.createFile(n, (1 << 16) + RingBufferDescriptor.TRAILER_LENGTH);
+                }
+            } else {
+                SpscRing.create(a, 1 << 16).close();
+                SpscRing.create(b, 1 << 16).close();
+            }
+            return new Channels(a, b, b, a);
         }
     }
 
@@ -166,12 +193,17 @@ final class PingPongPeers {
             }
             case "raw-spin", "raw-futex" -> {
                 boolean futex = impl.equals("raw-futex");
-                SharedMemory shm = SharedMemory.open(out, Access.READ_WRITE);
-                MappedView view = shm.map();
-                shm.close();
+                // Mapped by the JDK alone (FileChannel.map into an arena), not through shm4j's own
+                // downcalls: the floor of a java.lang.foreign transport, warm-up included.
+                Arena arena = Arena.ofShared();
+                MemorySegment segment;
+                try (FileChannel file = FileChannel.open(Path.of("/dev/shm", out), StandardOpenOption.READ,
+                        StandardOpenOption.WRITE)) {
+                    segment = file.map(FileChannel.MapMode.READ_WRITE, 0, 4096, arena);
+                }
                 boolean pinger = in.equals("ping");
-                RawChannel ping = new RawChannel(view.segment(), 0);
-                RawChannel pong = new RawChannel(view.segment(), 256);
+                RawChannel ping = new RawChannel(segment, 0);
+                RawChannel pong = new RawChannel(segment, 256);
                 RawChannel outChannel = pinger ? ping : pong;
                 RawChannel inChannel = pinger ? pong : ping;
                 return new Endpoint() {
@@ -187,7 +219,7 @@ final class PingPongPeers {
 
                     @Override
                     public void close() {
-                        view.close();
+                        arena.close();
                     }
                 };
             }

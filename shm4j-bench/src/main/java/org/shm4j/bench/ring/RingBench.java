@@ -379,34 +379,11 @@ public final class RingBench {
         String b = base + "-b";
         String rawName = base + "-raw";
         boolean agrona = impl.startsWith("agrona");
-        String pingerOut;
-        String pingerIn;
-        String echoOut;
-        String echoIn;
-        if (impl.startsWith("raw")) {
-            SharedMemory.create(a, 4096).close();
-            pingerOut = a;
-            pingerIn = "ping";
-            echoOut = a;
-            echoIn = "pong";
-        } else {
-            if (agrona) {
-                for (String n : List.of(a, b)) {
-                    Peer.createFile(n, (1 << 16) + RingBufferDescriptor.TRAILER_LENGTH);
-                }
-            } else {
-                SpscRing.create(a, 1 << 16).close();
-                SpscRing.create(b, 1 << 16).close();
-            }
-            pingerOut = a;
-            pingerIn = b;
-            echoOut = b;
-            echoIn = a;
-        }
+        PingPongPeers.Channels channels = PingPongPeers.Channels.create(impl, a, b);
         List<Child> processes = new ArrayList<>();
         try {
-            List<String> echoArgs = new ArrayList<>(List.of(spec, echoOut, echoIn, Integer.toString(iterations)));
-            List<String> pingerArgs = new ArrayList<>(List.of(spec, pingerOut, pingerIn, Integer.toString(iterations),
+            List<String> echoArgs = new ArrayList<>(List.of(spec, channels.echoOut(), channels.echoIn(), Integer.toString(iterations)));
+            List<String> pingerArgs = new ArrayList<>(List.of(spec, channels.pingerOut(), channels.pingerIn(), Integer.toString(iterations),
                     Integer.toString(iterations / 4)));
             if (vsRaw) {
                 SharedMemory.create(rawName, 4096).close();

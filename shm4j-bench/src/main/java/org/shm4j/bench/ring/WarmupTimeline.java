@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.shm4j.process.Child;
 import org.shm4j.ring.SpscRing;
 
@@ -15,10 +14,14 @@ import org.shm4j.ring.SpscRing;
  * Agrona's {@code OneToOneRingBuffer}, in the same harness ({@link PingPongPeers}); for each, the
  * time to steady state: the start of the first slice from which every later slice's p50 stays
  * within {@value #STEADY_FACTOR}x of the final p50 (the median of the last five slices).
+ *
+ * <p>A third timeline, {@code raw-spin}, is the floor of any FFM transport: a sequence word and a
+ * 64-byte message in one mapped segment, reached through scoped segments, no record protocol. What
+ * it takes to warm up is what {@code java.lang.foreign} itself costs a fresh JVM.
  */
 final class WarmupTimeline {
     static final double STEADY_FACTOR = 1.2;
-    private static final List<String> IMPLS = List.of("shm4j-spin", "agrona-spin");
+    private static final List<String> IMPLS = List.of("shm4j-spin", "agrona-spin", "raw-spin");
 
     private WarmupTimeline() {}
 
@@ -64,8 +67,8 @@ final class WarmupTimeline {
                     median(finals.stream().mapToLong(Long::longValue).toArray()), medianTime, times,
                     median(startups.get(impl).stream().mapToLong(Long::longValue).toArray()), startups.get(impl));
         }
-        System.out.printf(Locale.ROOT, "time to steady state, shm4j / agrona: %d / %d ms%n", steady.get("shm4j-spin"),
-                steady.get("agrona-spin"));
+        System.out.printf(Locale.ROOT, "time to steady state, shm4j / agrona / raw FFM spin: %d / %d / %d ms%n",
+                steady.get("shm4j-spin"), steady.get("agrona-spin"), steady.get("raw-spin"));
     }
 
     /** The final p50: the median of the last five slices (fewer if the timeline is shorter). */
@@ -97,20 +100,15 @@ final class WarmupTimeline {
         String a = base + "-a";
         String b = base + "-b";
         boolean agrona = impl.startsWith("agrona");
-        if (agrona) {
-            for (String n : List.of(a, b)) {
-                Peer.createFile(n, (1 << 16) + RingBufferDescriptor.TRAILER_LENGTH);
-            }
-        } else {
-            SpscRing.create(a, 1 << 16).close();
-            SpscRing.create(b, 1 << 16).close();
-        }
+        PingPongPeers.Channels channels = PingPongPeers.Channels.create(impl, a, b);
         List<Child> processes = new ArrayList<>();
         try {
-            Child echo = Peer.start(PingPongPeers.Echo.class, agrona, impl, b, a, Integer.toString(Integer.MAX_VALUE));
+            Child echo = Peer.start(PingPongPeers.Echo.class, agrona, impl, channels.echoOut(), channels.echoIn(),
+                    Integer.toString(Integer.MAX_VALUE));
             processes.add(echo);
             new RingBench.Lines(echo).await("READY", 60);
-            Child pinger = Peer.start(PingPongPeers.TimelinePinger.class, agrona, impl, a, b, Double.toString(seconds));
+            Child pinger = Peer.start(PingPongPeers.TimelinePinger.class, agrona, impl, channels.pingerOut(),
+                    channels.pingerIn(), Double.toString(seconds));
             processes.add(pinger);
             RingBench.Lines out = new RingBench.Lines(pinger);
             List<Long> p50s = new ArrayList<>();
