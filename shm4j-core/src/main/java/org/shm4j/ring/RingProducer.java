@@ -264,28 +264,40 @@ public final class RingProducer implements AutoCloseable, RingRole.Member {
 
     // ---- reservation -------------------------------------------------------------------------
 
-    /** Reserves room for a record: its position, or FULL. Writes a padding record when it wraps. */
+    /**
+     * Reserves room for a record: its position, or FULL. Writes a padding record when it wraps.
+     * The two topologies are separate methods so that the SPSC one stays under C2's inlining limit
+     * for hot methods (FreqInlineSize, 325 bytecodes) and inlines into {@code offer} and
+     * {@code tryClaim}: one call fewer per record, and one method less for the JIT to reach.
+     */
     private long reserve(int payloadLength) {
         long recordLength = recordLength(payloadLength);
-        if (!multi) {
-            long t = tail;
-            long off = t & mask;
-            long toEnd = capacity - off;
-            long filler = filler(off, toEnd, recordLength);
-            long required = required(toEnd, recordLength, filler);
-            if (space(t, required) != 0) {
-                return FULL;
-            }
-            tail = t + required;
-            // The reservation is published before the record bytes, so a consumer that sees a
-            // header-less record below tail knows a producer reserved it (gap detection).
-            if (direct) {
-                Absolute.LONG.setRelease(Absolute.MEMORY, headerBase + TAIL_OFFSET, t + required);
-            } else {
-                LONG.setRelease(header, TAIL_OFFSET, t + required);
-            }
-            return place(t, off, toEnd, recordLength, filler);
+        return multi ? reserveShared(recordLength) : reserveSingle(recordLength);
+    }
+
+    /** SPSC: this producer is the only writer of tail, so it keeps it in a field. */
+    private long reserveSingle(long recordLength) {
+        long t = tail;
+        long off = t & mask;
+        long toEnd = capacity - off;
+        long filler = filler(off, toEnd, recordLength);
+        long required = required(toEnd, recordLength, filler);
+        if (space(t, required) != 0) {
+            return FULL;
         }
+        tail = t + required;
+        // The reservation is published before the record bytes, so a consumer that sees a
+        // header-less record below tail knows a producer reserved it (gap detection).
+        if (direct) {
+            Absolute.LONG.setRelease(Absolute.MEMORY, headerBase + TAIL_OFFSET, t + required);
+        } else {
+            LONG.setRelease(header, TAIL_OFFSET, t + required);
+        }
+        return place(t, off, toEnd, recordLength, filler);
+    }
+
+    /** MPSC: producers race for the space with a CAS on tail. */
+    private long reserveShared(long recordLength) {
         while (true) {
             long t = direct ? (long) Absolute.LONG.getVolatile(Absolute.MEMORY, headerBase + TAIL_OFFSET)
                     : (long) LONG.getVolatile(header, TAIL_OFFSET);
