@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,10 +20,19 @@ import org.shm4j.bench.harness.Workload;
 
 /**
  * {@code ring agree}: runs the report's harness ({@code ./shm4j bench}'s sessions, quick-mode
- * windows) and this harness ({@link RingBench}) briefly on the same two rings, shm4j's named
+ * windows) and this harness ({@link RingBench}) on the same two rings, shm4j's named
  * {@code SpscRing} and Agrona's {@code OneToOneRingBuffer}, and checks that both harnesses give the
  * same ratio of shm4j to Agrona within {@value #TOLERANCE} (largest over smallest, minus 1), for the
  * spinning round trip's p50 and the one-way throughput of 64-byte messages.
+ *
+ * <p><b>Paired, so the VM's bimodality cancels.</b> This VM places each process pair in a fast or a
+ * slow mode (every transport 2-3x slower in the slow one), so a ratio of two figures from two
+ * process pairs can be off by that factor. Every ratio here is therefore taken within one pair or
+ * one round, then the median over {@code rounds}: RingBench's throughput ratio alternates phases of
+ * shm4j and Agrona between the same two processes ({@code throughput-interleaved}); its round-trip
+ * ratio is (shm4j / raw spin) / (Agrona / raw spin), each factor interleaved with a raw spin in the
+ * same two processes ({@code pingpong-vs-raw}); the report's ratio is per round (shm4j's sessions,
+ * then Agrona's, back to back), whose median is robust as long as most rounds put both in one mode.
  *
  * <p>The two harnesses do not measure exactly the same loop, so the tolerance is wide: the
  * report's receiver takes one record per call and copies it into its buffer, pins both measuring
@@ -50,30 +60,34 @@ final class Agreement {
     }
 
     /** Exit status of {@code ring agree}: 0 agree, 1 disagree, 3 inconclusive (the report's figures never steadied). */
-    static int run(long messages, int iterations) throws Exception {
+    static int run(int rounds, int iterations) throws Exception {
         System.out.println();
         System.out.println("agreement: the report's harness and RingBench on the same rings (64-byte messages; "
-                + "ratios shm4j / Agrona; tolerance " + TOLERANCE + ")");
-        Map<String, double[]> report = reportRatios();
-        boolean steady = report.get("steady")[0] == 1;
-        long shm4jRate = Math.round(RingBench.rate("shm4j", false, 1, messages));
-        long agronaRate = Math.round(RingBench.rate("agrona-spsc", false, 1, messages));
-        long shm4jP50 = RingBench.roundTrip("shm4j-spin", iterations)[0];
-        long agronaP50 = RingBench.roundTrip("agrona-spin", iterations)[0];
+                + "ratios shm4j / Agrona, each within one process pair or round, median of " + rounds
+                + " rounds; tolerance " + TOLERANCE + ")");
+        ReportRatios report = reportRatios(rounds);
+        List<Double> throughput = new ArrayList<>();
+        List<Double> roundTrip = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            throughput.add(RingBench.median(RingBench.interleavedRun("shm4j", false).stream()
+                    .map(pair -> pair[0] / pair[1]).toList()));
+            long[][] shm4j = RingBench.roundTripVsRaw("shm4j-spin", iterations);
+            long[][] agrona = RingBench.roundTripVsRaw("agrona-spin", iterations);
+            roundTrip.add(((double) shm4j[1][0] / shm4j[0][0]) / ((double) agrona[1][0] / agrona[0][0]));
+        }
         List<Check> checks = List.of(
-                new Check("round-trip p50", report.get("p50")[0] / report.get("p50")[1], (double) shm4jP50 / agronaP50),
-                new Check("throughput", report.get("rate")[0] / report.get("rate")[1], (double) shm4jRate / agronaRate));
-        System.out.printf(Locale.ROOT, "report:    p50 %.0f / %.0f ns, %.2f / %.2f M msg/s (shm4j / agrona)%n",
-                report.get("p50")[0], report.get("p50")[1], report.get("rate")[0] / 1e6, report.get("rate")[1] / 1e6);
-        System.out.printf(Locale.ROOT, "RingBench: p50 %d / %d ns, %.2f / %.2f M msg/s (shm4j / agrona)%n", shm4jP50,
-                agronaP50, shm4jRate / 1e6, agronaRate / 1e6);
+                new Check("round-trip p50", RingBench.median(report.p50()), RingBench.median(roundTrip)),
+                new Check("throughput", RingBench.median(report.rate()), RingBench.median(throughput)));
+        System.out.println("per round, report:    p50 " + format(report.p50()) + ", throughput "
+                + format(report.rate()));
+        System.out.println("per round, RingBench: p50 " + format(roundTrip) + ", throughput " + format(throughput));
         boolean all = true;
         for (Check c : checks) {
             System.out.printf(Locale.ROOT, "%-16s report %.2fx  RingBench %.2fx  apart %.2fx  %s%n", c.figure(),
                     c.report(), c.ringBench(), c.disagreement(), c.agrees() ? "agree" : "DISAGREE");
             all &= c.agrees();
         }
-        if (!steady) {
+        if (!report.steady()) {
             System.out.println("inconclusive: the report's figures were flagged unstable (their 100 ms slices never "
                     + "agreed within " + org.shm4j.bench.harness.Session.TOLERANCE + "; a busy machine?): run again "
                     + "when it is quiet");
@@ -83,8 +97,19 @@ final class Agreement {
         return all ? 0 : 1;
     }
 
-    /** {"p50" -> {shm4j ns, agrona ns}, "rate" -> {shm4j, agrona msg/s}, "steady" -> {1 or 0}} from one report round. */
-    private static Map<String, double[]> reportRatios() throws IOException {
+    private static double p50(Measurement latency) {
+        return ((Measurement.Latency) latency).histogram().getValueAtPercentile(50);
+    }
+
+    private static String format(List<Double> ratios) {
+        return ratios.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).toList().toString();
+    }
+
+    /** The report harness's per-round ratios shm4j / Agrona, and whether every figure was stable. */
+    record ReportRatios(List<Double> p50, List<Double> rate, boolean steady) {}
+
+    /** One campaign of {@code rounds} rounds, shm4j's sessions then Agrona's in each. */
+    private static ReportRatios reportRatios(int rounds) throws IOException {
         Path work = Files.createTempDirectory("shm4j-agree-");
         try {
             Map<Transport, List<Workload>> plans = new LinkedHashMap<>();
@@ -94,28 +119,28 @@ final class Agreement {
             for (String name : List.of("shm4j-spsc-spin", "agrona-1to1")) {
                 plans.put(Transports.byName(name).orElseThrow(), plan);
             }
-            Campaign.Results r = new Campaign(RunContext.pinned(work, false), System.out).run(plans, 1);
+            Campaign.Results r = new Campaign(RunContext.pinned(work, false), System.out).run(plans, rounds);
             boolean steady = true;
-            double[] p50 = new double[2];
-            double[] rate = new double[2];
-            int i = 0;
-            for (String name : List.of("shm4j-spsc-spin", "agrona-1to1")) {
-                Measurement ping = r.get(name, plan.get(0).key()).getFirst();
-                Measurement stream = r.get(name, plan.get(1).key()).getFirst();
-                if (ping == null || stream == null) {
-                    throw new IOException("the report's harness failed: transport=" + name + ", failures="
-                            + r.failures());
+            List<Double> p50 = new ArrayList<>();
+            List<Double> rate = new ArrayList<>();
+            for (int round = 0; round < rounds; round++) {
+                Measurement[] ping = new Measurement[2];
+                Measurement[] stream = new Measurement[2];
+                for (int i = 0; i < 2; i++) {
+                    String name = i == 0 ? "shm4j-spsc-spin" : "agrona-1to1";
+                    ping[i] = r.get(name, plan.get(0).key()).get(round);
+                    stream[i] = r.get(name, plan.get(1).key()).get(round);
+                    if (ping[i] == null || stream[i] == null) {
+                        throw new IOException("the report's harness failed: transport=" + name + ", round="
+                                + (round + 1) + ", failures=" + r.failures());
+                    }
+                    steady &= ping[i].stability().stable() && stream[i].stability().stable();
                 }
-                steady &= ping.stability().stable() && stream.stability().stable();
-                p50[i] = ((Measurement.Latency) ping).histogram().getValueAtPercentile(50);
-                rate[i] = ((Measurement.Throughput) stream).messagesPerSecond();
-                i++;
+                p50.add(p50(ping[0]) / p50(ping[1]));
+                rate.add(((Measurement.Throughput) stream[0]).messagesPerSecond()
+                        / ((Measurement.Throughput) stream[1]).messagesPerSecond());
             }
-            Map<String, double[]> out = new LinkedHashMap<>();
-            out.put("p50", p50);
-            out.put("rate", rate);
-            out.put("steady", new double[] {steady ? 1 : 0});
-            return out;
+            return new ReportRatios(p50, rate, steady);
         } finally {
             try (Stream<Path> files = Files.walk(work)) {
                 for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {

@@ -103,7 +103,7 @@ public final class RingBench {
                 WarmupTimeline.run(runs, seconds);
             }
             if (part == Part.agree) {
-                return Agreement.run(messages, iterations);
+                return Agreement.run(runs, iterations);
             }
             return 0;
         }
@@ -195,7 +195,7 @@ public final class RingBench {
     }
 
     /** One interleaved run: {shm4j rate, Agrona rate} for each measured pair of phases. */
-    private static List<double[]> interleavedRun(String impl, boolean many) throws Exception {
+    static List<double[]> interleavedRun(String impl, boolean many) throws Exception {
         String base = "shm4j-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         String ring = base + "-ring";
         String agronaFile = base + "-agrona";
