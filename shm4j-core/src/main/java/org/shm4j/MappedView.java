@@ -8,6 +8,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.shm4j.internal.Messages;
+import org.shm4j.internal.ViewDetach;
+import org.shm4j.internal.block.Absolute;
 import org.shm4j.internal.os.Errno;
 import org.shm4j.internal.os.FaultBarrier;
 import org.shm4j.internal.os.LinuxOs;
@@ -35,10 +37,13 @@ public final class MappedView implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment segment;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ObjectHold hold;
+    private final AtomicBoolean detached = new AtomicBoolean();
 
-    private MappedView(SharedObject object, Access access, long offset, MemorySegment mapping, long delta,
-            Arena arena, MemorySegment segment) {
+    private MappedView(SharedObject object, ObjectHold hold, Access access, long offset, MemorySegment mapping,
+            long delta, Arena arena, MemorySegment segment) {
         this.object = object;
+        this.hold = hold;
         this.access = access;
         this.offset = offset;
         this.mapping = mapping;
@@ -123,17 +128,51 @@ public final class MappedView implements AutoCloseable {
             throw e;
         }
         Arena arena = confined ? Arena.ofConfined() : Arena.ofShared();
+        ObjectHold hold = new ObjectHold(object);
         // The cleanup runs once, when the arena closes: after it, the JDK fails every access through
         // the segment, so unmapping cannot leave a dangling Java reference.
         MemorySegment mapping = LinuxOs.mappedSegment(mapped, mappingLength, arena, s -> {
             LinuxOs.munmap(mapped, mappingLength);
-            object.release();
+            hold.release();
         });
         MemorySegment segment = mapping.asSlice(delta, viewLength);
         if (access == Access.READ_ONLY) {
             segment = segment.asReadOnly();
         }
-        return new MappedView(object, access, offset, mapping, delta, arena, segment);
+        return new MappedView(object, hold, access, offset, mapping, delta, arena, segment);
+    }
+
+    /** The view's reference on its object, dropped once: by the unmapping, or earlier by a detach. */
+    private static final class ObjectHold {
+        private final SharedObject object;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        ObjectHold(SharedObject object) {
+            this.object = object;
+        }
+
+        void release() {
+            if (released.compareAndSet(false, true)) {
+                object.release();
+            }
+        }
+    }
+
+    static {
+        ViewDetach.register(MappedView::detach);
+    }
+
+    /** See {@link ViewDetach}: private pages in place of the shared memory, the object released now. */
+    private boolean detach() {
+        if (!detached.compareAndSet(false, true)) {
+            return true;
+        }
+        if (!Absolute.detach(mapping, object.displayName())) {
+            detached.set(false);
+            return false;
+        }
+        hold.release();
+        return true;
     }
 
     /** Fails when the kernel gives no transparent huge pages to shared memory (tmpfs, memfd). */

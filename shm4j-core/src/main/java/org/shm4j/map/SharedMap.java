@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -24,11 +23,11 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
 import org.shm4j.internal.Messages;
 import org.shm4j.internal.block.Absolute;
 import org.shm4j.internal.block.Blocks;
+import org.shm4j.internal.block.DeferredUnmap;
 import org.shm4j.sync.LockResult;
 import org.shm4j.sync.SharedMutex;
 import org.shm4j.sync.SyncException;
@@ -132,8 +131,11 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
     private final AtomicBoolean closing = new AtomicBoolean();
     /** Writes (and checks) in flight: each keeps the shared memory mapped until it ends. */
     private final AtomicInteger writers = new AtomicInteger();
-    /** Detaches, then unmaps, a named map's mapping; null for a map in a caller's segment. */
-    private final Release release;
+    /**
+     * Detaches, then unmaps, a named map's mapping; null for a map in a caller's segment. Writes
+     * hold the mapping ({@link #writers}), so close() never detaches under them.
+     */
+    private final DeferredUnmap release;
 
     private SharedMap(MapBlock.Opened o) throws IOException {
         MapSpec.Geometry g = o.header().geometry();
@@ -163,51 +165,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
         // The map format is little-endian; Absolute's accessors use the native order.
         this.direct = o.view() != null && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
         this.address = direct ? map.address() : 0;
-        this.release = o.view() == null ? null : new Release(o.view(), where);
-        if (release != null) {
-            CLEANER.register(this, release);
-        }
-    }
-
-    private static final Cleaner CLEANER = Cleaner.create();
-
-    /**
-     * The end of a named map's mapping, in two steps. {@link #detach()} runs once the handle is
-     * closed and no write is in flight: the shared memory is replaced at once by private pages over
-     * the same addresses ({@link Absolute#detach}), so the shared object is no longer mapped, and a
-     * reader still inside a call reads zeros (and reports the map closed), never an unmapped page.
-     * The address range itself is unmapped ({@link #run()}, the cleaner's action) once the handle is
-     * unreachable, which proves that no thread is inside one of its calls: every read that reaches
-     * the map by absolute address ends with {@code Reference.reachabilityFence(this)}, since the JIT
-     * may otherwise drop {@code this} once the fields it needs are in registers. Writes hold the
-     * mapping ({@code writers}), so close() never detaches under them. A handle that was never
-     * closed is never unmapped by the cleaner. This is the one deferred release in shm4j, and only
-     * of an address range: the shared memory itself is detached by close(), at once.
-     */
-    private static final class Release implements Runnable {
-        private final MappedView view;
-        private final String where;
-        private final AtomicBoolean detached = new AtomicBoolean();
-
-        Release(MappedView view, String where) {
-            this.view = view;
-            this.where = where;
-        }
-
-        void detach() {
-            if (detached.compareAndSet(false, true)) {
-                // If the kernel refuses, the shared memory stays mapped until run(): still never
-                // unmapped under a reader.
-                Absolute.detach(view.segment(), where);
-            }
-        }
-
-        @Override
-        public void run() {
-            if (detached.get()) {
-                view.close();
-            }
-        }
+        this.release = o.view() == null ? null : DeferredUnmap.register(this, o.view());
     }
 
     // ---- factories -----------------------------------------------------------------------------
@@ -392,7 +350,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
             checkOpen();
             return getSlow(key, klen, 0, MapLayout.hash(key, 0, klen, seed), into);
         } finally {
-            // Keeps this handle reachable until its last absolute access: see Release.
+            // Keeps this handle reachable until its last absolute access: see DeferredUnmap.
             Reference.reachabilityFence(this);
         }
     }
@@ -407,7 +365,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
             Objects.requireNonNull(into, "into");
             return getLong8(longKey, MapLayout.hashLong(longKey, seed), into);
         } finally {
-            // Keeps this handle reachable until its last absolute access: see Release.
+            // Keeps this handle reachable until its last absolute access: see DeferredUnmap.
             Reference.reachabilityFence(this);
         }
     }
@@ -674,7 +632,7 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
                 started = backOff(attempt, started, stripe);
             }
         } finally {
-            // Keeps this handle reachable until its last absolute access: see Release.
+            // Keeps this handle reachable until its last absolute access: see DeferredUnmap.
             Reference.reachabilityFence(this);
         }
     }

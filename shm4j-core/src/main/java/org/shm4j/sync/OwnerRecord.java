@@ -4,7 +4,9 @@ import static org.shm4j.sync.SyncLayout.TOKEN_OWNER_DIED;
 import static org.shm4j.sync.SyncLayout.U64;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.shm4j.internal.ProcessIdentity;
+import org.shm4j.internal.block.Absolute;
 
 /**
  * The owner record of a mutex or of a read-write lock's write side: the holder's identity word and
@@ -44,11 +46,25 @@ final class OwnerRecord {
     }
 
     /**
+     * As {@link #claim(MemorySegment, boolean)}, for the block at absolute address {@code block}
+     * (see {@link Absolute}: a mapping the caller keeps, little-endian native order).
+     */
+    static void claim(long block, boolean ownerDied) {
+        Absolute.MEMORY.set(ValueLayout.JAVA_LONG, block + IDENTITY, MY_IDENTITY);
+        Absolute.LONG.setRelease(Absolute.MEMORY, block + TOKEN, ownerDied ? myToken() | TOKEN_OWNER_DIED : myToken());
+    }
+
+    /**
      * The token as the holder sees it: a plain load, since if this thread holds the lock it wrote
      * the value itself, and if it does not, no value it reads equals its own token.
      */
     static long token(MemorySegment block) {
         return block.get(U64, TOKEN);
+    }
+
+    /** As {@link #token(MemorySegment)}, at an absolute address (see {@link #claim(long, boolean)}). */
+    static long token(long block) {
+        return Absolute.MEMORY.get(ValueLayout.JAVA_LONG, block + TOKEN);
     }
 
     /**
@@ -58,6 +74,11 @@ final class OwnerRecord {
      */
     static void clear(MemorySegment block) {
         block.set(U64, TOKEN, 0L);
+    }
+
+    /** As {@link #clear(MemorySegment)}, at an absolute address (see {@link #claim(long, boolean)}). */
+    static void clear(long block) {
+        Absolute.MEMORY.set(ValueLayout.JAVA_LONG, block + TOKEN, 0L);
     }
 
     /** Drops the owner-died mark after {@code markConsistent()} cleared {@code OWNER_DIED} in the word. */

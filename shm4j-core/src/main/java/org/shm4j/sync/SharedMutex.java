@@ -7,6 +7,8 @@ import static org.shm4j.sync.SyncLayout.WAITERS;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
+import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -14,6 +16,8 @@ import org.shm4j.MappedView;
 import org.shm4j.SegmentOption;
 import org.shm4j.internal.Messages;
 import org.shm4j.internal.ProcessIdentity;
+import org.shm4j.internal.block.Absolute;
+import org.shm4j.internal.block.DeferredUnmap;
 import org.shm4j.internal.block.FutexWait;
 import org.shm4j.internal.block.Blocks;
 
@@ -65,8 +69,27 @@ public final class SharedMutex extends SyncHandle {
     private static final Optional<LockResult> ACQUIRED = Optional.of(LockResult.ACQUIRED);
     private static final Optional<LockResult> OWNER_DIED_RESULT = Optional.of(LockResult.OWNER_DIED);
 
+    /**
+     * Whether the lock and unlock paths reach the mutex by absolute address through
+     * {@link Absolute#MEMORY} (see its rules): a named mutex, whose mapping this handle owns and, at
+     * {@link #close()}, detaches instead of unmapping it under another of its threads
+     * ({@link DeferredUnmap}). A mutex in a caller's segment keeps the scoped segment: the caller
+     * may close its arena at any time. Measured (docs/sync.md): the scoped segment's checks were
+     * about a third of an uncontended lock + unlock.
+     */
+    private final boolean direct;
+    /** The block's address when {@link #direct}, else 0. */
+    private final long address;
+    /** Owns a direct handle's view: detached by close(), unmapped once this handle is unreachable. */
+    private final DeferredUnmap release;
+    /** Set by close() of a direct handle, before it detaches the memory; read after every winning CAS. */
+    private volatile boolean closed;
+
     private SharedMutex(SyncBlock.Opened o) {
         super(o);
+        this.direct = view != null && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+        this.address = direct ? block.address() : 0;
+        this.release = direct ? DeferredUnmap.register(this, view) : null;
     }
 
     // ---- factories -----------------------------------------------------------------------------
@@ -145,8 +168,8 @@ public final class SharedMutex extends SyncHandle {
      * @throws IllegalStateException if this thread already holds it (the mutex is not reentrant)
      */
     public LockResult lock() throws InterruptedException, SyncException {
-        if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID)) {
-            OwnerRecord.claim(block, false);
+        if (lockFree()) {
+            claim(false);
             return LockResult.ACQUIRED;
         }
         return lockSlow(FutexWait.FOREVER);
@@ -165,8 +188,8 @@ public final class SharedMutex extends SyncHandle {
      */
     public Optional<LockResult> tryLock(Duration timeout) throws InterruptedException, SyncException {
         long timeoutNanos = FutexWait.timeoutNanos(timeout);
-        if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID)) {
-            OwnerRecord.claim(block, false);
+        if (lockFree()) {
+            claim(false);
             return ACQUIRED;
         }
         LockResult r = lockSlow(timeoutNanos);
@@ -179,11 +202,12 @@ public final class SharedMutex extends SyncHandle {
      * @return how the lock was taken, or empty if a live holder has it
      */
     public Optional<LockResult> tryLock() throws SyncException {
+        checkOpen();
         for (;;) {
             int c = (int) SyncBlock.INT.getVolatile(block, STATE);
             if (c == 0) {
                 if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID)) {
-                    OwnerRecord.claim(block, false);
+                    claim(false);
                     return ACQUIRED;
                 }
                 continue;
@@ -193,10 +217,42 @@ public final class SharedMutex extends SyncHandle {
                 return Optional.empty();
             }
             if (SyncBlock.INT.compareAndSet(block, STATE, c, MY_PID | OWNER_DIED | (c & WAITERS))) {
-                OwnerRecord.claim(block, true);
+                claim(true);
                 return OWNER_DIED_RESULT;
             }
         }
+    }
+
+    /**
+     * The uncontended lock: one CAS of the free word to this process's PID. False if the mutex is
+     * held, or if this handle is closed ({@link #lockSlow} then reports that).
+     */
+    private boolean lockFree() {
+        if (!direct) {
+            return SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID);
+        }
+        boolean won = !closed && Absolute.INT.compareAndSet(Absolute.MEMORY, address + STATE, 0, MY_PID);
+        // Keeps this handle reachable until its last absolute access: see DeferredUnmap.
+        Reference.reachabilityFence(this);
+        return won;
+    }
+
+    /**
+     * Writes the owner record after a winning CAS, {@code ownerDied} when it took over from a dead
+     * holder. For a direct handle it then checks that the CAS won on the shared object: close() sets
+     * {@link #closed} before it detaches the memory, and the CAS is a full fence, so a CAS that won
+     * on the private pages put in its place sees the flag set here.
+     */
+    private void claim(boolean ownerDied) {
+        if (!direct) {
+            OwnerRecord.claim(block, ownerDied);
+            return;
+        }
+        OwnerRecord.claim(address, ownerDied);
+        if (closed) {
+            throw closedError("closed while locking: the lock may be held by this process until it exits");
+        }
+        Reference.reachabilityFence(this);
     }
 
     /** The slow path of the locks: null when the timeout ends first. */
@@ -211,11 +267,14 @@ public final class SharedMutex extends SyncHandle {
         long lastHolderCheck = System.nanoTime() - FutexWait.HOLDER_CHECK_NANOS;
         boolean checkedOwnership = false;
         for (;;) {
+            // Every round: once a direct handle is closed its word reads from private pages, where
+            // a thread that won there before it saw the flag may have left the lock held for good.
+            checkOpen();
             int c = (int) SyncBlock.INT.getVolatile(block, STATE);
             if (c == 0) {
                 // Once this thread has slept, others may sleep too: keep WAITERS so our unlock wakes one.
                 if (SyncBlock.INT.compareAndSet(block, STATE, 0, MY_PID | (slept ? WAITERS : 0))) {
-                    OwnerRecord.claim(block, false);
+                    claim(false);
                     return LockResult.ACQUIRED;
                 }
                 continue;
@@ -240,7 +299,7 @@ public final class SharedMutex extends SyncHandle {
                     // the CAS fails and we look again.
                     int recovered = MY_PID | OWNER_DIED | ((slept || (c & WAITERS) != 0) ? WAITERS : 0);
                     if (SyncBlock.INT.compareAndSet(block, STATE, c, recovered)) {
-                        OwnerRecord.claim(block, true);
+                        claim(true);
                         return LockResult.OWNER_DIED;
                     }
                     continue;
@@ -297,27 +356,42 @@ public final class SharedMutex extends SyncHandle {
      * @throws IllegalMonitorStateException if the current thread does not hold the mutex
      */
     public void unlock() {
+        checkOpen();
         // The token alone decides, with one plain load: only this thread writes its token, every
         // unlock clears it, and a thread of another process has the same token with probability
         // 2^-61 (OwnerRecord). It carries the owner-died mark, so the word need not be read first.
-        long token = OwnerRecord.token(block);
+        long token = direct ? OwnerRecord.token(address) : OwnerRecord.token(block);
         if (token != OwnerRecord.myToken()) {
             unlockRecovered(token);
             return;
         }
-        OwnerRecord.clear(block);
         // Release: pairs with the acquiring CAS of the next locker. One atomic exchange, not a plain
         // store, so a WAITERS bit set after we locked is seen and its sleeper woken. While we hold the
         // lock nobody else changes the word except to add WAITERS (a waiter's CAS) and nobody takes
         // it from us (we are alive), so no compare is needed.
-        int prev = (int) SyncBlock.INT.getAndSet(block, STATE, 0);
+        int prev;
+        if (direct) {
+            OwnerRecord.clear(address);
+            prev = (int) Absolute.INT.getAndSet(Absolute.MEMORY, address + STATE, 0);
+            if (prev == 0 && closed) {
+                // The word of a held mutex is never 0: the exchange hit the private pages close()
+                // put in place of the shared object, where the lock stays held.
+                throw closedError("closed while unlocking: the lock stays held by this process until it exits");
+            }
+        } else {
+            OwnerRecord.clear(block);
+            prev = (int) SyncBlock.INT.getAndSet(block, STATE, 0);
+        }
         if ((prev & WAITERS) != 0) {
             FutexWait.wake(word, 1);
         }
+        // Keeps this handle reachable until its last absolute access: see DeferredUnmap.
+        Reference.reachabilityFence(this);
     }
 
     /** Unlock by a holder that took over from a dead one and never called markConsistent(), or by a non-holder. */
     private void unlockRecovered(long token) {
+        checkOpen(); // a detached mutex reads as zeros: token 0
         if (token != (OwnerRecord.myToken() | SyncLayout.TOKEN_OWNER_DIED)) {
             int c = (int) SyncBlock.INT.getVolatile(block, STATE);
             throw new IllegalMonitorStateException(Messages.format("mutex not held by this thread", "location",
@@ -335,6 +409,7 @@ public final class SharedMutex extends SyncHandle {
      * @throws IllegalMonitorStateException if the current thread does not hold the mutex
      */
     public void markConsistent() {
+        checkOpen();
         for (;;) {
             int c = (int) SyncBlock.INT.getVolatile(block, STATE);
             if (!heldByCurrentThread(c)) {
@@ -353,11 +428,13 @@ public final class SharedMutex extends SyncHandle {
 
     /** Whether the current thread holds the mutex. */
     public boolean isHeldByCurrentThread() {
+        checkOpen();
         return heldByCurrentThread((int) SyncBlock.INT.getVolatile(block, STATE));
     }
 
     /** The PID of the holding process as the lock word says it (untrusted), or empty when free. */
     public OptionalLong holderPid() {
+        checkOpen();
         int c = (int) SyncBlock.INT.getVolatile(block, STATE);
         int pid = c & PID_MASK;
         return pid == 0 ? OptionalLong.empty() : OptionalLong.of(pid);
@@ -365,6 +442,7 @@ public final class SharedMutex extends SyncHandle {
 
     /** Whether the mutex is not recoverable (see {@link NotRecoverableException}). */
     public boolean isNotRecoverable() {
+        checkOpen();
         return (int) SyncBlock.INT.getVolatile(block, STATE) == NOT_RECOVERABLE;
     }
 
@@ -374,7 +452,38 @@ public final class SharedMutex extends SyncHandle {
         return Messages.format("SharedMutex", "location", where, "state", SyncBlock.hex(c));
     }
 
+    /**
+     * Releases this process's mapping of a named mutex (never the lock); for a mutex placed in a
+     * caller's segment it does nothing, since the caller owns the memory. Safe while other threads
+     * of this handle are inside calls: the shared memory is detached at once (replaced by private
+     * pages, see {@link DeferredUnmap}) and those threads get {@link IllegalStateException}, as does
+     * every later call. A thread that holds the mutex when its handle is closed can no longer unlock
+     * it: it stays held by this process until the process exits, when the next locker gets
+     * {@link LockResult#OWNER_DIED}. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!direct) {
+            super.close();
+            return;
+        }
+        closed = true;
+        release.detach();
+    }
+
     // ---- internals -----------------------------------------------------------------------------
+
+    /** For a direct handle: IllegalStateException once closed (its memory may read as zeros). */
+    private void checkOpen() {
+        if (closed) {
+            throw closedError("mutex handle is closed");
+        }
+    }
+
+    private IllegalStateException closedError(String what) {
+        return new IllegalStateException(Messages.format(what, "location", where));
+    }
+
 
     private boolean heldByCurrentThread(int c) {
         return (c & PID_MASK) == MY_PID && c != NOT_RECOVERABLE && OwnerRecord.heldByCurrentThread(block);

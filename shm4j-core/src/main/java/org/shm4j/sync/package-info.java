@@ -26,6 +26,18 @@
  * variant, every wait is interruptible (noticed within one slice), and none spins forever on a
  * value it does not understand: a corrupt word is a {@link org.shm4j.sync.CorruptStateException}.
  *
+ * <h2>Memory access and close</h2>
+ * A named {@link org.shm4j.sync.SharedMutex} locks and unlocks by absolute address, through the
+ * constant global segment of {@code org.shm4j.internal.block.Absolute} (the technique and its rules
+ * are in the {@code org.shm4j.ring} package documentation): C2 then drops the liveness and bounds
+ * checks a segment in a field keeps on every access, which were a third of an uncontended lock +
+ * unlock. The handle owns its mapping and never unmaps it under another of its threads: its
+ * {@code close()} sets a volatile closed flag and then replaces the shared memory by private pages
+ * over the same addresses; every call checks the flag first, and every winning CAS checks it again,
+ * so a thread that raced with close gets an {@link java.lang.IllegalStateException}, never a crash.
+ * The address range is unmapped once the handle is unreachable. Objects in a caller's segment, and
+ * the other types, use the scoped segment, whose arena the JDK keeps alive while it is accessed.
+ *
  * <h2>Vocabulary</h2>
  * The same words as every shm4j family (the table is {@code docs/vocabulary.md}):
  * {@code create} / {@code open} / {@code openOrCreate}, by name or in memory the caller owns;
