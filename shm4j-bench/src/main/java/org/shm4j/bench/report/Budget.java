@@ -13,7 +13,8 @@ import java.util.Set;
  * @param mode "quick", "full" or "smoke", printed in the report
  * @param rounds runs of every figure (each figure is their median)
  * @param pingWarmup warm-up before the 64-byte round trips (both fresh JVMs' JIT), the same for every
- *     transport
+ *     transport; at least the slowest transport's time to steady state in {@code ring warmup}
+ *     (shm4j's spinning ring: 500-900 ms from fresh JVMs, 2026-12-03), so quick mode takes 1 s
  * @param pingMeasure measuring window of the 64-byte round trips, extended while its slices disagree
  * @param maxSamples the most round trips recorded per run
  * @param streamWarmup warm-up before a one-way stream
@@ -39,7 +40,7 @@ public record Budget(String mode, int rounds, Duration pingWarmup, Duration ping
     private static final long GIB = MIB * KIB;
 
     public static Budget quick() {
-        return new Budget("quick", 3, ms(500), ms(400), 8_000_000, ms(200), ms(400), List.of(4),
+        return new Budget("quick", 3, ms(1000), ms(400), 8_000_000, ms(200), ms(400), List.of(4),
                 List.of(8, 512, 65536), Set.of("shm-spin", "c-spsc", "agrona-1to1", "uds"),
                 ms(50), ms(100), List.of(4 * KIB, MIB, 256 * MIB, 16 * GIB), 256 * MIB,
                 List.of(64 * KIB, MIB, 64 * MIB), ms(150), 1000);
