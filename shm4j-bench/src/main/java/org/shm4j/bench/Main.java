@@ -58,7 +58,7 @@ public final class Main implements Callable<Integer> {
         ModeOption mode = new ModeOption();
 
         static final class ModeOption {
-            @Option(names = "--quick", description = "About 2.5 minutes: 3 rounds, short runs, few sizes (default).")
+            @Option(names = "--quick", description = "About 4 minutes: 3 rounds, short runs, few sizes (default).")
             boolean quick;
 
             @Option(names = "--full", description = "About 30 minutes: 5 rounds, longer runs, every size.")
