@@ -131,7 +131,7 @@ public final class LinuxOs {
     }
 
     public static void ftruncate(int fd, long size, String pathForMessages) throws IOException {
-        long rc = Native.call((errno, arena) -> (int) Libc.FTRUNCATE.invokeExact(errno, fd, size));
+        long rc = Native.call((errno, arena) -> (int) Libc.Create.FTRUNCATE.invokeExact(errno, fd, size));
         if (rc != 0) {
             throw Errno.exception((int) -rc, "ftruncate", pathForMessages, "size", size);
         }
@@ -139,11 +139,11 @@ public final class LinuxOs {
 
     /** {@code fallocate(fd, 0, offset, length)}; returns 0 or the errno (the caller words ENOSPC). */
     public static int fallocate(int fd, long offset, long length) {
-        return errnoOf(Native.call((errno, arena) -> (int) Libc.FALLOCATE.invokeExact(errno, fd, 0, offset, length)));
+        return errnoOf(Native.call((errno, arena) -> (int) Libc.Create.FALLOCATE.invokeExact(errno, fd, 0, offset, length)));
     }
 
     public static void fchmod(int fd, int mode, String pathForMessages) throws IOException {
-        long rc = Native.call((errno, arena) -> (int) Libc.FCHMOD.invokeExact(errno, fd, mode));
+        long rc = Native.call((errno, arena) -> (int) Libc.Create.FCHMOD.invokeExact(errno, fd, mode));
         if (rc != 0) {
             throw Errno.exception((int) -rc, "fchmod", pathForMessages, "mode", "0" + Integer.toOctalString(mode));
         }
@@ -176,7 +176,7 @@ public final class LinuxOs {
      * {@code link} + {@code unlink}, which is just as exclusive.
      */
     public static void renameNoReplace(String existing, String newPath) throws IOException {
-        int e = errnoOf(Native.call((errno, arena) -> (int) Libc.RENAMEAT2.invokeExact(errno, AT_FDCWD,
+        int e = errnoOf(Native.call((errno, arena) -> (int) Libc.Create.RENAMEAT2.invokeExact(errno, AT_FDCWD,
                 arena.allocateFrom(existing), AT_FDCWD, arena.allocateFrom(newPath), RENAME_NOREPLACE)));
         if (e == Errno.EINVAL || e == Errno.ENOSYS) {
             link(existing, newPath);
@@ -193,7 +193,7 @@ public final class LinuxOs {
             MemorySegment rest = buffer.asSlice(done);
             long at = position + done;
             // No arguments to allocate: no arena (this runs on every open of a record-sized object).
-            long n = Native.call(null, (errno, arena) -> (long) Libc.PREAD.invokeExact(errno, fd, rest,
+            long n = Native.call(null, (errno, arena) -> (long) Libc.Files.PREAD.invokeExact(errno, fd, rest,
                     rest.byteSize(), at));
             if (n < 0) {
                 if (n == -Errno.EINTR) {
@@ -247,7 +247,7 @@ public final class LinuxOs {
 
     /** {@code unlink(2)}; returns 0 or the errno. */
     public static int unlink(String path) {
-        return errnoOf(Native.call((errno, arena) -> (int) Libc.UNLINK.invokeExact(errno, arena.allocateFrom(path))));
+        return errnoOf(Native.call((errno, arena) -> (int) Libc.Create.UNLINK.invokeExact(errno, arena.allocateFrom(path))));
     }
 
     /** {@code memfd_create(2)}: an anonymous memory file. */
@@ -266,7 +266,7 @@ public final class LinuxOs {
         return errnoOf(Native.call((errno, arena) -> {
             MemorySegment v = arena.allocate(Math.max(1, bytes.length));
             MemorySegment.copy(bytes, 0, v, ValueLayout.JAVA_BYTE, 0, bytes.length);
-            return (int) Libc.FSETXATTR.invokeExact(errno, fd, arena.allocateFrom(key), v, (long) bytes.length, 0);
+            return (int) Libc.Create.FSETXATTR.invokeExact(errno, fd, arena.allocateFrom(key), v, (long) bytes.length, 0);
         }));
     }
 
