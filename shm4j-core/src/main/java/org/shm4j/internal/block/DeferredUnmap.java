@@ -25,8 +25,8 @@ import org.shm4j.internal.ViewDetach;
  * </ol>
  *
  * This is the one deferred release in shm4j (STYLE.md asks for none), and only of an address
- * range (one private page or a few, which the kernel merges with neighbouring ones): the shared
- * memory and the object are let go by {@code close()}, at once. The handle owns the view through
+ * range (the object's pages, now private and mostly untouched): the shared memory and the object
+ * are let go by {@code close()}, at once. The handle owns the view through
  * this object; nothing else closes it.
  */
 public final class DeferredUnmap implements Runnable {
