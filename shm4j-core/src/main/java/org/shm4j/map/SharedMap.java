@@ -1569,8 +1569,9 @@ public final class SharedMap implements AutoCloseable, Iterable<SharedMap.Entry>
      * this handle. A named map is detached from this process as soon as no write of this handle
      * is in flight (at once, or when the last running write ends): its shared memory is replaced
      * by private anonymous pages over the same addresses, so a thread still inside a read never
-     * touches an unmapped page (it reads zeros and reports the map closed); the address range is
-     * unmapped once this handle is unreachable. Idempotent and thread-safe.
+     * touches an unmapped page (it reads zeros and reports the map closed), and the object (its
+     * descriptor, a reference-counted name) is let go; the address range is unmapped once this
+     * handle is unreachable. Idempotent and thread-safe.
      */
     @Override
     public void close() {

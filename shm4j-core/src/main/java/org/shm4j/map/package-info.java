@@ -115,9 +115,10 @@
  * flag. {@link org.shm4j.map.SharedMap#close()} never unmaps under a thread inside a call: once no
  * write is in flight, it replaces the shared memory at once by private anonymous pages over the
  * same addresses (the shared object is no longer mapped); a reader still inside a call reads
- * zeros, which never pass its checks, and reports {@link IllegalStateException}. The address range
- * is unmapped when the closed handle becomes unreachable (a cleaner; a handle never closed is never
- * unmapped by it). A map placed in a caller's segment keeps the scoped segment: its arena is the
+ * zeros, which never pass its checks, and reports {@link IllegalStateException}; the object (its
+ * descriptor, a reference-counted name) is let go at the same moment. Only the address range waits:
+ * it is unmapped when the closed handle becomes unreachable (a cleaner; a handle never closed is
+ * never unmapped by it). A map placed in a caller's segment keeps the scoped segment: its arena is the
  * caller's. A {@link org.shm4j.map.ValueReader} may run more than once per call; a
  * {@link org.shm4j.map.ValueUpdater} runs with the stripe locked and must not write the same
  * stripe (the mutex is not reentrant).

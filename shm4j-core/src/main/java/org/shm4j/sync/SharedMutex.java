@@ -471,6 +471,17 @@ public final class SharedMutex extends SyncHandle {
         release.detach();
     }
 
+    /**
+     * {@inheritDoc} For a named mutex, {@link IllegalStateException} once the handle is closed; a
+     * segment taken before reads zeros afterwards (the shared memory is detached, see
+     * {@link #close()}).
+     */
+    @Override
+    public MemorySegment segment() {
+        checkOpen();
+        return super.segment();
+    }
+
     // ---- internals -----------------------------------------------------------------------------
 
     /** For a direct handle: IllegalStateException once closed (its memory may read as zeros). */

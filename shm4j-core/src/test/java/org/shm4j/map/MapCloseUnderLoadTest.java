@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.shm4j.Lifetime;
 import org.shm4j.SharedMemory;
 import org.shm4j.testkit.NoLeaks;
 import org.shm4j.testkit.TestNames;
@@ -74,6 +75,36 @@ class MapCloseUnderLoadTest {
                 SharedMemory.remove(name);
             }
         }
+    }
+
+    @Test
+    void closingANamedMapLetsGoOfItsDescriptorAndItsReferenceCountedNameAtOnce() throws Exception {
+        String name = TestNames.unique("mapfd");
+        try {
+            try (SharedMap keep = SharedMap.create(name, MapSpec.of(64, 8, 8))) {
+                assertThat(keep.created()).isTrue();
+                int before = openDescriptors();
+                // Without a GC in between: the detached address ranges wait for one, nothing else.
+                for (int i = 0; i < 1_000; i++) {
+                    try (SharedMap m = SharedMap.open(name)) {
+                        assertThat(m.longKeys().get(1, MemorySegment.ofArray(new byte[8]))).isEqualTo(-1);
+                    }
+                }
+                assertThat(openDescriptors()).isLessThanOrEqualTo(before + 2);
+            }
+            String counted = TestNames.unique("maprc");
+            SharedMap m = SharedMap.create(counted, MapSpec.of(64, 8, 8), MapOption.segment(Lifetime.REFERENCE_COUNTED));
+            assertThat(Path.of("/dev/shm", counted)).exists();
+            m.close();
+            assertThat(Path.of("/dev/shm", counted)).as("the last handle removes the name").doesNotExist();
+        } finally {
+            SharedMemory.remove(name);
+        }
+    }
+
+    private static int openDescriptors() {
+        String[] fds = new java.io.File("/proc/self/fd").list();
+        return fds == null ? 0 : fds.length;
     }
 
     /** Uses the map in one way until a call throws; returns what it threw (or an AssertionError). */

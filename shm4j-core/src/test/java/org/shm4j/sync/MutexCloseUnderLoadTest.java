@@ -76,7 +76,7 @@ class MutexCloseUnderLoadTest {
             mutex.close(); // idempotent
             List<ThrowingCallable> calls = List.of(mutex::lock, mutex::tryLock, () -> mutex.tryLock(Duration.ZERO),
                     mutex::unlock, mutex::markConsistent, mutex::isHeldByCurrentThread, mutex::holderPid,
-                    mutex::isNotRecoverable, () -> mutex.withLock(Duration.ZERO, () -> { }, () -> { }));
+                    mutex::isNotRecoverable, mutex::segment, () -> mutex.withLock(Duration.ZERO, () -> { }, () -> { }));
             for (ThrowingCallable call : calls) {
                 assertThatThrownBy(call).isExactlyInstanceOf(IllegalStateException.class)
                         .hasMessageContaining("closed").hasMessageContaining(name);
