@@ -3,7 +3,6 @@ package org.shm4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.shm4j.testkit.ChildJvm;
 import org.shm4j.testkit.NoLeaks;
+import org.shm4j.testkit.ProcSelf;
 import org.shm4j.testkit.TestNames;
 
 /** Anonymous (memfd) objects handed to other processes: by inheritance and over a UNIX socket. */
@@ -171,7 +171,7 @@ class AnonymousHandoffTest {
                 socket.send_fds(conn, [b'shm4j-segment v1 size=99999999 access=READ_WRITE name=evil\\n'], [fd])
                 conn.recv(1)
                 """;
-        long fdsBefore = openDescriptors();
+        int fdsBefore = ProcSelf.openDescriptors();
         try (ChildJvm python = ChildJvm.startCommand(List.of("python3", "-c", script, socket.toString()), Map.of(),
                 "hostile sender")) {
             python.awaitOutput("LISTENING", WAIT);
@@ -182,13 +182,7 @@ class AnonymousHandoffTest {
                         .hasMessageContaining("byteSize=4096");
             }
         }
-        assertThat(openDescriptors()).isLessThanOrEqualTo(fdsBefore);
-    }
-
-    private static long openDescriptors() throws IOException {
-        try (var s = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
+        assertThat(ProcSelf.openDescriptors()).isLessThanOrEqualTo(fdsBefore);
     }
 
     /** Child main: opens the inherited object, prints what the parent wrote, answers. */

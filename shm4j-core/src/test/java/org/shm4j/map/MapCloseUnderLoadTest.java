@@ -6,18 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.shm4j.Lifetime;
 import org.shm4j.SharedMemory;
+import org.shm4j.testkit.CloseUnderLoad;
 import org.shm4j.testkit.NoLeaks;
+import org.shm4j.testkit.ProcSelf;
 import org.shm4j.testkit.TestNames;
 
 /**
@@ -47,28 +46,13 @@ class MapCloseUnderLoadTest {
                         map.longKeys().put(k, v);
                     }
                 }
-                List<AtomicReference<Throwable>> ends = new ArrayList<>();
-                List<Thread> threads = new ArrayList<>();
-                for (int kind = 0; kind < 5; kind++) {
-                    AtomicReference<Throwable> end = new AtomicReference<>();
-                    int k = kind;
-                    ends.add(end);
-                    threads.add(Thread.ofPlatform().start(() -> end.set(use(map, k))));
-                }
-                Thread.sleep(0, ThreadLocalRandom.current().nextInt(999_999));
-                if ((round & 1) == 0) {
-                    Thread.sleep(ThreadLocalRandom.current().nextInt(3));
-                }
-                map.close();
-                for (Thread t : threads) {
-                    t.join(30_000);
-                    assertThat(t.isAlive()).as("round %d: thread stopped", round).isFalse();
-                }
+                List<Throwable> ends = CloseUnderLoad.close(map, Duration.ofMillis(3), List.of(() -> use(map, 0),
+                        () -> use(map, 1), () -> use(map, 2), () -> use(map, 3), () -> use(map, 4)));
                 for (int kind = 0; kind < ends.size(); kind++) {
-                    assertThat(ends.get(kind).get()).as("round %d, kind %d", round, kind)
+                    assertThat(ends.get(kind)).as("round %d, kind %d", round, kind)
                             .isExactlyInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
                 }
-                assertThat(mapped(name)).as("round %d: mapped after close", round).isFalse();
+                assertThat(ProcSelf.maps(name)).as("round %d: mapped after close", round).isFalse();
                 assertThatThrownBy(() -> map.longKeys().get(1, MemorySegment.ofArray(new byte[64])))
                         .isInstanceOf(IllegalStateException.class);
             } finally {
@@ -83,14 +67,14 @@ class MapCloseUnderLoadTest {
         try {
             try (SharedMap keep = SharedMap.create(name, MapSpec.of(64, 8, 8))) {
                 assertThat(keep.created()).isTrue();
-                int before = openDescriptors();
+                int before = ProcSelf.openDescriptors();
                 // Without a GC in between: the detached address ranges wait for one, nothing else.
                 for (int i = 0; i < 1_000; i++) {
                     try (SharedMap m = SharedMap.open(name)) {
                         assertThat(m.longKeys().get(1, MemorySegment.ofArray(new byte[8]))).isEqualTo(-1);
                     }
                 }
-                assertThat(openDescriptors()).isLessThanOrEqualTo(before + 2);
+                assertThat(ProcSelf.openDescriptors()).isLessThanOrEqualTo(before + 2);
             }
             String counted = TestNames.unique("maprc");
             SharedMap m = SharedMap.create(counted, MapSpec.of(64, 8, 8), MapOption.segment(Lifetime.REFERENCE_COUNTED));
@@ -100,11 +84,6 @@ class MapCloseUnderLoadTest {
         } finally {
             SharedMemory.remove(name);
         }
-    }
-
-    private static int openDescriptors() {
-        String[] fds = new java.io.File("/proc/self/fd").list();
-        return fds == null ? 0 : fds.length;
     }
 
     /** Uses the map in one way until a call throws; returns what it threw (or an AssertionError). */
@@ -151,10 +130,5 @@ class MapCloseUnderLoadTest {
             // A miss or wrong bytes instead of IllegalStateException: the closed map's zeros leaked out.
             throw new AssertionError(what + " gave a wrong answer for key " + k);
         }
-    }
-
-    /** Whether this process still maps the shared memory of {@code name}. */
-    private static boolean mapped(String name) throws Exception {
-        return Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch(l -> l.contains("/" + name));
     }
 }

@@ -6,18 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.shm4j.SharedMemory;
+import org.shm4j.testkit.CloseUnderLoad;
 import org.shm4j.testkit.NoLeaks;
+import org.shm4j.testkit.ProcSelf;
 import org.shm4j.testkit.TestNames;
 
 /**
@@ -43,21 +42,14 @@ class RingCloseUnderLoadTest {
                         : MpscRing.create(name, 1 << 16);
                 RingProducer producer = ring.producer(WaitStrategy.busySpin());
                 RingConsumer consumer = ring.consumer(WaitStrategy.busySpin(), Duration.ofSeconds(30));
-                AtomicReference<Throwable> producerEnd = new AtomicReference<>();
-                AtomicReference<Throwable> consumerEnd = new AtomicReference<>();
-                Thread p = Thread.ofPlatform().start(() -> producerEnd.set(produce(producer)));
-                Thread c = Thread.ofPlatform().start(() -> consumerEnd.set(consume(consumer)));
-                Thread.sleep(Duration.ofNanos(ThreadLocalRandom.current().nextInt(2_000_000)));
-                ring.close();
-                p.join(30_000);
-                c.join(30_000);
-                assertThat(p.isAlive() || c.isAlive()).as("round %d: peers stopped", round).isFalse();
-                assertThat(producerEnd.get()).as("round %d: producer", round)
+                List<Throwable> ends = CloseUnderLoad.close(ring, Duration.ofMillis(2),
+                        List.of(() -> produce(producer), () -> consume(consumer)));
+                assertThat(ends.get(0)).as("round %d: producer", round)
                         .isExactlyInstanceOf(IllegalStateException.class);
-                assertThat(consumerEnd.get()).as("round %d: consumer", round)
+                assertThat(ends.get(1)).as("round %d: consumer", round)
                         .isExactlyInstanceOf(IllegalStateException.class);
                 // The peers still hold the address range, but the shared memory is already detached.
-                assertThat(mapped(name)).as("round %d: mapped after the ring closed", round).isFalse();
+                assertThat(ProcSelf.maps(name)).as("round %d: mapped after the ring closed", round).isFalse();
                 producer.close();
                 consumer.close();
             } finally {
@@ -81,25 +73,15 @@ class RingCloseUnderLoadTest {
                 BroadcastTransmitter transmitter = ring.transmitter();
                 BroadcastReceiver first = ring.receiver(WaitStrategy.busySpin());
                 BroadcastReceiver second = ring.receiver(WaitStrategy.busySpin());
-                AtomicReference<Throwable> transmitterEnd = new AtomicReference<>();
-                AtomicReference<Throwable> firstEnd = new AtomicReference<>();
-                AtomicReference<Throwable> secondEnd = new AtomicReference<>();
-                Thread t = Thread.ofPlatform().start(() -> transmitterEnd.set(transmit(transmitter)));
-                Thread r1 = Thread.ofPlatform().start(() -> firstEnd.set(receive(first)));
-                Thread r2 = Thread.ofPlatform().start(() -> secondEnd.set(receive(second)));
-                Thread.sleep(Duration.ofNanos(ThreadLocalRandom.current().nextInt(2_000_000)));
-                ring.close();
-                t.join(30_000);
-                r1.join(30_000);
-                r2.join(30_000);
-                assertThat(t.isAlive() || r1.isAlive() || r2.isAlive()).as("round %d: peers stopped", round).isFalse();
-                assertThat(transmitterEnd.get()).as("round %d: transmitter", round)
+                List<Throwable> ends = CloseUnderLoad.close(ring, Duration.ofMillis(2),
+                        List.of(() -> transmit(transmitter), () -> receive(first), () -> receive(second)));
+                assertThat(ends.get(0)).as("round %d: transmitter", round)
                         .isExactlyInstanceOf(IllegalStateException.class);
-                assertThat(firstEnd.get()).as("round %d: first receiver", round)
+                assertThat(ends.get(1)).as("round %d: first receiver", round)
                         .isExactlyInstanceOf(IllegalStateException.class);
-                assertThat(secondEnd.get()).as("round %d: second receiver", round)
+                assertThat(ends.get(2)).as("round %d: second receiver", round)
                         .isExactlyInstanceOf(IllegalStateException.class);
-                assertThat(mapped(name)).as("round %d: mapped after the ring closed", round).isFalse();
+                assertThat(ProcSelf.maps(name)).as("round %d: mapped after the ring closed", round).isFalse();
                 transmitter.close();
                 first.close();
                 second.close();
@@ -118,9 +100,9 @@ class RingCloseUnderLoadTest {
             RingConsumer consumer = ring.consumer();
             assertThat(producer.offer(1, arena.allocate(8))).isTrue();
             consumer.close();
-            assertThat(mapped(name)).isTrue();
+            assertThat(ProcSelf.maps(name)).isTrue();
             ring.close();
-            assertThat(mapped(name)).isFalse();
+            assertThat(ProcSelf.maps(name)).isFalse();
             assertThatThrownBy(() -> producer.offer(1, arena.allocate(8))).isInstanceOf(IllegalStateException.class);
             assertThatThrownBy(() -> producer.tryClaim(1, 8)).isInstanceOf(IllegalStateException.class);
             assertThatThrownBy(ring::producer).isInstanceOf(IllegalStateException.class);
@@ -204,8 +186,4 @@ class RingCloseUnderLoadTest {
         }
     }
 
-    /** Whether this process still maps the shared memory of {@code name}. */
-    private static boolean mapped(String name) throws Exception {
-        return Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch(l -> l.contains("/" + name));
-    }
 }

@@ -3,20 +3,18 @@ package org.shm4j.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicReference;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.shm4j.Lifetime;
 import org.shm4j.SharedMemory;
+import org.shm4j.testkit.CloseUnderLoad;
 import org.shm4j.testkit.NoLeaks;
+import org.shm4j.testkit.ProcSelf;
 import org.shm4j.testkit.TestNames;
 
 /**
@@ -37,28 +35,13 @@ class MutexCloseUnderLoadTest {
             String name = TestNames.unique("mutexclose");
             try {
                 SharedMutex mutex = SharedMutex.create(name);
-                List<AtomicReference<Throwable>> ends = new ArrayList<>();
-                List<Thread> threads = new ArrayList<>();
-                for (int kind = 0; kind < 3; kind++) {
-                    AtomicReference<Throwable> end = new AtomicReference<>();
-                    int k = kind;
-                    ends.add(end);
-                    threads.add(Thread.ofPlatform().start(() -> end.set(use(mutex, k))));
-                }
-                Thread.sleep(0, ThreadLocalRandom.current().nextInt(999_999));
-                if ((round & 1) == 0) {
-                    Thread.sleep(ThreadLocalRandom.current().nextInt(3));
-                }
-                mutex.close();
-                for (Thread t : threads) {
-                    t.join(30_000);
-                    assertThat(t.isAlive()).as("round %d: thread stopped", round).isFalse();
-                }
+                List<Throwable> ends = CloseUnderLoad.close(mutex, Duration.ofMillis(3),
+                        List.of(() -> use(mutex, 0), () -> use(mutex, 1), () -> use(mutex, 2)));
                 for (int kind = 0; kind < ends.size(); kind++) {
-                    assertThat(ends.get(kind).get()).as("round %d, kind %d", round, kind)
+                    assertThat(ends.get(kind)).as("round %d, kind %d", round, kind)
                             .isExactlyInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
                 }
-                assertThat(mapped(name)).as("round %d: mapped after close", round).isFalse();
+                assertThat(ProcSelf.maps(name)).as("round %d: mapped after close", round).isFalse();
             } finally {
                 SharedMemory.remove(name);
             }
@@ -95,7 +78,7 @@ class MutexCloseUnderLoadTest {
         try {
             try (SharedMutex keep = SharedMutex.create(name)) {
                 assertThat(keep.created()).isTrue();
-                int before = openDescriptors();
+                int before = ProcSelf.openDescriptors();
                 // Without a GC in between: the detached address ranges wait for one, nothing else.
                 for (int i = 0; i < 2_000; i++) {
                     try (SharedMutex m = SharedMutex.open(name)) {
@@ -103,7 +86,7 @@ class MutexCloseUnderLoadTest {
                         m.unlock();
                     }
                 }
-                assertThat(openDescriptors()).isLessThanOrEqualTo(before + 2);
+                assertThat(ProcSelf.openDescriptors()).isLessThanOrEqualTo(before + 2);
             }
             String counted = TestNames.unique("mutexrc");
             SharedMutex m = SharedMutex.create(counted, Lifetime.REFERENCE_COUNTED);
@@ -113,11 +96,6 @@ class MutexCloseUnderLoadTest {
         } finally {
             SharedMemory.remove(name);
         }
-    }
-
-    private static int openDescriptors() {
-        String[] fds = new java.io.File("/proc/self/fd").list();
-        return fds == null ? 0 : fds.length;
     }
 
     /** Locks and unlocks in one way until a call throws; returns what it threw. */
@@ -142,10 +120,5 @@ class MutexCloseUnderLoadTest {
         } catch (Throwable t) {
             return t;
         }
-    }
-
-    /** Whether this process still maps the shared memory of {@code name}. */
-    private static boolean mapped(String name) throws Exception {
-        return Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch(l -> l.contains("/" + name));
     }
 }

@@ -73,16 +73,25 @@ final class PingPongPeers {
     }
 
     /**
-     * What the pinger's and the echo's {@code out} and {@code in} arguments are for {@code impl},
-     * after creating the shared memory they name: two rings {@code a} (ping) and {@code b} (pong), or
-     * for the raw channels one segment {@code a} holding both directions, each side's {@code in}
-     * then naming its side.
+     * The shared memory of one ping-pong run of {@code impl}, created with names unique to it, and
+     * what the pinger's and the echo's {@code out} and {@code in} arguments are: two rings {@code a}
+     * (ping) and {@code b} (pong), or for the raw channels one segment {@code a} holding both
+     * directions, each side's {@code in} then naming its side; with {@code vsRaw}, also the raw
+     * segment an interleaved run alternates with ({@link #raw()}, else null). {@link #names()} are
+     * what to remove afterwards.
      */
-    record Channels(String pingerOut, String pingerIn, String echoOut, String echoIn) {
-        static Channels create(String impl, String a, String b) throws IOException {
+    record Channels(String pingerOut, String pingerIn, String echoOut, String echoIn, String raw, List<String> names) {
+        static Channels create(String impl, boolean vsRaw) throws IOException {
+            String base = "shm4j-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+            String a = base + "-a";
+            String b = base + "-b";
+            String raw = vsRaw ? base + "-raw" : null;
+            if (raw != null) {
+                SharedMemory.create(raw, 4096).close();
+            }
             if (impl.startsWith("raw")) {
                 SharedMemory.create(a, 4096).close();
-                return new Channels(a, "ping", a, "pong");
+                return new Channels(a, "ping", a, "pong", raw, names(raw, a));
             }
             if (impl.startsWith("agrona")) {
                 for (String n : List.of(a, b)) {
@@ -92,7 +101,20 @@ final class PingPongPeers {
                 SpscRing.create(a, 1 << 16).close();
                 SpscRing.create(b, 1 << 16).close();
             }
-            return new Channels(a, b, b, a);
+            return new Channels(a, b, b, a, raw, names(raw, a, b));
+        }
+
+        private static List<String> names(String raw, String... made) {
+            List<String> names = new ArrayList<>(List.of(made));
+            if (raw != null) {
+                names.add(raw);
+            }
+            return List.copyOf(names);
+        }
+
+        /** For {@link Peer#finish}. */
+        String[] toRemove() {
+            return names.toArray(String[]::new);
         }
     }
 

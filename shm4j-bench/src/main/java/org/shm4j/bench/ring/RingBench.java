@@ -374,21 +374,17 @@ public final class RingBench {
     private static long[][] roundTrips(String spec, int iterations) throws Exception {
         boolean vsRaw = spec.startsWith(PingPongPeers.VS_RAW);
         String impl = vsRaw ? spec.substring(PingPongPeers.VS_RAW.length()) : spec;
-        String base = "shm4j-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-        String a = base + "-a";
-        String b = base + "-b";
-        String rawName = base + "-raw";
         boolean agrona = impl.startsWith("agrona");
-        PingPongPeers.Channels channels = PingPongPeers.Channels.create(impl, a, b);
+        PingPongPeers.Channels channels = PingPongPeers.Channels.create(impl, vsRaw);
         List<Child> processes = new ArrayList<>();
         try {
-            List<String> echoArgs = new ArrayList<>(List.of(spec, channels.echoOut(), channels.echoIn(), Integer.toString(iterations)));
-            List<String> pingerArgs = new ArrayList<>(List.of(spec, channels.pingerOut(), channels.pingerIn(), Integer.toString(iterations),
-                    Integer.toString(iterations / 4)));
+            List<String> echoArgs = new ArrayList<>(List.of(spec, channels.echoOut(), channels.echoIn(),
+                    Integer.toString(iterations)));
+            List<String> pingerArgs = new ArrayList<>(List.of(spec, channels.pingerOut(), channels.pingerIn(),
+                    Integer.toString(iterations), Integer.toString(iterations / 4)));
             if (vsRaw) {
-                SharedMemory.create(rawName, 4096).close();
-                echoArgs.add(rawName);
-                pingerArgs.add(rawName);
+                echoArgs.add(channels.raw());
+                pingerArgs.add(channels.raw());
             }
             Child echo = Peer.start(PingPongPeers.Echo.class, agrona, echoArgs.toArray(String[]::new));
             processes.add(echo);
@@ -402,7 +398,7 @@ public final class RingBench {
             }
             return new long[][] {percentiles(out.await("P50", 600))};
         } finally {
-            Peer.finish(processes, a, b, rawName);
+            Peer.finish(processes, channels.toRemove());
         }
     }
 

@@ -96,11 +96,8 @@ final class WarmupTimeline {
 
     /** One fresh pair of JVMs: the p50 of each slice. */
     private static long[] timeline(String impl, double seconds, long[] startupMillis) throws Exception {
-        String base = "shm4j-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-        String a = base + "-a";
-        String b = base + "-b";
         boolean agrona = impl.startsWith("agrona");
-        PingPongPeers.Channels channels = PingPongPeers.Channels.create(impl, a, b);
+        PingPongPeers.Channels channels = PingPongPeers.Channels.create(impl, false);
         List<Child> processes = new ArrayList<>();
         try {
             Child echo = Peer.start(PingPongPeers.Echo.class, agrona, impl, channels.echoOut(), channels.echoIn(),
@@ -126,7 +123,7 @@ final class WarmupTimeline {
             }
             return p50s.stream().mapToLong(Long::longValue).toArray();
         } finally {
-            Peer.finish(processes, a, b);
+            Peer.finish(processes, channels.toRemove());
         }
     }
 }
