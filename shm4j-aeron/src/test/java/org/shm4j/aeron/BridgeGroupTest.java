@@ -2,16 +2,13 @@ package org.shm4j.aeron;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.shm4j.aeron.BridgeTestResources.channel;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,38 +18,16 @@ import org.shm4j.ring.RingProducer;
 import org.shm4j.ring.RingType;
 import org.shm4j.ring.SpscRing;
 import org.shm4j.testkit.NoLeaks;
-import org.shm4j.testkit.TestNames;
 
 /** Several ends on one thread: a {@link BridgeGroup} with its embedded driver in INVOKER mode. */
 @ExtendWith(NoLeaks.class)
 @Timeout(120)
 class BridgeGroupTest {
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-    private final List<String> toRemove = new ArrayList<>();
+    private final BridgeTestResources resources = new BridgeTestResources();
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        Leftovers.removeRings(toRemove);
-    }
-
-    private static String channel() {
-        return "aeron:udp?endpoint=127.0.0.1:" + (20000 + ThreadLocalRandom.current().nextInt(20000))
-                + "|term-length=1m";
-    }
-
-    private String ring(String label) throws IOException {
-        String name = TestNames.unique(label);
-        toRemove.add(name);
-        toClose.add(SpscRing.create(name, 1 << 16));
-        return name;
-    }
-
-    private <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
+        resources.closeAll();
     }
 
     private static long bridgeThreads() {
@@ -61,15 +36,15 @@ class BridgeGroupTest {
 
     @Test
     void twoGroupsCarryBothDirectionsOnOneThreadEach() throws Exception {
-        String a = ring("a");
-        String b = ring("b");
-        String c = ring("c");
-        String d = ring("d");
+        String a = resources.spscRing("a", 1 << 16);
+        String b = resources.spscRing("b", 1 << 16);
+        String c = resources.spscRing("c", 1 << 16);
+        String d = resources.spscRing("d", 1 << 16);
         String ab = channel();
         String cd = channel();
         long before = bridgeThreads();
-        BridgeGroup left = closeLater(BridgeGroup.start());
-        BridgeGroup right = closeLater(BridgeGroup.start());
+        BridgeGroup left = resources.closeLater(BridgeGroup.start());
+        BridgeGroup right = resources.closeLater(BridgeGroup.start());
         RingBridge leftSend = left.send(a, ab, 21);
         RingBridge leftReceive = left.receive(d, cd, 22);
         RingBridge rightReceive = right.receive(b, ab, 21);
@@ -103,16 +78,15 @@ class BridgeGroupTest {
     void optionsGoWhereTheyBelong() throws Exception {
         assertThatThrownBy(() -> BridgeGroup.start(BridgeOption.createRing(RingType.SPSC, 1 << 12)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("option=");
-        BridgeGroup group = closeLater(BridgeGroup.start());
-        String a = ring("a");
+        BridgeGroup group = resources.closeLater(BridgeGroup.start());
+        String a = resources.spscRing("a", 1 << 16);
         assertThatThrownBy(() -> group.send(a, channel(), 24,
                 BridgeOption.idle(org.agrona.concurrent.BusySpinIdleStrategy::new)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("option=");
         assertThatThrownBy(() -> group.send(a, "udp://nothing", 24)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("channel=");
         // A refused end leaves the ring free for the next one.
-        String made = TestNames.unique("made");
-        toRemove.add(made);
+        String made = resources.ringName("made");
         group.receive(made, channel(), 25, BridgeOption.createRing(RingType.SPSC, 1 << 12));
         assertThat(Files.exists(Path.of("/dev/shm", made))).isTrue();
         assertThat(group.send(a, channel(), 24).stats().role()).isEqualTo("send");

@@ -1,6 +1,7 @@
 package org.shm4j.aeron;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.shm4j.aeron.BridgeTestResources.channel;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.shm4j.SharedMemory;
 import org.shm4j.ring.BroadcastReceiver;
 import org.shm4j.ring.BroadcastRing;
 import org.shm4j.ring.MpscRing;
@@ -23,58 +23,32 @@ import org.shm4j.ring.RingProducer;
 import org.shm4j.ring.RingType;
 import org.shm4j.ring.SpscRing;
 import org.shm4j.testkit.NoLeaks;
-import org.shm4j.testkit.TestNames;
 
 /** Ring shapes on either side (MPSC, broadcast), loss notices across bridges, records too large for the far ring. */
 @ExtendWith(NoLeaks.class)
 @Timeout(90)
 class RingBridgeShapesTest {
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-    private final List<String> names = new ArrayList<>();
+    private final BridgeTestResources resources = new BridgeTestResources();
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        for (String name : names) {
-            for (BridgeStats b : BridgeStats.forRing(name)) {
-                SharedMemory.remove(b.stateName());
-            }
-            SharedMemory.remove(name);
-        }
-    }
-
-    private static String channel() {
-        return "aeron:udp?endpoint=127.0.0.1:" + (20000 + ThreadLocalRandom.current().nextInt(20000))
-                + "|term-length=1m";
-    }
-
-    private String name(String label) {
-        String n = TestNames.unique(label);
-        names.add(n);
-        return n;
-    }
-
-    private <T extends AutoCloseable> T later(T c) {
-        toClose.add(c);
-        return c;
+        resources.closeAll();
     }
 
     @Test
     void mpscProducersKeepTheirOrderAcrossTheBridge() throws Exception {
-        String a = name("a");
-        String b = name("b");
+        String a = resources.ringName("a");
+        String b = resources.ringName("b");
         String channel = channel();
-        MpscRing ringA = later(MpscRing.create(a, 1 << 16));
-        later(RingBridge.receive(b, channel, 20, BridgeOption.createRing(RingType.SPSC, 1 << 16)));
-        later(RingBridge.send(a, channel, 20));
+        MpscRing ringA = resources.closeLater(MpscRing.create(a, 1 << 16));
+        resources.closeLater(RingBridge.receive(b, channel, 20, BridgeOption.createRing(RingType.SPSC, 1 << 16)));
+        resources.closeLater(RingBridge.send(a, channel, 20));
         int producers = 3;
         int each = 5_000;
         List<Thread> threads = new ArrayList<>();
         for (int p = 0; p < producers; p++) {
             int id = p;
-            RingProducer producer = later(ringA.producer());
+            RingProducer producer = resources.closeLater(ringA.producer());
             Thread t = Thread.ofPlatform().start(() -> {
                 try (Arena arena = Arena.ofConfined()) {
                     MemorySegment buf = arena.allocate(16);
@@ -91,8 +65,8 @@ class RingBridgeShapesTest {
             });
             threads.add(t);
         }
-        SpscRing ringB = later(SpscRing.open(b));
-        RingConsumer consumer = later(ringB.consumer());
+        SpscRing ringB = resources.closeLater(SpscRing.open(b));
+        RingConsumer consumer = resources.closeLater(ringB.consumer());
         int[] next = new int[producers];
         int[] received = {0};
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -114,16 +88,16 @@ class RingBridgeShapesTest {
 
     @Test
     void aBroadcastRingOnTheFarSideFeedsSeveralReceivers() throws Exception {
-        String a = name("a");
-        String b = name("b");
+        String a = resources.ringName("a");
+        String b = resources.ringName("b");
         String channel = channel();
-        SpscRing ringA = later(SpscRing.create(a, 1 << 16));
-        BroadcastRing ringB = later(BroadcastRing.create(b, 1 << 20));
-        BroadcastReceiver r1 = later(ringB.receiver());
-        BroadcastReceiver r2 = later(ringB.receiver());
-        later(RingBridge.receive(b, channel, 21));
-        later(RingBridge.send(a, channel, 21));
-        RingProducer producer = later(ringA.producer());
+        SpscRing ringA = resources.closeLater(SpscRing.create(a, 1 << 16));
+        BroadcastRing ringB = resources.closeLater(BroadcastRing.create(b, 1 << 20));
+        BroadcastReceiver r1 = resources.closeLater(ringB.receiver());
+        BroadcastReceiver r2 = resources.closeLater(ringB.receiver());
+        resources.closeLater(RingBridge.receive(b, channel, 21));
+        resources.closeLater(RingBridge.send(a, channel, 21));
+        RingProducer producer = resources.closeLater(ringA.producer());
         int total = 3_000;
         RingBridgeTest.Checker c1 = new RingBridgeTest.Checker();
         RingBridgeTest.Checker c2 = new RingBridgeTest.Checker();
@@ -146,13 +120,13 @@ class RingBridgeShapesTest {
 
     @Test
     void lossNoticesTravelOnAcrossABridgeAsLosses() throws Exception {
-        String a = name("a");
-        String b = name("b");
+        String a = resources.ringName("a");
+        String b = resources.ringName("b");
         String channel = channel();
-        SpscRing ringA = later(SpscRing.create(a, 1 << 16));
-        later(RingBridge.receive(b, channel, 22, BridgeOption.createRing(RingType.SPSC, 1 << 16)));
-        later(RingBridge.send(a, channel, 22));
-        RingProducer producer = later(ringA.producer());
+        SpscRing ringA = resources.closeLater(SpscRing.create(a, 1 << 16));
+        resources.closeLater(RingBridge.receive(b, channel, 22, BridgeOption.createRing(RingType.SPSC, 1 << 16)));
+        resources.closeLater(RingBridge.send(a, channel, 22));
+        RingProducer producer = resources.closeLater(ringA.producer());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment record = arena.allocate(8);
             MemorySegment notice = arena.allocate(RingBridge.LOSS_NOTICE_BYTES);
@@ -163,8 +137,8 @@ class RingBridgeShapesTest {
             record.set(ValueLayout.JAVA_LONG, 0, 101);
             assertThat(producer.offer(1, record)).isTrue();
         }
-        SpscRing ringB = later(SpscRing.open(b));
-        RingConsumer consumer = later(ringB.consumer());
+        SpscRing ringB = resources.closeLater(SpscRing.open(b));
+        RingConsumer consumer = resources.closeLater(ringB.consumer());
         List<String> seen = new ArrayList<>();
         RecordHandler handler = RingBridge.lossAware(new RecordHandler() {
             @Override
@@ -186,18 +160,18 @@ class RingBridgeShapesTest {
 
     @Test
     void bothEndsCanUseARunningMediaDriver() throws Exception {
-        String a = name("a");
-        String b = name("b");
+        String a = resources.ringName("a");
+        String b = resources.ringName("b");
         String channel = channel();
         java.nio.file.Path dir = java.nio.file.Path.of("/dev/shm", "shm4j-aeron-" + ProcessHandle.current().pid()
                 + "-external" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try (io.aeron.driver.MediaDriver _ = io.aeron.driver.MediaDriver.launch(new io.aeron.driver.MediaDriver.Context()
                 .aeronDirectoryName(dir.toString()).threadingMode(io.aeron.driver.ThreadingMode.SHARED)
                 .dirDeleteOnStart(true).dirDeleteOnShutdown(true))) {
-            SpscRing ringA = later(SpscRing.create(a, 1 << 16));
-            SpscRing ringB = later(SpscRing.create(b, 1 << 16));
-            RingProducer producer = later(ringA.producer());
-            RingConsumer consumer = later(ringB.consumer());
+            SpscRing ringA = resources.closeLater(SpscRing.create(a, 1 << 16));
+            SpscRing ringB = resources.closeLater(SpscRing.create(b, 1 << 16));
+            RingProducer producer = resources.closeLater(ringA.producer());
+            RingConsumer consumer = resources.closeLater(ringB.consumer());
             RingBridgeTest.Checker checker = new RingBridgeTest.Checker();
             try (RingBridge receiver = RingBridge.receive(b, channel, 24, BridgeOption.externalDriver(dir));
                     RingBridge sender = RingBridge.send(a, channel, 24, BridgeOption.externalDriver(dir));
@@ -221,14 +195,14 @@ class RingBridgeShapesTest {
 
     @Test
     void aRecordTooLargeForTheFarRingIsRefusedAndAnnouncedAsLost() throws Exception {
-        String a = name("a");
-        String b = name("b");
+        String a = resources.ringName("a");
+        String b = resources.ringName("b");
         String channel = channel();
-        SpscRing ringA = later(SpscRing.create(a, 1 << 16));
-        SpscRing ringB = later(SpscRing.create(b, 1 << 12));
-        RingBridge receiver = later(RingBridge.receive(b, channel, 23));
-        later(RingBridge.send(a, channel, 23));
-        RingProducer producer = later(ringA.producer());
+        SpscRing ringA = resources.closeLater(SpscRing.create(a, 1 << 16));
+        SpscRing ringB = resources.closeLater(SpscRing.create(b, 1 << 12));
+        RingBridge receiver = resources.closeLater(RingBridge.receive(b, channel, 23));
+        resources.closeLater(RingBridge.send(a, channel, 23));
+        RingProducer producer = resources.closeLater(ringA.producer());
         int big = ringB.maxPayloadBytes() + 1;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(big);
@@ -236,7 +210,7 @@ class RingBridgeShapesTest {
             assertThat(producer.offer(1, buf.asSlice(0, Records.fill(buf, 1, big - Records.MIN)))).isTrue();
             assertThat(producer.offer(1, buf.asSlice(0, Records.fill(buf, 2)))).isTrue();
         }
-        RingConsumer consumer = later(ringB.consumer());
+        RingConsumer consumer = resources.closeLater(ringB.consumer());
         RingBridgeTest.Checker checker = new RingBridgeTest.Checker();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (checker.received < 2 && System.nanoTime() < deadline) {

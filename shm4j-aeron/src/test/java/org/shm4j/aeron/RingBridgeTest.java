@@ -2,6 +2,7 @@ package org.shm4j.aeron;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.shm4j.aeron.BridgeTestResources.channel;
 
 import io.aeron.Aeron;
 import io.aeron.Publication;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.concurrent.ThreadLocalRandom;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,51 +27,29 @@ import org.shm4j.ring.RingProducer;
 import org.shm4j.ring.SpscRing;
 import org.shm4j.testkit.ChildJvm;
 import org.shm4j.testkit.NoLeaks;
-import org.shm4j.testkit.TestNames;
 
 /** Both ends in this JVM, over loopback: the delivery rules that need no second network stack. */
 @ExtendWith(NoLeaks.class)
 @Timeout(120)
 class RingBridgeTest {
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-    private final List<String> toRemove = new ArrayList<>();
+    private final BridgeTestResources resources = new BridgeTestResources();
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        Leftovers.removeRings(toRemove);
-    }
-
-    private static String channel() {
-        return "aeron:udp?endpoint=127.0.0.1:" + (20000 + ThreadLocalRandom.current().nextInt(20000))
-                + "|term-length=1m";
-    }
-
-    private String ring(String label, long capacity) throws IOException {
-        String name = TestNames.unique(label);
-        toRemove.add(name);
-        toClose.add(SpscRing.create(name, capacity));
-        return name;
-    }
-
-    private <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
+        resources.closeAll();
     }
 
     @Test
     void recordsArriveOnceInOrderIntact() throws Exception {
-        String a = ring("a", 1 << 16);
-        String b = ring("b", 1 << 16);
+        String a = resources.spscRing("a", 1 << 16);
+        String b = resources.spscRing("b", 1 << 16);
         String channel = channel();
-        RingBridge receiver = closeLater(RingBridge.receive(b, channel, 7));
-        RingBridge sender = closeLater(RingBridge.send(a, channel, 7));
-        SpscRing ringA = closeLater(SpscRing.open(a));
-        SpscRing ringB = closeLater(SpscRing.open(b));
-        RingProducer producer = closeLater(ringA.producer());
-        RingConsumer consumer = closeLater(ringB.consumer());
+        RingBridge receiver = resources.closeLater(RingBridge.receive(b, channel, 7));
+        RingBridge sender = resources.closeLater(RingBridge.send(a, channel, 7));
+        SpscRing ringA = resources.closeLater(SpscRing.open(a));
+        SpscRing ringB = resources.closeLater(SpscRing.open(b));
+        RingProducer producer = resources.closeLater(ringA.producer());
+        RingConsumer consumer = resources.closeLater(ringB.consumer());
         Checker checker = new Checker();
         int total = 20_000;
         int sent = 0;
@@ -99,13 +77,13 @@ class RingBridgeTest {
 
     @Test
     void fullRemoteRingBacksUpToTheLocalProducerAndLosesNothing() throws Exception {
-        String a = ring("a", 1 << 12);
-        String b = ring("b", 1 << 12);
+        String a = resources.spscRing("a", 1 << 12);
+        String b = resources.spscRing("b", 1 << 12);
         String channel = channel();
-        RingBridge receiver = closeLater(RingBridge.receive(b, channel, 8));
-        RingBridge sender = closeLater(RingBridge.send(a, channel, 8));
-        SpscRing ringA = closeLater(SpscRing.open(a));
-        RingProducer producer = closeLater(ringA.producer());
+        RingBridge receiver = resources.closeLater(RingBridge.receive(b, channel, 8));
+        RingBridge sender = resources.closeLater(RingBridge.send(a, channel, 8));
+        SpscRing ringA = resources.closeLater(SpscRing.open(a));
+        RingProducer producer = resources.closeLater(ringA.producer());
         awaitConnected(sender);
         int sent = 0;
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -126,8 +104,8 @@ class RingBridgeTest {
         }
         assertThat(refusedInARow).as("local offer refused while the remote ring is full").isGreaterThanOrEqualTo(2000);
         assertThat(receiver.stats().backPressureEvents()).isPositive();
-        SpscRing ringB = closeLater(SpscRing.open(b));
-        RingConsumer consumer = closeLater(ringB.consumer());
+        SpscRing ringB = resources.closeLater(SpscRing.open(b));
+        RingConsumer consumer = resources.closeLater(ringB.consumer());
         Checker checker = new Checker();
         deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (checker.received < sent && System.nanoTime() < deadline) {
@@ -139,11 +117,11 @@ class RingBridgeTest {
 
     @Test
     void foreignAndMalformedFramesAreRefusedAndCounted() throws Exception {
-        String b = ring("b", 1 << 12);
+        String b = resources.spscRing("b", 1 << 12);
         String channel = channel();
-        RingBridge receiver = closeLater(RingBridge.receive(b, channel, 9));
-        SpscRing ringB = closeLater(SpscRing.open(b));
-        RingConsumer consumer = closeLater(ringB.consumer());
+        RingBridge receiver = resources.closeLater(RingBridge.receive(b, channel, 9));
+        SpscRing ringB = resources.closeLater(SpscRing.open(b));
+        RingConsumer consumer = resources.closeLater(ringB.consumer());
         try (Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(receiver.aeronDirectory()));
                 Publication pub = aeron.addPublication(channel, 9)) {
             UnsafeBuffer buf = new UnsafeBuffer(new byte[256]);
@@ -212,14 +190,14 @@ class RingBridgeTest {
 
     @Test
     void senderRestartedWithStateContinuesWithoutLossOrRepeat() throws Exception {
-        String a = ring("a", 1 << 16);
-        String b = ring("b", 1 << 16);
+        String a = resources.spscRing("a", 1 << 16);
+        String b = resources.spscRing("b", 1 << 16);
         String channel = channel();
-        closeLater(RingBridge.receive(b, channel, 10));
-        SpscRing ringA = closeLater(SpscRing.open(a));
-        RingProducer producer = closeLater(ringA.producer());
-        SpscRing ringB = closeLater(SpscRing.open(b));
-        RingConsumer consumer = closeLater(ringB.consumer());
+        resources.closeLater(RingBridge.receive(b, channel, 10));
+        SpscRing ringA = resources.closeLater(SpscRing.open(a));
+        RingProducer producer = resources.closeLater(ringA.producer());
+        SpscRing ringB = resources.closeLater(SpscRing.open(b));
+        RingConsumer consumer = resources.closeLater(ringB.consumer());
         Checker checker = new Checker();
         int sent = 0;
         try (Arena arena = Arena.ofConfined()) {
@@ -244,9 +222,9 @@ class RingBridgeTest {
 
     @Test
     void aSecondSenderOnTheSameRingIsRefused() throws Exception {
-        String a = ring("a", 1 << 12);
+        String a = resources.spscRing("a", 1 << 12);
         String channel = channel();
-        closeLater(RingBridge.send(a, channel, 11));
+        resources.closeLater(RingBridge.send(a, channel, 11));
         assertThatThrownBy(() -> RingBridge.send(a, channel, 11)).isInstanceOf(IOException.class);
         assertThatThrownBy(() -> RingBridge.send(a, "udp://nothing", 11))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("channel=");
@@ -270,8 +248,8 @@ class RingBridgeTest {
     private void allocatesNothingPerRecord(String layout) throws Exception {
         // In a JVM of its own, so that no other test's handlers make the ring's poll loop megamorphic.
         // Ring b is read by a consumer JVM that checks every record.
-        String a = ring("a", 1 << 16);
-        String b = ring("b", 1 << 16);
+        String a = resources.spscRing("a", 1 << 16);
+        String b = resources.spscRing("b", 1 << 16);
         try (ChildJvm consumer = ChildJvm.start(Peers.Consumer.class, b, "0", "120");
                 ChildJvm child = ChildJvm.start(AllocationProbe.class, Map.of(),
                         List.of("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:TieredStopAtLevel=4"),
