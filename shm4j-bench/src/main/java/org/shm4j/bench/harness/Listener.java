@@ -18,4 +18,34 @@ public interface Listener extends AutoCloseable {
 
     @Override
     void close() throws IOException;
+
+    /** What a {@link #ready} listener does when closed. */
+    @FunctionalInterface
+    interface Removal {
+        void run() throws IOException;
+    }
+
+    /**
+     * A listener whose channel exists before the peer starts (the peer opens what the harness
+     * made): {@code accept} returns {@code channel}, {@code close} runs {@code removal}.
+     */
+    static Listener ready(List<String> peerArguments, Channel channel, Removal removal) {
+        List<String> arguments = List.copyOf(peerArguments);
+        return new Listener() {
+            @Override
+            public List<String> peerArguments() {
+                return arguments;
+            }
+
+            @Override
+            public Channel accept(ChildProcess peer, Waiter waiter) {
+                return channel;
+            }
+
+            @Override
+            public void close() throws IOException {
+                removal.run();
+            }
+        };
+    }
 }

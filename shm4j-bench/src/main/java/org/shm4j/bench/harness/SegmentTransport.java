@@ -65,23 +65,10 @@ public abstract class SegmentTransport extends JvmTransport {
                 throw e;
             }
             Channel owned = new OwningChannel(channel, view, shm);
-            return new Listener() {
-                @Override
-                public List<String> peerArguments() {
-                    return List.of(segmentName);
-                }
-
-                @Override
-                public Channel accept(ChildProcess peer, Waiter w) {
-                    return owned;
-                }
-
-                @Override
-                public void close() throws IOException {
-                    owned.close();
-                    SharedMemory.remove(segmentName);
-                }
-            };
+            return Listener.ready(List.of(segmentName), owned, () -> {
+                owned.close();
+                SharedMemory.remove(segmentName);
+            });
         } catch (IOException | RuntimeException e) {
             shm.close();
             SharedMemory.remove(segmentName);

@@ -17,7 +17,6 @@ import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.shm4j.bench.harness.Channel;
-import org.shm4j.bench.harness.ChildProcess;
 import org.shm4j.bench.harness.JvmTransport;
 import org.shm4j.bench.harness.Listener;
 import org.shm4j.bench.harness.Spec;
@@ -84,22 +83,7 @@ public final class AgronaTransport extends JvmTransport {
             Files.deleteIfExists(file);
             throw e;
         }
-        return new Listener() {
-            @Override
-            public List<String> peerArguments() {
-                return List.of(file.toString());
-            }
-
-            @Override
-            public Channel accept(ChildProcess peer, Waiter w) {
-                return channel;
-            }
-
-            @Override
-            public void close() throws IOException {
-                Files.deleteIfExists(file);
-            }
-        };
+        return Listener.ready(List.of(file.toString()), channel, () -> Files.deleteIfExists(file));
     }
 
     @Override

@@ -14,7 +14,6 @@ import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import org.shm4j.bench.harness.Channel;
-import org.shm4j.bench.harness.ChildProcess;
 import org.shm4j.bench.harness.JvmTransport;
 import org.shm4j.bench.harness.Listener;
 import org.shm4j.bench.harness.Spec;
@@ -59,26 +58,13 @@ public final class ChronicleTransport extends JvmTransport {
                 + "-chronicle");
         Files.createDirectories(dir);
         Channel channel = open(dir.resolve("to-peer"), dir.resolve("from-peer"), waiter, spec);
-        return new Listener() {
-            @Override
-            public List<String> peerArguments() {
-                return List.of(dir.toString());
-            }
-
-            @Override
-            public Channel accept(ChildProcess peer, Waiter w) {
-                return channel;
-            }
-
-            @Override
-            public void close() throws IOException {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
+        return Listener.ready(List.of(dir.toString()), channel, () -> {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
                 }
             }
-        };
+        });
     }
 
     @Override

@@ -11,7 +11,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.shm4j.SharedMemory;
 import org.shm4j.bench.harness.Channel;
-import org.shm4j.bench.harness.ChildProcess;
 import org.shm4j.bench.harness.JvmTransport;
 import org.shm4j.bench.harness.Listener;
 import org.shm4j.bench.harness.Spec;
@@ -112,25 +111,12 @@ public final class ShmRingTransport extends JvmTransport {
             throw e;
         }
         Channel channel = new RingChannel(out, in, waiter);
-        return new Listener() {
-            @Override
-            public List<String> peerArguments() {
-                return List.of(toPeer, fromPeer);
-            }
-
-            @Override
-            public Channel accept(ChildProcess peer, Waiter w) {
-                return channel;
-            }
-
-            @Override
-            public void close() throws IOException {
-                // Closes the rings too when the session never got as far as using the channel.
-                channel.close();
-                SharedMemory.remove(toPeer);
-                SharedMemory.remove(fromPeer);
-            }
-        };
+        return Listener.ready(List.of(toPeer, fromPeer), channel, () -> {
+            // Closes the rings too when the session never got as far as using the channel.
+            channel.close();
+            SharedMemory.remove(toPeer);
+            SharedMemory.remove(fromPeer);
+        });
     }
 
     @Override
