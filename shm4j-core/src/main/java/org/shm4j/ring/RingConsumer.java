@@ -178,10 +178,18 @@ public final class RingConsumer implements AutoCloseable, RingRole.Member {
                     long word1;
                     if (direct) {
                         word1 = (long) Absolute.LONG.getAcquire(Absolute.MEMORY, dataBase + off + 8);
+                        if (!ring.isOpen()) {
+                            // Closing the ring sets its flag before it detaches the memory
+                            // (RingRegion.close), and the acquire load above keeps this read after
+                            // word1's: a word1 read while the flag still read open came from the ring
+                            // itself. Without this, a header re-read alone is not enough: an MPSC
+                            // producer still inside a call writes its next record into the private
+                            // pages too, from a tail of 0, so at position 0 the consumer can find the
+                            // same word0 again beside a word1 not yet written (RingCloseUnderLoadTest).
+                            throw role.closed();
+                        }
                         if (word0(off) != word0) {
-                            // The protocol never rewrites a published header below the head: the
-                            // ring was closed meanwhile and its memory detached (RingRegion.close,
-                            // Absolute.detach; word1 may be its zeros: an IllegalStateException), or a
+                            // The protocol never rewrites a published header below the head: a
                             // hostile writer.
                             throw corrupted("record header changed while read", h, word0, word1);
                         }
